@@ -1,0 +1,3 @@
+"""eventlesson: a terminal tutor for event-driven architecture."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,121 @@
+"""The application object every command talks to (the terminal side of the program).
+
+It owns the consoles, decides whether a person is at the keyboard, hands out the prompter, and
+loads content and progress on demand. Tests build one with StringIO consoles and a scripted
+prompter instead of patching internals. Imports rich lazily-cheap pieces only; never questionary
+or SimPy at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+
+from eventlesson.errors import ExitCode
+from eventlesson.progress import Progress, ProgressStore
+from eventlesson.ui import console as consoles
+from eventlesson.ui.prompts import LinePrompter, NoPrompter, Prompter, QuestionaryPrompter
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from eventlesson.models import Lesson
+
+
+@dataclass
+class App:
+    """Side channels in one place: streams, terminal flags, content and progress locations."""
+
+    console: Console  # learner-facing output (stdout)
+    err: Console  # warnings and errors (stderr)
+    stdin_tty: bool  # a person can type at us
+    stdout_tty: bool  # what we print lands on a screen, not in a pipe
+    content_dir: str | None = None  # --content-dir or EVENTLESSON_CONTENT_DIR, else the shipped copy
+    home: Path | None = None  # where progress.json lives; None means the default place
+    prompter_override: Prompter | None = None  # tests and scripts inject answers here
+    _store: ProgressStore | None = field(default=None, repr=False)
+    _progress: Progress | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_environment(cls, content_dir: str | None = None) -> App:
+        """The real terminal."""
+        return cls(
+            console=consoles.make_console(),
+            err=consoles.make_console(stderr=True),
+            stdin_tty=consoles.stdin_is_terminal(),
+            stdout_tty=consoles.stdout_is_terminal(),
+            content_dir=content_dir,
+        )
+
+    # -- terminal --
+
+    @property
+    def interactive(self) -> bool:
+        """Both ends are a terminal (or a test injected a prompter)."""
+        return self.prompter_override is not None or (self.stdin_tty and self.stdout_tty)
+
+    @property
+    def dumb(self) -> bool:
+        """A terminal that cannot redraw: ask line by line."""
+        return consoles.is_dumb_terminal()
+
+    def prompter(self, advice: str) -> Prompter:
+        """Who asks the learner: `advice` is the error shown when nobody can answer."""
+        if self.prompter_override is not None:
+            return self.prompter_override
+        if not self.interactive:
+            return NoPrompter(advice)
+        if self.dumb:
+            return LinePrompter()
+        return QuestionaryPrompter()
+
+    # -- messages --
+
+    def warn(self, message: str) -> None:
+        """One line on stderr; the text is shown literally."""
+        self.err.print(f"[warn]warning:[/] {escape(message)}", soft_wrap=True)
+
+    def error(self, message: str) -> None:
+        self.err.print(f"[bad]error:[/] {escape(message)}", soft_wrap=True)
+
+    def goodbye(self) -> int:
+        """The one line shown on Ctrl-C; returns the exit code to use."""
+        self.err.print("\n[muted]Stopped. Your progress is saved.[/]" if self.progress_kept else "\nStopped.")
+        return int(ExitCode.INTERRUPTED)
+
+    # -- content and progress --
+
+    def lesson(self, lesson_id: str | None = None) -> Lesson:
+        from eventlesson.content import load_lesson
+
+        return load_lesson(lesson_id, self.content_dir)
+
+    @property
+    def store(self) -> ProgressStore:
+        if self._store is None:
+            self._store = ProgressStore(self.home)
+        return self._store
+
+    @property
+    def progress(self) -> Progress:
+        if self._progress is None:
+            self._progress = self.store.load()
+            self.flush_warnings()
+        return self._progress
+
+    @property
+    def progress_kept(self) -> bool:
+        return self.store.writable
+
+    def save(self) -> None:
+        """Write progress now; a failure becomes a single warning, never an error."""
+        if self._progress is not None:
+            self.store.save(self._progress)
+            self.flush_warnings()
+
+    def flush_warnings(self) -> None:
+        while self.store.warnings:
+            self.warn(self.store.warnings.pop(0))

@@ -1,0 +1,127 @@
+"""The thin typer CLI: parse options, build the App, call a command, map errors to exit codes.
+
+Command bodies live in `eventlesson.commands.*` and import their flows lazily, so `--help` stays
+fast and never imports questionary, SimPy or the content parser.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.26 vendors click; older releases use the real one
+    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[assignment]
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment]
+
+from eventlesson import __version__
+from eventlesson.commands.content import content_app
+from eventlesson.commands.info import lessons, progress
+from eventlesson.commands.learn import learn
+from eventlesson.errors import EventlessonError, ExitCode
+
+HELP = """A terminal tutor for event-driven architecture.
+
+Run with no command to start (or resume) the guided lesson."""
+
+
+class EventlessonGroup(TyperGroup):
+    """Every failure becomes one line on stderr and an exit code; never a traceback."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code: int
+        try:
+            result = super().main(args, prog_name or "eventlesson", complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except typer.Exit as exc:  # raised by our own commands with a code
+            code = exc.exit_code
+        except EventlessonError as exc:
+            _fail(str(exc))
+            code = int(exc.exit_code)
+        except typer.Abort:
+            code = int(ExitCode.INTERRUPTED)
+        except KeyboardInterrupt:
+            sys.stderr.write("\nStopped.\n")
+            code = int(ExitCode.INTERRUPTED)
+        except ClickException as exc:  # bad option, missing value, no such command
+            hint = ""
+            if isinstance(exc, ClickUsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            _fail(exc.format_message() + hint)
+            code = exc.exit_code
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str) -> None:
+    first = " ".join(message.split())  # one line, whatever the message held
+    sys.stderr.write(f"eventlesson: error: {first}\n")
+    sys.stderr.flush()
+
+
+app = typer.Typer(
+    cls=EventlessonGroup,
+    help=HELP,
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eventlesson {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    content_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--content-dir",
+            envvar="EVENTLESSON_CONTENT_DIR",
+            help="Read lessons from this folder instead of the shipped ones.",
+            show_envvar=True,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """A terminal tutor for event-driven architecture."""
+    from eventlesson.app import App
+
+    ctx.obj = App.from_environment(content_dir=content_dir)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(learn, ctx=ctx)
+
+
+app.command()(learn)
+app.command()(lessons)
+app.command()(progress)
+app.add_typer(content_app, name="content")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="eventlesson")

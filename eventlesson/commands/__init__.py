@@ -1,0 +1,1 @@
+"""One module per command: typer signatures whose bodies import their flows lazily."""

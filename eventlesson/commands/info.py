@@ -1,0 +1,32 @@
+"""`eventlesson lessons` and `eventlesson progress`: where the learner stands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def lessons(ctx: typer.Context) -> None:
+    """List the lessons with your progress in each."""
+    from eventlesson.flows.info import show_lessons
+
+    raise typer.Exit(show_lessons(ctx.obj))
+
+
+def progress(
+    ctx: typer.Context,
+    lesson: Annotated[str | None, typer.Argument(help="Lesson id (default: the first).")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget all progress (asks first).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask.")] = False,
+) -> None:
+    """Show where you stand in a lesson and the quiz, or reset it."""
+    from eventlesson.flows.info import reset_progress, show_progress
+
+    if reset:
+        raise typer.Exit(reset_progress(ctx.obj, yes=yes))
+    if yes:
+        from eventlesson.errors import UsageError
+
+        raise UsageError("--yes only goes with --reset")
+    raise typer.Exit(show_progress(ctx.obj, lesson))

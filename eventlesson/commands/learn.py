@@ -1,0 +1,22 @@
+"""`eventlesson learn`: the guided, resumable lesson."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def learn(
+    ctx: typer.Context,
+    lesson: Annotated[str | None, typer.Argument(help="Lesson id, e.g. day-089 (default: the first).")] = None,
+    restart: Annotated[bool, typer.Option("--restart", help="Start the lesson over from the first page.")] = False,
+    print_: Annotated[
+        bool,
+        typer.Option("--print", help="Print the whole lesson as a handout, with no prompts (screen-reader friendly)."),
+    ] = False,
+) -> None:
+    """Walk through the lesson page by page, resuming where you left off."""
+    from eventlesson.flows.learn import run_learn
+
+    raise typer.Exit(run_learn(ctx.obj, lesson, restart=restart, linear=print_))

@@ -1,0 +1,468 @@
+"""Find, load and lint lesson content (TOML + Markdown) into the dataclasses of `models`.
+
+Core module: standard library only (no rich, questionary or typer). Every problem is reported as
+`file: field: problem`, so a content author can go straight to it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from eventlesson.errors import ContentError, UsageError
+from eventlesson.models import (
+    BLOCK_KINDS,
+    FORMAT_VERSION,
+    QUESTION_SETS,
+    Block,
+    Check,
+    Insight,
+    Lesson,
+    Objective,
+    Option,
+    Question,
+    Resource,
+    Section,
+    Term,
+    TreeNode,
+    letter,
+)
+
+CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"
+LESSON_FILE = "lesson.toml"
+QUIZ_FILE = "quiz.toml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a content tree."""
+
+    file: str  # path of the file, relative to the content root where possible
+    field: str  # where in the file, e.g. "sections[3].blocks[1].file"
+    message: str  # what is wrong
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+# -- locating ---------------------------------------------------------------------------------
+
+
+def default_content_dir() -> Path:
+    """The shipped content: packaged copy in a wheel, else the checkout's `content/`."""
+    packaged = resources.files("eventlesson").joinpath("_content")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "content"
+
+
+def resolve_content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The content root: explicit option, then EVENTLESSON_CONTENT_DIR, then the shipped copy."""
+    chosen = explicit or os.environ.get(CONTENT_ENV) or None
+    root = Path(chosen).expanduser() if chosen else default_content_dir()
+    if not root.exists():
+        raise ContentError(f"{root}: content directory not found")
+    if not root.is_dir():
+        raise ContentError(f"{root}: not a directory")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise ContentError(f"{root}: content directory is not readable")
+    return root
+
+
+def lesson_dirs(root: Path) -> list[Path]:
+    """Every folder under `root` that holds a lesson.toml, sorted by name."""
+    try:
+        return sorted(p.parent for p in root.glob(f"*/{LESSON_FILE}"))
+    except OSError as exc:
+        raise ContentError(f"{root}: cannot list content ({exc.strerror})") from exc
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one lesson folder, collecting problems instead of stopping at the first."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = folder
+        self.root = root
+        self.problems: list[Problem] = []
+        self.file = ""
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def problem(self, where: str, message: str, file: str | None = None) -> None:
+        self.problems.append(Problem(file or self.file, where, message))
+
+    def load_toml(self, path: Path) -> dict[str, Any] | None:
+        self.file = self.rel(path)
+        try:
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        except FileNotFoundError:
+            self.problem("-", "file not found")
+        except tomllib.TOMLDecodeError as exc:
+            self.problem("-", f"TOML syntax error: {exc}")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem("-", f"cannot read: {exc}")
+        return None
+
+    def text(self, table: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{where}{key}", "missing")
+            return ""
+        if not isinstance(value, str):
+            self.problem(f"{where}{key}", f"expected text, got {type(value).__name__}")
+            return ""
+        if required and not value.strip():
+            self.problem(f"{where}{key}", "is empty")
+        return value
+
+    def tables(self, table: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(f"{where}{key}", "expected a list of tables ([[...]])")
+            return []
+        return value
+
+    def answer(self, raw: object, count: int, where: str) -> int:
+        if not isinstance(raw, str) or len(raw.strip()) != 1:
+            self.problem(f"{where}answer", "expected one letter, e.g. \"A\"")
+            return 0
+        index = ord(raw.strip().upper()) - ord("A")
+        if not 0 <= index < count:
+            last = letter(max(count - 1, 0))
+            self.problem(f"{where}answer", f"{raw!r} is not one of the options (A-{last})")
+            return 0
+        return index
+
+    def check_version(self, data: dict[str, Any]) -> None:
+        version = data.get("format_version")
+        if version is None:
+            self.problem("format_version", "missing")
+        elif version != FORMAT_VERSION:
+            self.problem("format_version", f"{version!r} is not supported (this tool reads {FORMAT_VERSION})")
+
+    def markdown(self, name: str, where: str) -> str:
+        path = (self.folder / name).resolve()
+        if self.folder.resolve() not in path.parents:
+            self.problem(where, f"{name!r} points outside the lesson folder")
+            return ""
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problem(where, f"{self.rel(path)} not found")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(where, f"cannot read {self.rel(path)}: {exc}")
+        return ""
+
+    # -- pieces --
+
+    def options(self, table: dict[str, Any], where: str) -> tuple[Option, ...]:
+        options = []
+        raw = self.tables(table, "options", where)
+        if len(raw) < 2:
+            self.problem(f"{where}options", "a question needs at least two options")
+        for i, item in enumerate(raw):
+            at = f"{where}options[{i}]."
+            options.append(Option(self.text(item, "text", at), self.text(item, "explanation", at)))
+        return tuple(options)
+
+    def question(self, table: dict[str, Any], where: str, *, default_set: str, section: str = "") -> Question:
+        options = self.options(table, where)
+        set_name = table.get("set", default_set)
+        if default_set != "check" and set_name not in QUESTION_SETS:
+            self.problem(f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})")
+        kind = table.get("kind", "choice")
+        if kind not in ("choice", "predict"):
+            self.problem(f"{where}kind", f"{kind!r} is not a question kind (choice, predict)")
+        return Question(
+            id=self.text(table, "id", where),
+            prompt=self.text(table, "prompt", where),
+            options=options,
+            answer=self.answer(table.get("answer"), len(options), where),
+            section=section or self.text(table, "section", where),
+            set=str(set_name),
+            kind=str(kind),
+        )
+
+    def check(self, table: dict[str, Any], where: str) -> Check:
+        section = self.text(table, "section", where)
+        kind = table.get("kind", "choice")
+        questions: list[Question] = []
+        if kind == "classify":
+            choices = table.get("choices")
+            if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+                self.problem(f"{where}choices", "a classify check needs a list of at least two choices")
+                choices = []
+            template = self.text(table, "prompt", where)
+            if template and "{message}" not in template:
+                self.problem(f"{where}prompt", "must contain {message}")
+            for i, item in enumerate(self.tables(table, "items", where)):
+                at = f"{where}items[{i}]."
+                message = self.text(item, "message", at)
+                why = self.text(item, "why", at)
+                questions.append(
+                    Question(
+                        id=self.text(item, "id", at),
+                        prompt=template.replace("{message}", message),
+                        options=tuple(Option(c, why) for c in choices),
+                        answer=self.answer(item.get("answer"), len(choices), at),
+                        section=section,
+                        set="check",
+                    )
+                )
+        elif kind == "choice":
+            for i, item in enumerate(self.tables(table, "questions", where)):
+                questions.append(self.question(item, f"{where}questions[{i}].", default_set="check", section=section))
+        else:
+            self.problem(f"{where}kind", f"{kind!r} is not a check kind (classify, choice)")
+        if not questions:
+            self.problem(where.rstrip("."), "a check needs at least one question")
+        return Check(
+            id=self.text(table, "id", where),
+            title=self.text(table, "title", where),
+            intro=self.text(table, "intro", where, required=False),
+            questions=tuple(questions),
+        )
+
+    def tree(self, table: object, where: str) -> TreeNode | None:
+        if not isinstance(table, dict):
+            self.problem(where, "expected a table with a label and children")
+            return None
+        children = [self.tree(c, f"{where}.children[{i}]") for i, c in enumerate(self.tables(table, "children", f"{where}."))]
+        return TreeNode(self.text(table, "label", f"{where}."), tuple(c for c in children if c))
+
+    def block(self, table: dict[str, Any], where: str) -> Block:
+        kind = table.get("kind")
+        if kind not in BLOCK_KINDS:
+            self.problem(f"{where}kind", f"{kind!r} is not a block kind ({', '.join(BLOCK_KINDS)})")
+            return Block(kind="markdown")
+        fields: dict[str, Any] = {"kind": kind}
+        if kind == "markdown":
+            fields["file"] = self.text(table, "file", where)
+            fields["text"] = self.markdown(fields["file"], f"{where}file") if fields["file"] else ""
+        elif kind == "code":
+            fields["code"] = self.text(table, "code", where).strip("\n")
+            fields["language"] = self.text(table, "language", where, required=False) or "text"
+        elif kind == "tree":
+            fields["tree"] = self.tree(table.get("tree"), f"{where}tree")
+        elif kind == "table":
+            columns = table.get("columns")
+            rows = table.get("rows")
+            if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+                self.problem(f"{where}columns", "expected a list of headings")
+                columns = []
+            if not isinstance(rows, list) or not all(
+                isinstance(r, list) and len(r) == len(columns) and all(isinstance(c, str) for c in r) for r in rows
+            ):
+                self.problem(f"{where}rows", f"expected rows of {len(columns)} texts each")
+                rows = []
+            fields["columns"] = tuple(columns)
+            fields["rows"] = tuple(tuple(r) for r in rows)
+        elif kind == "callout":
+            fields["title"] = self.text(table, "title", where)
+            fields["text"] = self.text(table, "text", where)
+        elif kind == "check":
+            fields["check"] = self.text(table, "check", where)
+        elif kind == "simulation":
+            fields["scenario"] = self.text(table, "scenario", where)
+            fields["text"] = self.text(table, "text", where)
+        fields["caption"] = self.text(table, "caption", where, required=False)
+        return Block(**fields)
+
+    # -- whole lesson --
+
+    def lesson(self) -> Lesson | None:
+        data = self.load_toml(self.folder / LESSON_FILE)
+        if data is None:
+            return None
+        lesson_file = self.file
+        self.check_version(data)
+        sections = []
+        for i, raw in enumerate(self.tables(data, "sections", "")):
+            where = f"sections[{i}]."
+            blocks = tuple(self.block(b, f"{where}blocks[{j}].") for j, b in enumerate(self.tables(raw, "blocks", where)))
+            if not blocks:
+                self.problem(f"{where}blocks", "a section needs at least one block")
+            sections.append(
+                Section(
+                    id=self.text(raw, "id", where),
+                    title=self.text(raw, "title", where),
+                    blocks=blocks,
+                    recap=self.text(raw, "recap", where, required=False),
+                )
+            )
+        if not sections:
+            self.problem("sections", "a lesson needs at least one section")
+        checks = tuple(self.check(c, f"checks[{i}].") for i, c in enumerate(self.tables(data, "checks", "")))
+        minutes = data.get("minutes", 0)
+        if not isinstance(minutes, int) or minutes < 0:
+            self.problem("minutes", "expected a whole number of minutes")
+            minutes = 0
+        lesson = Lesson(
+            id=self.text(data, "id", ""),
+            title=self.text(data, "title", ""),
+            summary=self.text(data, "summary", ""),
+            minutes=minutes,
+            sections=tuple(sections),
+            checks=checks,
+            objectives=self._list(data, "objectives", Objective, ("title", "detail")),
+            resources=self._list(data, "resources", Resource, ("kind", "title", "link", "focus")),
+            insights=self._list(data, "insights", Insight, ("title", "detail")),
+            glossary=self._list(data, "glossary", Term, ("term", "meaning")),
+            path=str(self.folder),
+        )
+        questions: tuple[Question, ...] = ()
+        quiz_path = self.folder / QUIZ_FILE
+        if quiz_path.exists():
+            quiz = self.load_toml(quiz_path)
+            if quiz is not None:
+                self.check_version(quiz)
+                questions = tuple(
+                    self.question(q, f"questions[{i}].", default_set="practice")
+                    for i, q in enumerate(self.tables(quiz, "questions", ""))
+                )
+        lesson = Lesson(**{**lesson.__dict__, "questions": questions, "_index": {}})
+        self.file = lesson_file
+        self.cross_check(lesson)
+        return lesson
+
+    def _list(self, data: dict[str, Any], key: str, cls: Callable[..., Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(
+            cls(*(self.text(item, n, f"{key}[{i}].") for n in names)) for i, item in enumerate(self.tables(data, key, ""))
+        )
+
+    def cross_check(self, lesson: Lesson) -> None:
+        """Ids unique, references resolve, reference lists present where a page shows them."""
+        quiz_file = self.rel(self.folder / QUIZ_FILE)
+        for label, ids in (
+            ("sections", [s.id for s in lesson.sections]),
+            ("checks", [c.id for c in lesson.checks]),
+        ):
+            for dup in _duplicates(ids):
+                self.problem(label, f"id {dup!r} is used more than once")
+        question_ids = [q.id for c in lesson.checks for q in c.questions] + [q.id for q in lesson.questions]
+        for dup in _duplicates(question_ids):
+            self.problem("questions", f"question id {dup!r} is used more than once", file=quiz_file)
+        section_ids = {s.id for s in lesson.sections}
+        check_ids = {c.id for c in lesson.checks}
+        for i, check in enumerate(lesson.checks):
+            for q in check.questions[:1]:
+                if q.section not in section_ids:
+                    self.problem(f"checks[{i}].section", f"unknown section {q.section!r}")
+        for i, q in enumerate(lesson.questions):
+            if q.section not in section_ids:
+                self.problem(f"questions[{i}].section", f"unknown section {q.section!r}", file=quiz_file)
+        used_checks = set()
+        for i, section in enumerate(lesson.sections):
+            for j, block in enumerate(section.blocks):
+                where = f"sections[{i}].blocks[{j}]."
+                if block.kind == "check":
+                    used_checks.add(block.check)
+                    if block.check and block.check not in check_ids:
+                        self.problem(f"{where}check", f"unknown check {block.check!r}")
+                elif block.kind in ("objectives", "resources", "insights", "glossary") and not getattr(
+                    lesson, block.kind
+                ):
+                    self.problem(f"{where}kind", f"the page shows {block.kind} but the lesson lists none")
+        for i, check in enumerate(lesson.checks):
+            if check.id not in used_checks:
+                self.problem(f"checks[{i}].id", f"check {check.id!r} is not shown on any page")
+        for i, resource in enumerate(lesson.resources):
+            if resource.link and not resource.link.startswith(("https://", "http://")):
+                self.problem(f"resources[{i}].link", "expected an http(s) address")
+
+
+def _duplicates(ids: list[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for item in ids:
+        if item and item in seen:
+            yield item
+        seen.add(item)
+
+
+# -- public API -------------------------------------------------------------------------------
+
+
+def check_tree(root: Path) -> list[Problem]:
+    """Lint every lesson under `root` (or the single lesson folder `root`); [] means all is well."""
+    if not root.is_dir():
+        return [Problem(str(root), "-", "not a directory")]
+    folders = [root] if (root / LESSON_FILE).exists() else lesson_dirs(root)
+    if not folders:
+        return [Problem(str(root), "-", f"no lessons found (no */{LESSON_FILE})")]
+    problems: list[Problem] = []
+    ids: dict[str, Path] = {}
+    for folder in folders:
+        reader = _Reader(folder, root)
+        lesson = reader.lesson()
+        problems.extend(reader.problems)
+        if lesson and lesson.id:
+            if lesson.id in ids:
+                problems.append(Problem(reader.rel(folder / LESSON_FILE), "id", f"lesson id {lesson.id!r} is used twice"))
+            ids[lesson.id] = folder
+    return problems
+
+
+def load_folder(folder: Path, root: Path | None = None) -> Lesson:
+    """Load one lesson folder; the first problem found becomes a ContentError."""
+    reader = _Reader(folder, root or folder.parent)
+    lesson = reader.lesson()
+    if reader.problems or lesson is None:
+        first = reader.problems[0]
+        more = len(reader.problems) - 1
+        tail = f" (and {more} more; run `eventlesson content check`)" if more else ""
+        raise ContentError(f"{first}{tail}")
+    return lesson
+
+
+def load_lessons(root: Path) -> list[Lesson]:
+    """Every lesson under a content root."""
+    folders = lesson_dirs(root)
+    if not folders:
+        raise ContentError(f"{root}: no lessons found (no */{LESSON_FILE})")
+    return [load_folder(f, root) for f in folders]
+
+
+def find_lesson_dir(root: Path, lesson_id: str | None) -> Path:
+    """The folder of the lesson asked for; the first lesson when none is named."""
+    folders = lesson_dirs(root)
+    if not folders:
+        raise ContentError(f"{root}: no lessons found (no */{LESSON_FILE})")
+    if lesson_id is None:
+        return folders[0]
+    wanted = lesson_id.strip().lower()
+    for folder in folders:
+        if folder.name.lower() == wanted or _declared_id(folder) == wanted:
+            return folder
+    matches = [f for f in folders if wanted and wanted in f.name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(f.name for f in folders)
+    raise UsageError(f"unknown lesson {lesson_id!r}; available: {known}")
+
+
+def _declared_id(folder: Path) -> str:
+    try:
+        with (folder / LESSON_FILE).open("rb") as handle:
+            return str(tomllib.load(handle).get("id", "")).lower()
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+
+
+def load_lesson(lesson_id: str | None = None, content_dir: str | os.PathLike[str] | None = None) -> Lesson:
+    """Resolve the content root, find the lesson and load it."""
+    root = resolve_content_dir(content_dir)
+    return load_folder(find_lesson_dir(root, lesson_id), root)

@@ -1,0 +1,43 @@
+"""One exception hierarchy and the exit codes it maps to.
+
+Core module: standard library only (no rich, questionary or typer).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, in one place."""
+
+    OK = 0
+    FAILURE = 1  # content problems, unreadable files, a failed check
+    USAGE = 2  # bad options or arguments, or a prompt that cannot be shown
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+
+class EventlessonError(Exception):
+    """An error the learner should see as one clear line, never a traceback."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+
+class ContentError(EventlessonError):
+    """The lesson content is missing, unreadable or malformed."""
+
+
+class UsageError(EventlessonError):
+    """An option or argument the command cannot use."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotInteractiveError(UsageError):
+    """A prompt was needed but there is no terminal to show it on."""
+
+
+class Interrupted(EventlessonError):
+    """The learner pressed Ctrl-C or closed the input (Ctrl-D) at a prompt."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,1 @@
+"""Interactive loops: the only place that waits for keys, paces or sleeps."""

@@ -1,0 +1,72 @@
+"""`lessons` and `progress`: read-only views of where the learner stands, and the reset."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from eventlesson.app import App
+from eventlesson.content import lesson_dirs, load_folder, resolve_content_dir
+from eventlesson.lesson import lesson_status
+from eventlesson.progress import LessonProgress
+
+ADVICE = "no terminal to confirm on; add --yes to reset without asking"
+
+
+def show_lessons(app: App) -> int:
+    root = resolve_content_dir(app.content_dir)
+    table = Table(title="Lessons", title_justify="left", show_lines=False)
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Pages", justify="right", no_wrap=True)
+    for folder in lesson_dirs(root):
+        lesson = load_folder(folder, root)
+        mine = app.progress.lessons.get(lesson.id, LessonProgress())
+        done = len(set(mine.done) & {s.id for s in lesson.sections})
+        table.add_row(lesson.id, Text(lesson.title), lesson_status(lesson, mine), f"{done}/{len(lesson.sections)}")
+    app.console.print(table)
+    app.console.print(Text("Start one with: eventlesson learn ID", style="muted"))
+    return 0
+
+
+def show_progress(app: App, lesson_id: str | None) -> int:
+    lesson = app.lesson(lesson_id)
+    mine = app.progress.lessons.get(lesson.id, LessonProgress())
+    console = app.console
+    console.print(Text(lesson.title, style="title"))
+    status = lesson_status(lesson, mine)
+    known = {s.id for s in lesson.sections}
+    done = [d for d in mine.done if d in known]
+    console.print(f"Lesson: {status}, {len(done)} of {len(lesson.sections)} pages done.", markup=False)
+    if mine.current in known and status != "finished":
+        console.print(f"Next time you start at: {lesson.section_title(mine.current)}", markup=False)
+    if mine.checks:
+        right = sum(r.correct for r in mine.checks.values())
+        console.print(f"Practice checks: {right} of {len(mine.checks)} answered right.", markup=False)
+    if mine.updated_at:
+        console.print(f"Last active: {mine.updated_at}", markup=False, style="muted")
+    if mine.quiz:
+        table = Table(title="Quiz", title_justify="left")
+        for column in ("Set", "Attempts", "Best", "Last", "When"):
+            table.add_column(column, overflow="fold")
+        for name, record in sorted(mine.quiz.items()):
+            table.add_row(
+                name, str(record.attempts), f"{record.best}/{record.total}", f"{record.last}/{record.total}", record.at
+            )
+        console.print(table)
+    else:
+        console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)
+    console.print(Text(f"Progress file: {app.store.path}", style="muted"))
+    return 0
+
+
+def reset_progress(app: App, *, yes: bool) -> int:
+    if not yes:
+        prompter = app.prompter(ADVICE)
+        if not prompter.confirm("Forget all your progress in every lesson and quiz?", default=False):
+            app.console.print("Nothing was changed.")
+            return 0
+    forgot = app.store.reset()
+    app.console.print("Progress cleared." if forgot else "There was no progress to clear.")
+    return 0

@@ -1,0 +1,148 @@
+"""The guided lesson as a state machine: which page, what is done, what the learner answered.
+
+Core module: standard library only (no rich, questionary or typer). The interactive loop in
+`flows.learn` drives it; it never prints or waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventlesson.models import Check, Lesson, Question, Section
+from eventlesson.progress import CheckResult, LessonProgress, now_iso
+
+
+@dataclass
+class LessonSession:
+    """A learner's walk through one lesson, backed by their saved progress."""
+
+    lesson: Lesson
+    progress: LessonProgress
+    index: int = 0
+
+    @classmethod
+    def start(cls, lesson: Lesson, progress: LessonProgress, *, restart: bool = False) -> LessonSession:
+        """Resume where the learner left, or begin at the first page."""
+        if restart:
+            progress.current = ""
+            progress.done.clear()
+            progress.checks.clear()
+            progress.finished_at = ""
+        # Forget ids of pages that no longer exist, so an edited lesson never breaks a resume.
+        known = {s.id for s in lesson.sections}
+        progress.done[:] = [d for d in progress.done if d in known]
+        index = 0
+        if progress.current in known:
+            index = lesson.section_index(progress.current)
+        session = cls(lesson, progress, index)
+        session._land()
+        return session
+
+    # -- where we are --
+
+    @property
+    def section(self) -> Section:
+        return self.lesson.sections[self.index]
+
+    @property
+    def total(self) -> int:
+        return len(self.lesson.sections)
+
+    @property
+    def position(self) -> str:
+        """e.g. "4/15"."""
+        return f"{self.index + 1}/{self.total}"
+
+    @property
+    def at_first(self) -> bool:
+        return self.index == 0
+
+    @property
+    def at_last(self) -> bool:
+        return self.index == self.total - 1
+
+    @property
+    def is_returning(self) -> bool:
+        """Whether the learner has been here before (something to recap)."""
+        return bool(self.progress.done)
+
+    def is_done(self, section_id: str) -> bool:
+        return section_id in self.progress.done
+
+    # -- moving --
+
+    def _land(self) -> None:
+        self.progress.current = self.section.id
+        self.progress.touch()
+
+    def next(self) -> bool:
+        """Finish this page and go to the next; False on the last page (the lesson is finished)."""
+        self.progress.mark_done(self.section.id)
+        if self.at_last:
+            self.progress.finished_at = self.progress.finished_at or now_iso()
+            self.progress.touch()
+            return False
+        self.index += 1
+        self._land()
+        return True
+
+    def back(self) -> bool:
+        """Go to the previous page; False on the first."""
+        if self.at_first:
+            return False
+        self.index -= 1
+        self._land()
+        return True
+
+    def jump(self, section_id: str) -> None:
+        """Go to any page by id."""
+        self.index = self.lesson.section_index(section_id)
+        self._land()
+
+    # -- checks --
+
+    def checks_on_page(self) -> list[Check]:
+        """The practice checks this page asks."""
+        return [self.lesson.check(b.check) for b in self.section.blocks if b.kind == "check"]
+
+    def pending_questions(self) -> list[Question]:
+        """Check questions on this page the learner has not answered yet."""
+        return [q for c in self.checks_on_page() for q in c.questions if q.id not in self.progress.checks]
+
+    def record(self, question: Question, chosen: int) -> CheckResult:
+        """Keep the learner's answer to a check question."""
+        result = CheckResult(chosen=chosen, correct=question.is_correct(chosen), at=now_iso())
+        self.progress.checks[question.id] = result
+        self.progress.touch()
+        return result
+
+    def forget_checks_on_page(self) -> None:
+        """Clear this page's answers so its checks can be tried again."""
+        for check in self.checks_on_page():
+            for q in check.questions:
+                self.progress.checks.pop(q.id, None)
+
+    def check_score(self, check: Check) -> tuple[int, int]:
+        """(right, answered) for one check."""
+        answered = [self.progress.checks[q.id] for q in check.questions if q.id in self.progress.checks]
+        return sum(r.correct for r in answered), len(answered)
+
+    # -- summaries --
+
+    def recap(self, limit: int = 3) -> list[str]:
+        """Up to `limit` short lines on what the learner covered, most recent last."""
+        titles = {s.id: (s.recap or s.title) for s in self.lesson.sections}
+        covered = [titles[d] for d in self.progress.done if d in titles]
+        return covered[-limit:]
+
+    def percent_done(self) -> int:
+        return round(100 * len(self.progress.done) / self.total) if self.total else 0
+
+
+def lesson_status(lesson: Lesson, progress: LessonProgress) -> str:
+    """One word for a lesson's state: new, started or finished."""
+    if progress.finished_at or (progress.done and len(progress.done) >= len(lesson.sections)):
+        return "finished"
+    if progress.done or progress.current:
+        return "started"
+    return "new"

@@ -1,0 +1,1 @@
+"""Terminal-facing pieces: the console, prompts and pure render functions (rich, questionary)."""

@@ -1,0 +1,152 @@
+"""The one seam through which the program asks the learner anything.
+
+Three implementations of `Prompter`:
+- `QuestionaryPrompter`: arrow-key menus (questionary's `unsafe_ask`, so Ctrl-C is not swallowed);
+- `LinePrompter`: numbered choices answered by typing a letter and Enter, for TERM=dumb terminals
+  and screen readers that cope badly with redrawn menus;
+- `ScriptedPrompter`: answers from a list, for tests and scripted runs.
+
+Ctrl-C and Ctrl-D become `Interrupted` here, in one place. questionary is imported lazily so that
+`eventlesson --help` never pays for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from eventlesson.errors import Interrupted, NotInteractiveError
+from eventlesson.models import letter
+
+
+class Prompter(Protocol):
+    """Asks the learner to choose or confirm; returns plain values."""
+
+    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+        """Index of the choice picked."""
+        ...
+
+    def confirm(self, message: str, *, default: bool = False) -> bool:
+        """Yes or no."""
+        ...
+
+
+def _labelled(choices: Sequence[str]) -> list[str]:
+    return [f"{letter(i)}) {text}" for i, text in enumerate(choices)]
+
+
+class QuestionaryPrompter:
+    """Arrow keys and Enter, via questionary."""
+
+    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+        import questionary
+
+        labelled = _labelled(choices)
+        picked = _ask(
+            questionary.select(
+                message,
+                choices=[questionary.Choice(title=t, value=i) for i, t in enumerate(labelled)],
+                instruction=hint or "(arrow keys, then Enter)",
+                qmark="?",
+            )
+        )
+        return int(picked)
+
+    def confirm(self, message: str, *, default: bool = False) -> bool:
+        import questionary
+
+        return bool(_ask(questionary.confirm(message, default=default, qmark="?")))
+
+
+def _ask(question: object) -> object:
+    try:
+        answer = question.unsafe_ask()  # type: ignore[attr-defined]
+    except (KeyboardInterrupt, EOFError) as exc:
+        raise Interrupted("interrupted") from exc
+    if answer is None:  # questionary returns None when the prompt was cancelled
+        raise Interrupted("interrupted")
+    return answer
+
+
+class LinePrompter:
+    """Type a letter (or y/n) and Enter: works on any terminal and with screen readers."""
+
+    def __init__(self, write: object = None, read: object = None) -> None:
+        self._write = write or (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+        self._read = read or sys.stdin.readline
+
+    def _line(self, prompt: str) -> str:
+        self._write(prompt)  # type: ignore[operator]
+        try:
+            line = self._read()  # type: ignore[operator]
+        except KeyboardInterrupt as exc:
+            raise Interrupted("interrupted") from exc
+        if line == "":  # end of input (Ctrl-D)
+            raise Interrupted("end of input")
+        return line.strip()
+
+    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+        self._write(message + "\n")  # type: ignore[operator]
+        for text in _labelled(choices):
+            self._write(f"  {text}\n")  # type: ignore[operator]
+        last = letter(len(choices) - 1)
+        while True:
+            raw = self._line(f"Your answer (A-{last}): ").upper()
+            if len(raw) == 1 and "A" <= raw <= last:
+                return ord(raw) - ord("A")
+            self._write(f"Please type a letter from A to {last}.\n")  # type: ignore[operator]
+
+    def confirm(self, message: str, *, default: bool = False) -> bool:
+        suffix = "[Y/n]" if default else "[y/N]"
+        while True:
+            raw = self._line(f"{message} {suffix} ").lower()
+            if raw == "":
+                return default
+            if raw in ("y", "yes"):
+                return True
+            if raw in ("n", "no"):
+                return False
+
+
+class ScriptedPrompter:
+    """Answers from a script: ints or letters for select, bools or y/n for confirm.
+
+    Running out of answers behaves like Ctrl-D, so a test can stop a session anywhere.
+    """
+
+    def __init__(self, answers: Iterable[int | str | bool]) -> None:
+        self._answers = list(answers)
+        self.asked: list[str] = []  # every message asked, for assertions
+
+    def _next(self, message: str) -> int | str | bool:
+        self.asked.append(message)
+        if not self._answers:
+            raise Interrupted("end of script")
+        return self._answers.pop(0)
+
+    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+        answer = self._next(message)
+        index = ord(answer.upper()) - ord("A") if isinstance(answer, str) else int(answer)
+        if not 0 <= index < len(choices):
+            raise ValueError(f"scripted answer {answer!r} is not one of {len(choices)} choices")
+        return index
+
+    def confirm(self, message: str, *, default: bool = False) -> bool:
+        answer = self._next(message)
+        if isinstance(answer, str):
+            return answer.lower().startswith("y")
+        return bool(answer)
+
+
+class NoPrompter:
+    """For runs without a terminal: any question is a usage error, never a hang."""
+
+    def __init__(self, advice: str) -> None:
+        self.advice = advice
+
+    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+        raise NotInteractiveError(self.advice)
+
+    def confirm(self, message: str, *, default: bool = False) -> bool:
+        raise NotInteractiveError(self.advice)
