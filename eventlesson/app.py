@@ -33,7 +33,9 @@ class App:
     err: Console  # warnings and errors (stderr)
     stdin_tty: bool  # a person can type at us
     stdout_tty: bool  # what we print lands on a screen, not in a pipe
-    content_dir: str | None = None  # --content-dir or EVENTLESSON_CONTENT_DIR, else the shipped copy
+    content_dir: str | None = (
+        None  # --content-dir or EVENTLESSON_CONTENT_DIR, else the shipped copy
+    )
     home: Path | None = None  # where progress.json lives; None means the default place
     prompter_override: Prompter | None = None  # tests and scripts inject answers here
     _store: ProgressStore | None = field(default=None, repr=False)
@@ -83,7 +85,9 @@ class App:
 
     def goodbye(self) -> int:
         """The one line shown on Ctrl-C; returns the exit code to use."""
-        self.err.print("\n[muted]Stopped. Your progress is saved.[/]" if self.progress_kept else "\nStopped.")
+        self.err.print(
+            "\n[muted]Stopped. Your progress is saved.[/]" if self.progress_kept else "\nStopped."
+        )
         return int(ExitCode.INTERRUPTED)
 
     # -- content and progress --

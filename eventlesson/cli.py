@@ -24,6 +24,8 @@ from eventlesson import __version__
 from eventlesson.commands.content import content_app
 from eventlesson.commands.info import lessons, progress
 from eventlesson.commands.learn import learn
+from eventlesson.commands.quiz import quiz
+from eventlesson.commands.simulate import simulate
 from eventlesson.errors import EventlessonError, ExitCode
 
 HELP = """A terminal tutor for event-driven architecture.
@@ -44,7 +46,9 @@ class EventlessonGroup(TyperGroup):
     ) -> Any:
         code: int
         try:
-            result = super().main(args, prog_name or "eventlesson", complete_var, standalone_mode=False, **extra)
+            result = super().main(
+                args, prog_name or "eventlesson", complete_var, standalone_mode=False, **extra
+            )
             code = result if isinstance(result, int) else 0
         except typer.Exit as exc:  # raised by our own commands with a code
             code = exc.exit_code
@@ -105,7 +109,9 @@ def root(
     ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """A terminal tutor for event-driven architecture."""
@@ -119,6 +125,8 @@ def root(
 app.command()(learn)
 app.command()(lessons)
 app.command()(progress)
+app.command()(quiz)
+app.command()(simulate)
 app.add_typer(content_app, name="content")
 
 

@@ -138,7 +138,7 @@ class _Reader:
 
     def answer(self, raw: object, count: int, where: str) -> int:
         if not isinstance(raw, str) or len(raw.strip()) != 1:
-            self.problem(f"{where}answer", "expected one letter, e.g. \"A\"")
+            self.problem(f"{where}answer", 'expected one letter, e.g. "A"')
             return 0
         index = ord(raw.strip().upper()) - ord("A")
         if not 0 <= index < count:
@@ -152,7 +152,9 @@ class _Reader:
         if version is None:
             self.problem("format_version", "missing")
         elif version != FORMAT_VERSION:
-            self.problem("format_version", f"{version!r} is not supported (this tool reads {FORMAT_VERSION})")
+            self.problem(
+                "format_version", f"{version!r} is not supported (this tool reads {FORMAT_VERSION})"
+            )
 
     def markdown(self, name: str, where: str) -> str:
         path = (self.folder / name).resolve()
@@ -179,11 +181,15 @@ class _Reader:
             options.append(Option(self.text(item, "text", at), self.text(item, "explanation", at)))
         return tuple(options)
 
-    def question(self, table: dict[str, Any], where: str, *, default_set: str, section: str = "") -> Question:
+    def question(
+        self, table: dict[str, Any], where: str, *, default_set: str, section: str = ""
+    ) -> Question:
         options = self.options(table, where)
         set_name = table.get("set", default_set)
         if default_set != "check" and set_name not in QUESTION_SETS:
-            self.problem(f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})")
+            self.problem(
+                f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})"
+            )
         kind = table.get("kind", "choice")
         if kind not in ("choice", "predict"):
             self.problem(f"{where}kind", f"{kind!r} is not a question kind (choice, predict)")
@@ -203,8 +209,14 @@ class _Reader:
         questions: list[Question] = []
         if kind == "classify":
             choices = table.get("choices")
-            if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
-                self.problem(f"{where}choices", "a classify check needs a list of at least two choices")
+            if (
+                not isinstance(choices, list)
+                or len(choices) < 2
+                or not all(isinstance(c, str) for c in choices)
+            ):
+                self.problem(
+                    f"{where}choices", "a classify check needs a list of at least two choices"
+                )
                 choices = []
             template = self.text(table, "prompt", where)
             if template and "{message}" not in template:
@@ -225,7 +237,11 @@ class _Reader:
                 )
         elif kind == "choice":
             for i, item in enumerate(self.tables(table, "questions", where)):
-                questions.append(self.question(item, f"{where}questions[{i}].", default_set="check", section=section))
+                questions.append(
+                    self.question(
+                        item, f"{where}questions[{i}].", default_set="check", section=section
+                    )
+                )
         else:
             self.problem(f"{where}kind", f"{kind!r} is not a check kind (classify, choice)")
         if not questions:
@@ -241,7 +257,10 @@ class _Reader:
         if not isinstance(table, dict):
             self.problem(where, "expected a table with a label and children")
             return None
-        children = [self.tree(c, f"{where}.children[{i}]") for i, c in enumerate(self.tables(table, "children", f"{where}."))]
+        children = [
+            self.tree(c, f"{where}.children[{i}]")
+            for i, c in enumerate(self.tables(table, "children", f"{where}."))
+        ]
         return TreeNode(self.text(table, "label", f"{where}."), tuple(c for c in children if c))
 
     def block(self, table: dict[str, Any], where: str) -> Block:
@@ -261,11 +280,18 @@ class _Reader:
         elif kind == "table":
             columns = table.get("columns")
             rows = table.get("rows")
-            if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+            if (
+                not isinstance(columns, list)
+                or not columns
+                or not all(isinstance(c, str) for c in columns)
+            ):
                 self.problem(f"{where}columns", "expected a list of headings")
                 columns = []
             if not isinstance(rows, list) or not all(
-                isinstance(r, list) and len(r) == len(columns) and all(isinstance(c, str) for c in r) for r in rows
+                isinstance(r, list)
+                and len(r) == len(columns)
+                and all(isinstance(c, str) for c in r)
+                for r in rows
             ):
                 self.problem(f"{where}rows", f"expected rows of {len(columns)} texts each")
                 rows = []
@@ -293,7 +319,10 @@ class _Reader:
         sections = []
         for i, raw in enumerate(self.tables(data, "sections", "")):
             where = f"sections[{i}]."
-            blocks = tuple(self.block(b, f"{where}blocks[{j}].") for j, b in enumerate(self.tables(raw, "blocks", where)))
+            blocks = tuple(
+                self.block(b, f"{where}blocks[{j}].")
+                for j, b in enumerate(self.tables(raw, "blocks", where))
+            )
             if not blocks:
                 self.problem(f"{where}blocks", "a section needs at least one block")
             sections.append(
@@ -306,7 +335,9 @@ class _Reader:
             )
         if not sections:
             self.problem("sections", "a lesson needs at least one section")
-        checks = tuple(self.check(c, f"checks[{i}].") for i, c in enumerate(self.tables(data, "checks", "")))
+        checks = tuple(
+            self.check(c, f"checks[{i}].") for i, c in enumerate(self.tables(data, "checks", ""))
+        )
         minutes = data.get("minutes", 0)
         if not isinstance(minutes, int) or minutes < 0:
             self.problem("minutes", "expected a whole number of minutes")
@@ -339,9 +370,12 @@ class _Reader:
         self.cross_check(lesson)
         return lesson
 
-    def _list(self, data: dict[str, Any], key: str, cls: Callable[..., Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    def _list(
+        self, data: dict[str, Any], key: str, cls: Callable[..., Any], names: tuple[str, ...]
+    ) -> tuple[Any, ...]:
         return tuple(
-            cls(*(self.text(item, n, f"{key}[{i}].") for n in names)) for i, item in enumerate(self.tables(data, key, ""))
+            cls(*(self.text(item, n, f"{key}[{i}].") for n in names))
+            for i, item in enumerate(self.tables(data, key, ""))
         )
 
     def cross_check(self, lesson: Lesson) -> None:
@@ -353,7 +387,9 @@ class _Reader:
         ):
             for dup in _duplicates(ids):
                 self.problem(label, f"id {dup!r} is used more than once")
-        question_ids = [q.id for c in lesson.checks for q in c.questions] + [q.id for q in lesson.questions]
+        question_ids = [q.id for c in lesson.checks for q in c.questions] + [
+            q.id for q in lesson.questions
+        ]
         for dup in _duplicates(question_ids):
             self.problem("questions", f"question id {dup!r} is used more than once", file=quiz_file)
         section_ids = {s.id for s in lesson.sections}
@@ -364,7 +400,9 @@ class _Reader:
                     self.problem(f"checks[{i}].section", f"unknown section {q.section!r}")
         for i, q in enumerate(lesson.questions):
             if q.section not in section_ids:
-                self.problem(f"questions[{i}].section", f"unknown section {q.section!r}", file=quiz_file)
+                self.problem(
+                    f"questions[{i}].section", f"unknown section {q.section!r}", file=quiz_file
+                )
         used_checks = set()
         for i, section in enumerate(lesson.sections):
             for j, block in enumerate(section.blocks):
@@ -373,10 +411,15 @@ class _Reader:
                     used_checks.add(block.check)
                     if block.check and block.check not in check_ids:
                         self.problem(f"{where}check", f"unknown check {block.check!r}")
-                elif block.kind in ("objectives", "resources", "insights", "glossary") and not getattr(
-                    lesson, block.kind
-                ):
-                    self.problem(f"{where}kind", f"the page shows {block.kind} but the lesson lists none")
+                elif block.kind in (
+                    "objectives",
+                    "resources",
+                    "insights",
+                    "glossary",
+                ) and not getattr(lesson, block.kind):
+                    self.problem(
+                        f"{where}kind", f"the page shows {block.kind} but the lesson lists none"
+                    )
         for i, check in enumerate(lesson.checks):
             if check.id not in used_checks:
                 self.problem(f"checks[{i}].id", f"check {check.id!r} is not shown on any page")
@@ -411,7 +454,13 @@ def check_tree(root: Path) -> list[Problem]:
         problems.extend(reader.problems)
         if lesson and lesson.id:
             if lesson.id in ids:
-                problems.append(Problem(reader.rel(folder / LESSON_FILE), "id", f"lesson id {lesson.id!r} is used twice"))
+                problems.append(
+                    Problem(
+                        reader.rel(folder / LESSON_FILE),
+                        "id",
+                        f"lesson id {lesson.id!r} is used twice",
+                    )
+                )
             ids[lesson.id] = folder
     return problems
 
@@ -462,7 +511,9 @@ def _declared_id(folder: Path) -> str:
         return ""
 
 
-def load_lesson(lesson_id: str | None = None, content_dir: str | os.PathLike[str] | None = None) -> Lesson:
+def load_lesson(
+    lesson_id: str | None = None, content_dir: str | os.PathLike[str] | None = None
+) -> Lesson:
     """Resolve the content root, find the lesson and load it."""
     root = resolve_content_dir(content_dir)
     return load_folder(find_lesson_dir(root, lesson_id), root)

@@ -21,7 +21,9 @@ class LessonSession:
     index: int = 0
 
     @classmethod
-    def start(cls, lesson: Lesson, progress: LessonProgress, *, restart: bool = False) -> LessonSession:
+    def start(
+        cls, lesson: Lesson, progress: LessonProgress, *, restart: bool = False
+    ) -> LessonSession:
         """Resume where the learner left, or begin at the first page."""
         if restart:
             progress.current = ""
@@ -107,7 +109,12 @@ class LessonSession:
 
     def pending_questions(self) -> list[Question]:
         """Check questions on this page the learner has not answered yet."""
-        return [q for c in self.checks_on_page() for q in c.questions if q.id not in self.progress.checks]
+        return [
+            q
+            for c in self.checks_on_page()
+            for q in c.questions
+            if q.id not in self.progress.checks
+        ]
 
     def record(self, question: Question, chosen: int) -> CheckResult:
         """Keep the learner's answer to a check question."""
@@ -124,7 +131,9 @@ class LessonSession:
 
     def check_score(self, check: Check) -> tuple[int, int]:
         """(right, answered) for one check."""
-        answered = [self.progress.checks[q.id] for q in check.questions if q.id in self.progress.checks]
+        answered = [
+            self.progress.checks[q.id] for q in check.questions if q.id in self.progress.checks
+        ]
         return sum(r.correct for r in answered), len(answered)
 
     # -- summaries --

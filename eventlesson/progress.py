@@ -60,7 +60,9 @@ class QuizRecord:
     total: int = 0  # number of questions in the set at the latest run
     at: str = ""  # when the latest run ended
     missed: list[str] = field(default_factory=list)  # question ids wrong at the latest run
-    answers: dict[str, int] = field(default_factory=dict)  # question id -> authored index, latest run
+    answers: dict[str, int] = field(
+        default_factory=dict
+    )  # question id -> authored index, latest run
 
 
 @dataclass
@@ -98,7 +100,10 @@ class Progress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
     def to_json(self) -> dict[str, Any]:
-        return {"format_version": PROGRESS_FORMAT, "lessons": {k: asdict(v) for k, v in self.lessons.items()}}
+        return {
+            "format_version": PROGRESS_FORMAT,
+            "lessons": {k: asdict(v) for k, v in self.lessons.items()},
+        }
 
     @classmethod
     def from_json(cls, data: object) -> Progress:
@@ -160,7 +165,9 @@ class ProgressStore:
         except (json.JSONDecodeError, ValueError) as exc:
             backup = self._backup()
             kept = f"kept it as {backup.name}" if backup else "could not back it up"
-            self.warnings.append(f"progress file {self.path} was unusable ({_short(exc)}); {kept}; starting fresh")
+            self.warnings.append(
+                f"progress file {self.path} was unusable ({_short(exc)}); {kept}; starting fresh"
+            )
             return Progress()
 
     def _backup(self) -> Path | None:
@@ -191,7 +198,9 @@ class ProgressStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
             self.writable = False
-            self.warnings.append(f"cannot write to {self.home} ({exc.strerror or exc}); progress will not be kept")
+            self.warnings.append(
+                f"cannot write to {self.home} ({exc.strerror or exc}); progress will not be kept"
+            )
             return False
         return True
 

@@ -17,7 +17,9 @@ def lessons(ctx: typer.Context) -> None:
 def progress(
     ctx: typer.Context,
     lesson: Annotated[str | None, typer.Argument(help="Lesson id (default: the first).")] = None,
-    reset: Annotated[bool, typer.Option("--reset", help="Forget all progress (asks first).")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget all progress (asks first).")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask.")] = False,
 ) -> None:
     """Show where you stand in a lesson and the quiz, or reset it."""

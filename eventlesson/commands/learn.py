@@ -9,11 +9,18 @@ import typer
 
 def learn(
     ctx: typer.Context,
-    lesson: Annotated[str | None, typer.Argument(help="Lesson id, e.g. day-089 (default: the first).")] = None,
-    restart: Annotated[bool, typer.Option("--restart", help="Start the lesson over from the first page.")] = False,
+    lesson: Annotated[
+        str | None, typer.Argument(help="Lesson id, e.g. day-089 (default: the first).")
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start the lesson over from the first page.")
+    ] = False,
     print_: Annotated[
         bool,
-        typer.Option("--print", help="Print the whole lesson as a handout, with no prompts (screen-reader friendly)."),
+        typer.Option(
+            "--print",
+            help="Print the whole lesson as a handout, with no prompts (screen-reader friendly).",
+        ),
     ] = False,
 ) -> None:
     """Walk through the lesson page by page, resuming where you left off."""

@@ -24,7 +24,12 @@ def show_lessons(app: App) -> int:
         lesson = load_folder(folder, root)
         mine = app.progress.lessons.get(lesson.id, LessonProgress())
         done = len(set(mine.done) & {s.id for s in lesson.sections})
-        table.add_row(lesson.id, Text(lesson.title), lesson_status(lesson, mine), f"{done}/{len(lesson.sections)}")
+        table.add_row(
+            lesson.id,
+            Text(lesson.title),
+            lesson_status(lesson, mine),
+            f"{done}/{len(lesson.sections)}",
+        )
     app.console.print(table)
     app.console.print(Text("Start one with: eventlesson learn ID", style="muted"))
     return 0
@@ -38,12 +43,16 @@ def show_progress(app: App, lesson_id: str | None) -> int:
     status = lesson_status(lesson, mine)
     known = {s.id for s in lesson.sections}
     done = [d for d in mine.done if d in known]
-    console.print(f"Lesson: {status}, {len(done)} of {len(lesson.sections)} pages done.", markup=False)
+    console.print(
+        f"Lesson: {status}, {len(done)} of {len(lesson.sections)} pages done.", markup=False
+    )
     if mine.current in known and status != "finished":
         console.print(f"Next time you start at: {lesson.section_title(mine.current)}", markup=False)
     if mine.checks:
         right = sum(r.correct for r in mine.checks.values())
-        console.print(f"Practice checks: {right} of {len(mine.checks)} answered right.", markup=False)
+        console.print(
+            f"Practice checks: {right} of {len(mine.checks)} answered right.", markup=False
+        )
     if mine.updated_at:
         console.print(f"Last active: {mine.updated_at}", markup=False, style="muted")
     if mine.quiz:
@@ -52,7 +61,11 @@ def show_progress(app: App, lesson_id: str | None) -> int:
             table.add_column(column, overflow="fold")
         for name, record in sorted(mine.quiz.items()):
             table.add_row(
-                name, str(record.attempts), f"{record.best}/{record.total}", f"{record.last}/{record.total}", record.at
+                name,
+                str(record.attempts),
+                f"{record.best}/{record.total}",
+                f"{record.last}/{record.total}",
+                record.at,
             )
         console.print(table)
     else:
@@ -64,7 +77,9 @@ def show_progress(app: App, lesson_id: str | None) -> int:
 def reset_progress(app: App, *, yes: bool) -> int:
     if not yes:
         prompter = app.prompter(ADVICE)
-        if not prompter.confirm("Forget all your progress in every lesson and quiz?", default=False):
+        if not prompter.confirm(
+            "Forget all your progress in every lesson and quiz?", default=False
+        ):
             app.console.print("Nothing was changed.")
             return 0
     forgot = app.store.reset()

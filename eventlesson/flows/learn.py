@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
@@ -28,7 +28,9 @@ ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole l
 class Screen(Protocol):
     """How a page reaches the learner and a key comes back."""
 
-    def show(self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]) -> str:
+    def show(
+        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
+    ) -> str:
         """Show a page; return the key pressed (a name from NAV_KEYS)."""
         ...
 
@@ -57,7 +59,9 @@ class PagerScreen:
         self._screen.__enter__()
         self._open = True
 
-    def show(self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]) -> str:
+    def show(
+        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
+    ) -> str:
         frame = self._terminal.Frame(header, body, footer)
         return self._pager.show(frame, NAV_KEYS | {"more"})
 
@@ -76,8 +80,8 @@ class PagerScreen:
 class LineScreen:
     """Print each page in full and read a typed command: nothing is redrawn or hidden."""
 
-    COMMANDS = {"": "enter", "n": "n", "next": "n", "b": "b", "back": "b", "m": "m", "menu": "m"}
-    COMMANDS |= {"q": "q", "quit": "q", "s": "s", "r": "r"}
+    COMMANDS: ClassVar[dict[str, str]] = {"": "enter", "n": "n", "next": "n", "b": "b", "back": "b"}
+    COMMANDS |= {"m": "m", "menu": "m", "q": "q", "quit": "q", "s": "s", "r": "r"}
 
     def __init__(self, console: Console, read: Callable[[], str] | None = None) -> None:
         self.console = console
@@ -91,7 +95,9 @@ class LineScreen:
             raise Interrupted("end of input")
         return line.strip().lower()
 
-    def show(self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]) -> str:
+    def show(
+        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
+    ) -> str:
         self.console.print(header)
         self.console.print(body)
         self.console.print(footer(False))
@@ -209,7 +215,9 @@ class LessonWalk:
         sections = self.lesson.sections
         labels = view.menu_choices(self.lesson, self.session.progress.done, self.session.section.id)
         self.screen.clear()
-        picked = self.prompter.select("Jump to which page?", [*labels, "Stay on this page"], hint="(arrows, Enter)")
+        picked = self.prompter.select(
+            "Jump to which page?", [*labels, "Stay on this page"], hint="(arrows, Enter)"
+        )
         if picked < len(sections):
             self.session.jump(sections[picked].id)
 
@@ -227,11 +235,18 @@ def _score(session: LessonSession) -> tuple[int, int]:
 
 
 def print_handout(app: App, lesson: Lesson) -> None:
-    for part in view.handout(lesson):
-        app.console.print(part)
+    """Print the lesson linearly; trailing padding is dropped so files and screen readers stay clean."""
+    console = app.console
+    with console.capture() as captured:
+        for part in view.handout(lesson):
+            console.print(part)
+    console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+    console.file.flush()
 
 
-def run_learn(app: App, lesson_id: str | None, *, restart: bool = False, linear: bool = False) -> int:
+def run_learn(
+    app: App, lesson_id: str | None, *, restart: bool = False, linear: bool = False
+) -> int:
     """The `learn` command: returns the exit code."""
     lesson = app.lesson(lesson_id)
     if linear or not app.interactive:
@@ -257,6 +272,9 @@ def run_learn(app: App, lesson_id: str | None, *, restart: bool = False, linear:
         app.console.print(view.finish(lesson, right=right, asked=asked))
     else:
         app.console.print(
-            Text(f"Saved at page {session.position}. Pick up where you left off with: eventlesson learn", style="muted")
+            Text(
+                f"Saved at page {session.position}. Pick up where you left off with: eventlesson learn",
+                style="muted",
+            )
         )
     return 0

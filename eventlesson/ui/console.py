@@ -39,7 +39,9 @@ def plain_wanted() -> bool:
     return "NO_COLOR" in os.environ or is_dumb_terminal()
 
 
-def make_console(file: IO[str] | None = None, *, stderr: bool = False, width: int | None = None) -> Console:
+def make_console(
+    file: IO[str] | None = None, *, stderr: bool = False, width: int | None = None
+) -> Console:
     """A console for learner-facing output; markup in content is never interpreted by it."""
     plain = plain_wanted()
     return Console(

@@ -79,8 +79,12 @@ def table(block: Block) -> RenderableType:
 
 
 def code(block: Block) -> RenderableType:
-    snippet = Syntax(block.code, block.language or "text", theme="ansi_dark", word_wrap=True, line_numbers=False)
-    parts: list[RenderableType] = [Panel(snippet, title=Text(block.language or "code"), title_align="left")]
+    snippet = Syntax(
+        block.code, block.language or "text", theme="ansi_dark", word_wrap=True, line_numbers=False
+    )
+    parts: list[RenderableType] = [
+        Panel(snippet, title=Text(block.language or "code"), title_align="left")
+    ]
     if block.caption:
         parts.append(Text(block.caption, style="muted"))
     return Group(*parts)
@@ -96,7 +100,11 @@ def simulation_offer(block: Block, *, interactive: bool) -> RenderableType:
         if interactive
         else f"Run `eventlesson simulate {block.scenario}` to watch it live."
     )
-    return Panel(md(f"{block.text}\n\n{how}"), title=Text("Watch it happen", style="bold"), border_style="event")
+    return Panel(
+        md(f"{block.text}\n\n{how}"),
+        title=Text("Watch it happen", style="bold"),
+        border_style="event",
+    )
 
 
 def objectives(lesson: Lesson) -> RenderableType:
@@ -120,14 +128,21 @@ def resources(lesson: Lesson) -> RenderableType:
         text = Text()
         text.append(f"[{item.kind}] ", style="muted")
         text.append(item.title, style="bold")
-        items.append(Group(text, Padding(Group(Text(item.link, style="accent"), Text(item.focus)), (0, 0, 1, 2))))
+        items.append(
+            Group(
+                text,
+                Padding(Group(Text(item.link, style="accent"), Text(item.focus)), (0, 0, 1, 2)),
+            )
+        )
     return Group(*items)
 
 
 def glossary(lesson: Lesson) -> RenderableType:
     items = []
     for entry in lesson.glossary:
-        items.append(Group(Text(entry.term, style="bold"), Padding(md(entry.meaning), (0, 0, 1, 2))))
+        items.append(
+            Group(Text(entry.term, style="bold"), Padding(md(entry.meaning), (0, 0, 1, 2)))
+        )
     return Group(*items)
 
 
@@ -136,7 +151,9 @@ def check_pending(check: Check, answered: int) -> RenderableType:
     count = len(check.questions)
     status = f"{answered} of {count} answered. " if answered else ""
     body = f"{check.intro}\n\n{status}{count} question(s). Press Enter to start; use the arrow keys to answer."
-    return Panel(md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style="accent")
+    return Panel(
+        md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style="accent"
+    )
 
 
 def verdict(correct: bool) -> Text:
@@ -188,11 +205,18 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
     title = f"Practice: {check.title}"
     if answers is not None and not reveal:
         title += f" ({right}/{len(check.questions)} right)"
-    return Panel(Group(*rows), title=Text(title, style="bold"), title_align="left", border_style="accent")
+    return Panel(
+        Group(*rows), title=Text(title, style="bold"), title_align="left", border_style="accent"
+    )
 
 
 def block(
-    lesson: Lesson, item: Block, *, answers: Answers | None = None, interactive: bool = True, reveal: bool = False
+    lesson: Lesson,
+    item: Block,
+    *,
+    answers: Answers | None = None,
+    interactive: bool = True,
+    reveal: bool = False,
 ) -> RenderableType:
     """One block of a page."""
     if item.kind == "markdown":
@@ -213,14 +237,24 @@ def block(
         if reveal or len(answered) == len(check.questions):
             return check_review(check, answers, reveal=reveal)
         return check_pending(check, len(answered))
-    renderers = {"objectives": objectives, "resources": resources, "insights": insights, "glossary": glossary}
+    renderers = {
+        "objectives": objectives,
+        "resources": resources,
+        "insights": insights,
+        "glossary": glossary,
+    }
     if item.kind in renderers:
         return renderers[item.kind](lesson)
     return Text("")
 
 
 def body(
-    lesson: Lesson, section: Section, *, answers: Answers | None = None, interactive: bool = True, reveal: bool = False
+    lesson: Lesson,
+    section: Section,
+    *,
+    answers: Answers | None = None,
+    interactive: bool = True,
+    reveal: bool = False,
 ) -> RenderableType:
     """Everything on a page between header and footer."""
     parts: list[RenderableType] = []
@@ -230,7 +264,9 @@ def body(
     return Group(*parts[:-1]) if parts else Text("")
 
 
-def welcome(lesson: Lesson, *, recap: list[str], position: str, resume_title: str) -> RenderableType:
+def welcome(
+    lesson: Lesson, *, recap: list[str], position: str, resume_title: str
+) -> RenderableType:
     """The greeting for a returning learner: two or three lines of what they covered."""
     lines = Text()
     lines.append("Welcome back. ", style="bold")
@@ -268,10 +304,14 @@ def handout(lesson: Lesson) -> Iterable[RenderableType]:
     yield Text(f"{lesson.summary} (about {lesson.minutes} minutes)")
     for number, section in enumerate(lesson.sections, 1):
         yield Text("")
-        yield Rule(Text(f"{number}/{len(lesson.sections)}  {section.title}", style="title"), align="left")
+        yield Rule(
+            Text(f"{number}/{len(lesson.sections)}  {section.title}", style="title"), align="left"
+        )
         yield body(lesson, section, interactive=False, reveal=True)
     yield Text("")
-    yield Text("Next: `eventlesson quiz` for the knowledge check; `eventlesson simulate --list` for the simulations.")
+    yield Text(
+        "Next: `eventlesson quiz` for the knowledge check; `eventlesson simulate --list` for the simulations."
+    )
 
 
 def menu_choices(lesson: Lesson, done: Iterable[str], current: str) -> list[str]:

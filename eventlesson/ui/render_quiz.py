@@ -1,0 +1,149 @@
+"""Pure rich renderables for the quiz: question header, feedback, score table, answer key.
+
+Every function returns a renderable and prints nothing. Content text is wrapped in `rich.text.Text`
+so square brackets in a question are shown as written, never read as markup. Right and wrong are
+said in words, not only in colour. Imports rich and the quiz core; never questionary or typer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from eventlesson.models import Lesson, Option, Question, letter
+from eventlesson.quiz import Result, Run
+from eventlesson.ui.console import THEME
+
+# Style objects, not theme names, so any Console renders them (tests use a plain one).
+STYLE: dict[str, Style] = THEME.styles
+INDENT = 3  # how far explanations sit under the option they explain
+RIGHT = "Right."
+WRONG = "Wrong."
+
+
+def _indented(text: str) -> Padding:
+    return Padding(Text(text), (0, 0, 0, INDENT), expand=False)
+
+
+def render_question(
+    number: int,
+    total: int,
+    question: Question,
+    *,
+    retry: bool = False,
+    options: Sequence[Option] | None = None,
+) -> RenderableType:
+    """The header above one question: "Question 2 of 3" (or "Retry 1 of 2") and the prompt.
+
+    With `options` (in display order) it also lists them in full, lettered and wrapped, because
+    the arrow-key picker below shows each option on one line and cuts long ones short.
+    """
+    label = f"{'Retry' if retry else 'Question'} {number} of {total}"
+    parts: list[RenderableType] = [Rule(Text(label, style=STYLE["title"]), style=STYLE["muted"])]
+    if question.kind == "predict":  # its own line: a rule title is cut short, not wrapped
+        parts.append(Text("Predict what happens.", style=STYLE["muted"]))
+    parts.append(Text(question.prompt, style=STYLE["title"]))
+    if options:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        for index, option in enumerate(options):
+            grid.add_row(Text(f"{letter(index)})", style=STYLE["key"]), Text(option.text))
+        parts.append(Padding(grid, (0, 0, 0, 1)))
+    return Group(*parts)
+
+
+def render_feedback(result: Result, *, section_title: str = "") -> RenderableType:
+    """After an answer: right or wrong in words, why, and when wrong the right option and why.
+
+    Letters are the ones the learner saw (display order).
+    """
+    shown = result.shown
+    chosen_letter = shown.display_letter(result.chosen)
+    verdict = Text(
+        RIGHT if result.is_correct else WRONG,
+        style=STYLE["good"] if result.is_correct else STYLE["bad"],
+    )
+    verdict.append(" You chose ", style=Style.null())
+    verdict.append(f"{chosen_letter}) ", style=STYLE["key"])
+    verdict.append(result.chosen_option.text)
+    parts: list[RenderableType] = [verdict, _indented(result.explanation)]
+    if not result.is_correct:
+        right = Text("The right answer is ", style=Style.null())
+        right.append(f"{shown.display_letter(result.question.answer)}) ", style=STYLE["key"])
+        right.append(result.correct_option.text)
+        parts += [right, _indented(result.correct_option.explanation)]
+    if section_title:
+        parts.append(Text(f"Lesson section: {section_title}", style=STYLE["muted"]))
+    return Group(*parts)
+
+
+def render_score(run: Run, *, retry: bool = False, lesson: Lesson | None = None) -> RenderableType:
+    """The end of a round: the score in words and a table of each question's result."""
+    if retry:
+        headline = f"Retry: {run.score} of {run.total} right this time."
+    else:
+        headline = f"Score: {run.score} of {run.total}."
+    table = Table(box=box.SIMPLE_HEAD, header_style=STYLE["title"], pad_edge=False, show_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Question", ratio=1, overflow="fold")
+    table.add_column("Result", no_wrap=True)
+    for number, result in enumerate(run.results, start=1):
+        outcome = (
+            Text("right", style=STYLE["good"])
+            if result.is_correct
+            else Text("missed", style=STYLE["bad"])
+        )
+        prompt = Text(result.question.prompt)
+        if lesson is not None and not result.is_correct:
+            prompt.append(
+                f"\nsee: {lesson.section_title(result.question.section)}", style=STYLE["muted"]
+            )
+        table.add_row(Text(str(number)), prompt, outcome)
+    return Group(Rule(style=STYLE["muted"]), Text(headline, style=STYLE["title"]), table)
+
+
+def render_all_right(retries: int) -> RenderableType:
+    """The closing line once every question has been answered right."""
+    if retries == 0:
+        return Text("All right on the first try.", style=STYLE["good"])
+    tries = "retry" if retries == 1 else "retries"
+    return Text(f"All right now, after {retries} {tries}.", style=STYLE["good"])
+
+
+def render_key(lesson: Lesson, questions: Sequence[Question], set_name: str) -> RenderableType:
+    """The answer key: every question, every option in authored order, each with its explanation."""
+    parts: list[RenderableType] = [
+        Text(
+            f"Answer key: {lesson.title}, {set_name} ({len(questions)} questions)",
+            style=STYLE["title"],
+        ),
+    ]
+    for number, question in enumerate(questions, start=1):
+        # Plain lines rather than a rule title: a long id must wrap at 40 columns, not be cut.
+        kind = ", predict what happens" if question.kind == "predict" else ""
+        parts.append(Rule(style=STYLE["muted"]))
+        parts.append(Text(f"{number}. {question.prompt}", style=STYLE["title"]))
+        section = lesson.section_title(question.section)
+        parts.append(Text(f"id {question.id}{kind}; tests: {section}", style=STYLE["muted"]))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        for index, option in enumerate(question.options):
+            line = Text(option.text)
+            if question.is_correct(index):
+                line.append("  (correct)", style=STYLE["good"])
+            grid.add_row(
+                Text(f"{letter(index)})", style=STYLE["key"]),
+                Group(line, Padding(Text(option.explanation), (0, 0, 0, 2))),
+            )
+        parts.append(grid)
+        parts.append(Text(f"Answer: {question.answer_letter}", style=STYLE["good"]))
+    return Group(*parts)

@@ -1,0 +1,86 @@
+"""Shared fixtures: a fixture course, an App wired to StringIO, and a pseudo-terminal launcher."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from eventlesson.app import App
+from eventlesson.ui.console import make_console
+from eventlesson.ui.prompts import Prompter
+
+from .support import FIXTURE_COURSE, REPO, pty_env
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the real progress file; keep output plain and 80 columns wide."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("EVENTLESSON_HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("EVENTLESSON_CONTENT_DIR", raising=False)
+    return home
+
+
+@pytest.fixture
+def home(_isolated_home: Path) -> Path:
+    return _isolated_home
+
+
+class AppFactory:
+    """Builds an App whose output lands in StringIO buffers."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.out = io.StringIO()
+        self.errors = io.StringIO()
+
+    def __call__(
+        self, prompter: Prompter | None = None, content_dir: Path | None = FIXTURE_COURSE
+    ) -> App:
+        return App(
+            console=make_console(self.out, width=80),
+            err=make_console(self.errors, width=80),
+            stdin_tty=prompter is not None,
+            stdout_tty=prompter is not None,
+            content_dir=str(content_dir) if content_dir else None,
+            home=self.home,
+            prompter_override=prompter,
+        )
+
+
+@pytest.fixture
+def make_app(home: Path) -> AppFactory:
+    return AppFactory(home)
+
+
+@pytest.fixture
+def spawn(home: Path) -> Iterator[Callable[..., object]]:
+    """Start `python -m eventlesson ARGS` in a real pseudo-terminal (24x80 unless told)."""
+    pexpect = pytest.importorskip("pexpect")
+    children: list[object] = []
+
+    def start(
+        *args: str, rows: int = 24, cols: int = 80, timeout: float = 15, **env: str
+    ) -> object:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "eventlesson", *args],
+            env=pty_env(home, **env),
+            dimensions=(rows, cols),
+            encoding="utf-8",
+            timeout=timeout,
+            cwd=str(REPO),
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        if child.isalive():  # type: ignore[attr-defined]
+            child.terminate(force=True)  # type: ignore[attr-defined]

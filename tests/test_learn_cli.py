@@ -1,0 +1,197 @@
+"""The learn, lessons, progress and content commands through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventlesson import __version__
+from eventlesson.cli import app
+
+from .support import FIXTURE_COURSE, SHIPPED_CONTENT
+
+ESC = "\x1b"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_version(runner: CliRunner) -> None:
+    result = run(runner, "--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"eventlesson {__version__}"
+
+
+def test_help_on_every_command(runner: CliRunner) -> None:
+    for args in ([], ["learn"], ["lessons"], ["progress"], ["content"], ["content", "check"]):
+        result = run(runner, *args, "--help")
+        assert result.exit_code == 0, args
+        assert "Usage" in result.stdout
+
+
+def test_print_contains_every_part_of_the_seed(runner: CliRunner) -> None:
+    result = run(runner, "learn", "--print")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert ESC not in text
+    for needle in (
+        "Day 089: Event-Driven Fundamentals",
+        "Aha!",
+        "Why this matters",
+        "Learning objectives",
+        "Distinguish commands, events and queries precisely",
+        "different speech acts",
+        "CompletePurchase",
+        "purchase.completed",
+        "enrollment access",
+        "recommendations",
+        "affiliate",
+        "def complete_purchase(store, bus, purchase):",
+        "store.mark_completed(purchase.id)",
+        "Troubleshooting",
+        "Calling every message an event",
+        "Service Boundaries".lower(),
+        "Kafka",
+        "Designing Event-Driven Systems",
+        "Enterprise Integration Patterns",
+        "martinfowler.com/articles/201701-event-driven.html",
+        "Building Event-Driven Microservices",
+        "Events are facts, not generic messages",
+        "Glossary",
+        "Eventual consistency",
+        "eventlesson quiz",
+        "eventlesson simulate",
+    ):
+        assert needle.lower() in text.lower(), needle
+    # checks are shown with their answers and reasons
+    assert "Answer: A) Command" in text
+    assert re.search(r"15/15\s+Wrap-up", text)
+    assert not any(line.endswith(" ") for line in text.splitlines())
+
+
+def test_no_terminal_means_linear_and_no_wait(runner: CliRunner) -> None:
+    result = run(runner, "learn")  # CliRunner gives no terminal: prints, never waits
+    assert result.exit_code == 0 and "1/15" in result.stdout and "15/15" in result.stdout
+
+
+def test_bare_command_starts_the_lesson(runner: CliRunner) -> None:
+    result = run(runner)
+    assert result.exit_code == 0 and "Day 089" in result.stdout
+
+
+def test_unknown_lesson_is_one_line_exit_2(runner: CliRunner) -> None:
+    result = run(runner, "learn", "day-999")
+    assert result.exit_code == 2
+    assert result.stderr == "eventlesson: error: unknown lesson 'day-999'; available: day-089\n"
+
+
+def test_bad_option_is_one_line_exit_2(runner: CliRunner) -> None:
+    result = run(runner, "learn", "--bogus")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "No such option: --bogus" in result.stderr
+
+
+def test_missing_content_dir_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "--content-dir", str(tmp_path / "nope"), "learn", "--print")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("nope: content directory not found")
+    assert "Traceback" not in result.output
+
+
+def test_content_dir_from_environment(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["learn", "--print"], env={"EVENTLESSON_CONTENT_DIR": str(FIXTURE_COURSE)}
+    )
+    assert result.exit_code == 0 and "Mini: A Fixture Lesson" in result.stdout
+    assert "[bold]markup-looking text[/]" in result.stdout  # shown literally, never as markup
+
+
+def test_markdown_missing_names_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(SHIPPED_CONTENT, tmp_path / "content")
+    (tmp_path / "content" / "day-089" / "pages" / "glossary.md").unlink()
+    result = run(runner, "--content-dir", str(tmp_path / "content"), "learn", "--print")
+    assert result.exit_code == 1
+    assert "glossary.md not found" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_content_check_ok_and_broken(runner: CliRunner, tmp_path: Path) -> None:
+    ok = run(runner, "content", "check")
+    assert ok.exit_code == 0 and ok.stdout.startswith("ok:")
+    import shutil
+
+    shutil.copytree(SHIPPED_CONTENT, tmp_path / "content")
+    lesson = tmp_path / "content" / "day-089" / "lesson.toml"
+    lesson.write_text(
+        lesson.read_text().replace('file = "pages/why.md"', 'file = "pages/missing.md"')
+    )
+    bad = run(runner, "content", "check", str(tmp_path / "content"))
+    assert bad.exit_code == 1
+    assert "content/day-089/lesson.toml: sections[2].blocks[0].file:" in bad.stdout
+    assert "missing.md not found" in bad.stdout
+
+
+def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
+    listing = run(runner, "lessons")
+    assert listing.exit_code == 0 and "day-089" in listing.stdout and "new" in listing.stdout
+    empty = run(runner, "progress")
+    assert empty.exit_code == 0 and "0 of 15 pages done" in empty.stdout
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "progress.json").write_text(
+        json.dumps(
+            {
+                "format_version": 1,
+                "lessons": {
+                    "day-089": {
+                        "current": "concept-2",
+                        "done": ["start", "aha", "why"],
+                        "quiz": {
+                            "knowledge-check": {
+                                "attempts": 2,
+                                "best": 3,
+                                "last": 2,
+                                "total": 3,
+                                "at": "then",
+                            }
+                        },
+                    }
+                },
+            }
+        )
+    )
+    shown = run(runner, "progress")
+    assert "3 of 15 pages done" in shown.stdout
+    assert "Events decouple consequences" in shown.stdout
+    assert "knowledge-check" in shown.stdout and "3/3" in shown.stdout
+    assert "started" in run(runner, "lessons").stdout
+
+
+def test_progress_reset(runner: CliRunner, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "progress.json").write_text('{"format_version": 1, "lessons": {}}')
+    refused = run(runner, "progress", "--reset")
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert (home / "progress.json").exists()
+    done = run(runner, "progress", "--reset", "--yes")
+    assert done.exit_code == 0 and "Progress cleared." in done.stdout
+    assert not (home / "progress.json").exists()
+    assert run(runner, "progress", "--yes").exit_code == 2
+
+
+def test_damaged_progress_warns_once_and_keeps_backup(runner: CliRunner, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "progress.json").write_text("{broken")
+    result = run(runner, "progress")
+    assert result.exit_code == 0
+    assert result.stderr.count("warning:") == 1 and "starting fresh" in result.stderr
+    assert list(home.glob("progress.bad-*.json"))

@@ -1,0 +1,128 @@
+"""The guided lesson in a real pseudo-terminal, driven like a person: keys, arrows, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = pytest.mark.pty
+
+DOWN = "\x1b[B"
+UP = "\x1b[A"
+ENTER = "\r"
+CTRL_C = "\x03"
+
+
+def saved(home: Path) -> dict:
+    return json.loads((home / "progress.json").read_text())["lessons"]["day-089"]
+
+
+def page(child, number: int) -> None:
+    child.expect(f"{number}/15")
+
+
+def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
+    child = spawn("learn")
+    page(child, 1)
+    child.expect("Welcome")
+    child.send("n")
+    page(child, 2)
+    child.send("b")
+    page(child, 1)
+    child.send("m")
+    child.expect("Jump to which page")
+    for _ in range(5):  # down to "6. Practice: ..."
+        child.send(DOWN)
+    child.send(ENTER)
+    page(child, 6)
+    child.expect("Practice")
+    child.send(ENTER)  # start the check
+    child.expect(r"What kind of message is `CompletePurchase`\?")
+    child.send(DOWN)  # B) Query: wrong on purpose
+    child.send(ENTER)
+    child.expect("Not quite. The answer is A")
+    child.send(ENTER)
+    child.expect("purchase.completed")
+    child.send(DOWN * 2 + ENTER)  # C) Event: right
+    child.expect("Right.")
+    child.send("q")  # a key other than Enter does not skip the pause
+    child.send(ENTER)
+    child.expect("Practice question 3 of 8")
+    child.expect('C\\) Event: "this happened"')  # the menu is on screen
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    state = saved(home)
+    assert state["current"] == "check-1"
+    assert state["checks"]["classify-complete-purchase"]["correct"] is False
+    assert state["checks"]["classify-purchase-completed"]["correct"] is True
+
+    again = spawn("learn")
+    again.expect("6/15")  # resumes on the page where it stopped
+    again.expect("Welcome back")
+    again.expect("you covered:")  # then the recap lines
+    again.send("q")
+    again.expect("Saved at page 6/15")
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 0
+
+
+def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
+    child = spawn("learn")
+    page(child, 1)
+    child.send("n")
+    page(child, 2)
+    child.send("n")
+    page(child, 3)
+    child.send(CTRL_C)
+    child.expect("Stopped. Your progress is saved.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    state = saved(home)
+    assert state["current"] == "why" and state["done"] == ["start", "aha"]
+
+
+def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
+    child = spawn("learn", "--restart")
+    seen = set()
+    for _ in range(200):
+        index = child.expect(
+            [r"(\d+)/15.*?\xa0quit", "\u00bb A\\)", "Press Enter to continue", "You finished"]
+        )
+        if index == 0:  # a whole page, header to footer
+            seen.add(int(child.match.group(1)))
+            child.send("n")
+        elif index == 1 or index == 2:
+            child.send(ENTER)
+        else:
+            break
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert seen == set(range(1, 16))
+    state = saved(home)
+    assert len(state["done"]) == 15 and state["finished_at"]
+    assert len(state["checks"]) >= 10
+
+
+def test_restart_starts_over(spawn, home: Path) -> None:
+    child = spawn("learn")
+    page(child, 1)
+    child.send("n")
+    page(child, 2)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child = spawn("learn", "--restart")
+    page(child, 1)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert saved(home)["done"] == []

@@ -1,0 +1,67 @@
+"""The lesson state machine: moving, finishing, resuming, checks and recaps."""
+
+from __future__ import annotations
+
+from eventlesson.content import load_lesson
+from eventlesson.lesson import LessonSession, lesson_status
+from eventlesson.progress import LessonProgress
+
+from .support import FIXTURE_COURSE
+
+
+def _session(progress: LessonProgress | None = None, restart: bool = False) -> LessonSession:
+    return LessonSession.start(
+        load_lesson("mini", FIXTURE_COURSE), progress or LessonProgress(), restart=restart
+    )
+
+
+def test_next_back_jump_and_finish() -> None:
+    s = _session()
+    assert (s.position, s.at_first, s.is_returning) == ("1/3", True, False)
+    assert s.back() is False
+    assert s.next() and s.section.id == "two"
+    assert s.back() and s.section.id == "one"
+    s.jump("three")
+    assert s.position == "3/3" and s.at_last
+    assert s.next() is False
+    assert s.progress.finished_at
+    assert s.progress.done == ["one", "three"]
+    assert lesson_status(s.lesson, s.progress) == "finished"
+
+
+def test_resume_where_left_and_recap() -> None:
+    s = _session()
+    s.next()
+    s.next()
+    resumed = _session(s.progress)
+    assert resumed.section.id == "three"
+    assert resumed.is_returning
+    assert resumed.recap() == ["Page one said hello.", "Page two asked a question."]
+    assert lesson_status(resumed.lesson, resumed.progress) == "started"
+
+
+def test_restart_forgets_pages_and_checks() -> None:
+    s = _session()
+    s.next()
+    s.record(s.pending_questions()[0], 2)
+    again = _session(s.progress, restart=True)
+    assert again.section.id == "one" and again.progress.done == [] and again.progress.checks == {}
+
+
+def test_resume_survives_a_page_that_no_longer_exists() -> None:
+    progress = LessonProgress(current="gone", done=["gone", "one"])
+    s = _session(progress)
+    assert s.section.id == "one" and s.progress.done == ["one"]
+
+
+def test_checks_are_pending_until_answered_and_can_be_retried() -> None:
+    s = _session()
+    s.next()
+    (question,) = s.pending_questions()
+    result = s.record(question, 0)
+    assert result.correct is False
+    assert s.pending_questions() == []
+    assert s.check_score(s.checks_on_page()[0]) == (0, 1)
+    s.forget_checks_on_page()
+    assert s.pending_questions() == [question]
+    assert s.record(question, 2).correct is True
