@@ -96,7 +96,12 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
     seen = set()
     for _ in range(200):
         index = child.expect(
-            [r"(\d+)/15.*?\xa0quit", "\u00bb A\\)", "Press Enter to continue", "You finished"]
+            [
+                r"(\d+)/15.*?q(?:\x1b\[0m)? quit",
+                "\u00bb A\\)",
+                "Press Enter to continue",
+                "You finished",
+            ]
         )
         if index == 0:  # a whole page, header to footer
             seen.add(int(child.match.group(1)))

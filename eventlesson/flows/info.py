@@ -9,6 +9,7 @@ from eventlesson.app import App
 from eventlesson.content import lesson_dirs, load_folder, resolve_content_dir
 from eventlesson.lesson import lesson_status
 from eventlesson.progress import LessonProgress
+from eventlesson.ui import styles as S
 
 ADVICE = "no terminal to confirm on; add --yes to reset without asking"
 
@@ -31,7 +32,7 @@ def show_lessons(app: App) -> int:
             f"{done}/{len(lesson.sections)}",
         )
     app.console.print(table)
-    app.console.print(Text("Start one with: eventlesson learn ID", style="muted"))
+    app.console.print(Text("Start one with: eventlesson learn ID", style=S.MUTED))
     return 0
 
 
@@ -39,7 +40,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
     lesson = app.lesson(lesson_id)
     mine = app.progress.lessons.get(lesson.id, LessonProgress())
     console = app.console
-    console.print(Text(lesson.title, style="title"))
+    console.print(Text(lesson.title, style=S.TITLE))
     status = lesson_status(lesson, mine)
     known = {s.id for s in lesson.sections}
     done = [d for d in mine.done if d in known]
@@ -54,7 +55,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
             f"Practice checks: {right} of {len(mine.checks)} answered right.", markup=False
         )
     if mine.updated_at:
-        console.print(f"Last active: {mine.updated_at}", markup=False, style="muted")
+        console.print(f"Last active: {mine.updated_at}", markup=False, style=S.MUTED)
     if mine.quiz:
         table = Table(title="Quiz", title_justify="left")
         for column in ("Set", "Attempts", "Best", "Last", "When"):
@@ -70,7 +71,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
         console.print(table)
     else:
         console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)
-    console.print(Text(f"Progress file: {app.store.path}", style="muted"))
+    console.print(Text(f"Progress file: {app.store.path}", style=S.MUTED))
     return 0
 
 

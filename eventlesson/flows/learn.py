@@ -20,6 +20,7 @@ from eventlesson.errors import Interrupted
 from eventlesson.lesson import LessonSession
 from eventlesson.models import Lesson, Question
 from eventlesson.ui import render_lesson as view
+from eventlesson.ui import styles as S
 
 NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
@@ -204,7 +205,7 @@ class LessonWalk:
         for number, question in enumerate(questions, 1):
             self.screen.clear()
             console.print(self._header())
-            console.print(Text(f"Practice question {number} of {len(questions)}", style="muted"))
+            console.print(Text(f"Practice question {number} of {len(questions)}", style=S.MUTED))
             chosen = self.prompter.select(question.prompt, [o.text for o in question.options])
             self.session.record(question, chosen)
             self.app.save()
@@ -274,7 +275,7 @@ def run_learn(
         app.console.print(
             Text(
                 f"Saved at page {session.position}. Pick up where you left off with: eventlesson learn",
-                style="muted",
+                style=S.MUTED,
             )
         )
     return 0

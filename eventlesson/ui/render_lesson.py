@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.panel import Panel
@@ -20,6 +20,7 @@ from rich.tree import Tree
 
 from eventlesson.models import Block, Check, Lesson, Question, Section, TreeNode, letter
 from eventlesson.progress import CheckResult
+from eventlesson.ui import styles as S
 
 Answers = Mapping[str, CheckResult]
 
@@ -34,21 +35,39 @@ def header(lesson: Lesson, section: Section, position: str) -> RenderableType:
     grid = Table.grid(expand=True)
     grid.add_column(ratio=1, overflow="fold")
     grid.add_column(justify="right", no_wrap=True)
-    grid.add_row(Text(lesson.title, style="muted"), Text(position, style="muted"))
-    return Group(grid, Text(section.title, style="title"), Rule(style="muted"))
+    grid.add_row(Text(lesson.title, style=S.MUTED), Text(position, style=S.MUTED))
+    return Group(grid, Text(section.title, style=S.TITLE), Rule(style=S.MUTED))
+
+
+class KeyLine:
+    """Key hints laid out greedily: a line breaks between two hints, never inside one."""
+
+    def __init__(self, chunks: list[Text]) -> None:
+        self.chunks = chunks
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        line = Text()
+        for chunk in self.chunks:
+            gap = 2 if line else 0
+            if line and line.cell_len + gap + chunk.cell_len > width:
+                yield line
+                line = Text()
+                gap = 0
+            line.append(" " * gap)
+            line.append_text(chunk)
+        if line:
+            yield line
 
 
 def footer(keys: Iterable[tuple[str, str]], note: str = "") -> RenderableType:
-    """The key line, e.g. `Enter next  b back  m menu  q quit`; wraps between keys only."""
-    text = Text()
-    if note:
-        text.append(note + "  ", style="accent")
-    for i, (key, action) in enumerate(keys):
-        if i:
-            text.append("  ")
-        text.append(key.replace(" ", "\u00a0"), style="key")
-        text.append("\u00a0" + action.replace(" ", "\u00a0"))
-    return Group(Rule(style="muted"), text)
+    """The key line, e.g. `Enter next  b back  m menu  q quit`."""
+    chunks = [Text(note, style=S.ACCENT)] if note else []
+    for key, action in keys:
+        chunk = Text(key, style=S.KEY)
+        chunk.append(" " + action)
+        chunks.append(chunk)
+    return Group(Rule(style=S.MUTED), KeyLine(chunks))
 
 
 def tree(node: TreeNode, caption: str = "") -> RenderableType:
@@ -56,14 +75,14 @@ def tree(node: TreeNode, caption: str = "") -> RenderableType:
 
     def grow(branch: Tree, children: tuple[TreeNode, ...]) -> None:
         for child in children:
-            style = "event" if "." in child.label and " " not in child.label else ""
+            style = S.EVENT if "." in child.label and " " not in child.label else ""
             grow(branch.add(Text(child.label, style=style)), child.children)
 
-    root = Tree(Text(node.label, style="bold"), guide_style="muted")
+    root = Tree(Text(node.label, style="bold"), guide_style=S.MUTED)
     grow(root, node.children)
     parts: list[RenderableType] = [root]
     if caption:
-        parts.append(Text(caption, style="muted"))
+        parts.append(Text(caption, style=S.MUTED))
     return Group(*parts)
 
 
@@ -74,7 +93,7 @@ def table(block: Block) -> RenderableType:
     for row in block.rows:
         grid.add_row(*(Text(cell) for cell in row))
     if block.caption:
-        return Group(Text(block.caption, style="muted"), grid)
+        return Group(Text(block.caption, style=S.MUTED), grid)
     return grid
 
 
@@ -86,11 +105,11 @@ def code(block: Block) -> RenderableType:
         Panel(snippet, title=Text(block.language or "code"), title_align="left")
     ]
     if block.caption:
-        parts.append(Text(block.caption, style="muted"))
+        parts.append(Text(block.caption, style=S.MUTED))
     return Group(*parts)
 
 
-def callout(title: str, body: str, style: str = "accent") -> RenderableType:
+def callout(title: str, body: str, style: str = S.ACCENT) -> RenderableType:
     return Panel(md(body), title=Text(title, style="bold"), title_align="left", border_style=style)
 
 
@@ -103,7 +122,7 @@ def simulation_offer(block: Block, *, interactive: bool) -> RenderableType:
     return Panel(
         md(f"{block.text}\n\n{how}"),
         title=Text("Watch it happen", style="bold"),
-        border_style="event",
+        border_style=S.EVENT,
     )
 
 
@@ -117,7 +136,7 @@ def insights(lesson: Lesson) -> RenderableType:
 
 def _numbered(number: int, title: str, detail: str) -> RenderableType:
     text = Text()
-    text.append(f"{number}. ", style="accent")
+    text.append(f"{number}. ", style=S.ACCENT)
     text.append(title, style="bold")
     return Group(text, Padding(Text(detail), (0, 0, 1, 3)))
 
@@ -126,12 +145,12 @@ def resources(lesson: Lesson) -> RenderableType:
     items = []
     for item in lesson.resources:
         text = Text()
-        text.append(f"[{item.kind}] ", style="muted")
+        text.append(f"[{item.kind}] ", style=S.MUTED)
         text.append(item.title, style="bold")
         items.append(
             Group(
                 text,
-                Padding(Group(Text(item.link, style="accent"), Text(item.focus)), (0, 0, 1, 2)),
+                Padding(Group(Text(item.link, style=S.ACCENT), Text(item.focus)), (0, 0, 1, 2)),
             )
         )
     return Group(*items)
@@ -152,13 +171,13 @@ def check_pending(check: Check, answered: int) -> RenderableType:
     status = f"{answered} of {count} answered. " if answered else ""
     body = f"{check.intro}\n\n{status}{count} question(s). Press Enter to start; use the arrow keys to answer."
     return Panel(
-        md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style="accent"
+        md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style=S.ACCENT
     )
 
 
 def verdict(correct: bool) -> Text:
     """Right or wrong in words, not only colour."""
-    return Text("Right." if correct else "Not quite.", style="good" if correct else "bad")
+    return Text("Right." if correct else "Not quite.", style=S.GOOD if correct else S.BAD)
 
 
 def question_feedback(question: Question, chosen: int) -> RenderableType:
@@ -174,7 +193,7 @@ def question_feedback(question: Question, chosen: int) -> RenderableType:
     parts.append(md(explanation))
     if not question.is_correct(chosen) and right.explanation != explanation:
         parts.append(md(right.explanation))
-    return Panel(Group(*parts), border_style="good" if question.is_correct(chosen) else "bad")
+    return Panel(Group(*parts), border_style=S.GOOD if question.is_correct(chosen) else S.BAD)
 
 
 def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> RenderableType:
@@ -185,7 +204,7 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
     right = 0
     for number, q in enumerate(check.questions, 1):
         result = answers.get(q.id) if answers else None
-        head = Text(f"{number}. ", style="accent")
+        head = Text(f"{number}. ", style=S.ACCENT)
         head.append(q.prompt)
         rows.append(Text(""))
         rows.append(head)
@@ -193,7 +212,7 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
             for i, option in enumerate(q.options):
                 mark = "*" if i == q.answer else " "
                 rows.append(Text(f"   {mark} {letter(i)}) {option.text}"))
-        answer_line = Text("   Answer: ", style="muted")
+        answer_line = Text("   Answer: ", style=S.MUTED)
         answer_line.append(f"{q.answer_letter}) {q.options[q.answer].text}", style="bold")
         if result is not None:
             right += result.correct
@@ -206,7 +225,7 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
     if answers is not None and not reveal:
         title += f" ({right}/{len(check.questions)} right)"
     return Panel(
-        Group(*rows), title=Text(title, style="bold"), title_align="left", border_style="accent"
+        Group(*rows), title=Text(title, style="bold"), title_align="left", border_style=S.ACCENT
     )
 
 
@@ -275,12 +294,12 @@ def welcome(
         lines.append(f"  - {item}\n")
     lines.append(f"Picking up at {position}: ")
     lines.append(resume_title, style="bold")
-    return Panel(lines, border_style="accent")
+    return Panel(lines, border_style=S.ACCENT)
 
 
 def finish(lesson: Lesson, *, right: int, asked: int) -> RenderableType:
     """The last screen: the take-away and where to go next."""
-    parts: list[RenderableType] = [Text(f"You finished {lesson.title}.", style="good")]
+    parts: list[RenderableType] = [Text(f"You finished {lesson.title}.", style=S.GOOD)]
     if asked:
         parts.append(Text(f"Practice checks: {right} of {asked} right."))
     parts.append(Text(""))
@@ -288,24 +307,24 @@ def finish(lesson: Lesson, *, right: int, asked: int) -> RenderableType:
     parts.append(insights(lesson))
     nxt = Text()
     nxt.append("Next: ", style="bold")
-    nxt.append("eventlesson quiz", style="key")
+    nxt.append("eventlesson quiz", style=S.KEY)
     nxt.append(" for the knowledge check, ")
-    nxt.append("eventlesson simulate", style="key")
+    nxt.append("eventlesson simulate", style=S.KEY)
     nxt.append(" to watch a purchase (", style="")
-    nxt.append("--list", style="key")
+    nxt.append("--list", style=S.KEY)
     nxt.append(" for what goes wrong).")
     parts.append(nxt)
-    return Panel(Group(*parts), border_style="good")
+    return Panel(Group(*parts), border_style=S.GOOD)
 
 
 def handout(lesson: Lesson) -> Iterable[RenderableType]:
     """The whole lesson, linearly, checks with their answers: for --print and screen readers."""
-    yield Text(lesson.title, style="title")
+    yield Text(lesson.title, style=S.TITLE)
     yield Text(f"{lesson.summary} (about {lesson.minutes} minutes)")
     for number, section in enumerate(lesson.sections, 1):
         yield Text("")
         yield Rule(
-            Text(f"{number}/{len(lesson.sections)}  {section.title}", style="title"), align="left"
+            Text(f"{number}/{len(lesson.sections)}  {section.title}", style=S.TITLE), align="left"
         )
         yield body(lesson, section, interactive=False, reveal=True)
     yield Text("")
