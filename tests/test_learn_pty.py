@@ -131,3 +131,39 @@ def test_restart_starts_over(spawn, home: Path) -> None:
     child.send("q")
     child.expect(pexpect.EOF)
     assert saved(home)["done"] == []
+
+
+def test_resize_redraws_at_the_new_size(spawn) -> None:
+    child = spawn("learn", rows=24, cols=80)
+    gap = r"(?:\x1b\[[0-9;]*m)* {%d}(?:\x1b\[[0-9;]*m)*"
+    child.expect("Fundamentals" + gap % 42 + "1/15")  # title left, position right, at 80
+    child.expect("quit")
+    child.setwinsize(20, 40)
+    child.expect("Fundamentals" + gap % 2 + "1/15")  # redrawn for 40 columns
+    child.expect("quit")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("where", ["page", "menu", "check"])
+def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
+    child = spawn("learn")
+    page(child, 1)
+    child.expect("quit")
+    if where == "menu":
+        child.send("m")
+        child.expect("Stay on this page")
+    elif where == "check":
+        child.send("m")
+        child.expect("Stay on this page")
+        child.send(DOWN * 5 + ENTER)
+        page(child, 6)
+        child.expect("quit")
+        child.send(ENTER)
+        child.expect('C\\) Event: "this happened"')
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    assert (home / "progress.json").exists()

@@ -80,6 +80,14 @@ def read_key(fd: int, on_idle: Callable[[], bool] | None = None) -> str:
         return KEYS.get(data, data.lower() if len(data) == 1 else "unknown")
 
 
+def terminal_size() -> os.terminal_size:
+    """The real size of the screen (not COLUMNS/LINES, which would hide a resize)."""
+    try:
+        return os.get_terminal_size(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return shutil.get_terminal_size()
+
+
 @dataclass
 class Frame:
     """What the pager shows: header, body and footer renderables, and a note when scrolled."""
@@ -114,10 +122,10 @@ class Pager:
         self.console = console
         self.fd = sys.stdin.fileno()
         self.offset = 0
-        self._size = shutil.get_terminal_size()
+        self._size = terminal_size()
 
     def _resized(self) -> bool:
-        size = shutil.get_terminal_size()
+        size = terminal_size()
         if size != self._size:
             self._size = size
             return True

@@ -59,7 +59,22 @@ class QuestionaryPrompter:
         return bool(_ask(questionary.confirm(message, default=default, qmark="?")))
 
 
+def _leave_on_ctrl_d(question: object) -> None:
+    """questionary binds Ctrl-C but not Ctrl-D; make Ctrl-D leave the prompt the same clean way."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    extra = KeyBindings()
+
+    @extra.add("c-d", eager=True)
+    def _(event: object) -> None:
+        event.app.exit(exception=EOFError, style="class:aborting")  # type: ignore[attr-defined]
+
+    application = question.application  # type: ignore[attr-defined]
+    application.key_bindings = merge_key_bindings([application.key_bindings, extra])
+
+
 def _ask(question: object) -> object:
+    _leave_on_ctrl_d(question)
     try:
         answer = question.unsafe_ask()  # type: ignore[attr-defined]
     except (KeyboardInterrupt, EOFError) as exc:

@@ -64,7 +64,8 @@ def footer(keys: Iterable[tuple[str, str]], note: str = "") -> RenderableType:
     """The key line, e.g. `Enter next  b back  m menu  q quit`."""
     chunks = [Text(note, style=S.ACCENT)] if note else []
     for key, action in keys:
-        chunk = Text(key, style=S.KEY)
+        chunk = Text()
+        chunk.append(key, style=S.KEY)
         chunk.append(" " + action)
         chunks.append(chunk)
     return Group(Rule(style=S.MUTED), KeyLine(chunks))
