@@ -8,21 +8,45 @@ or SimPy at import time.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from rich.markup import escape
+from typing import IO, TYPE_CHECKING, Any
 
 from eventlesson.errors import ExitCode
 from eventlesson.progress import Progress, ProgressStore
-from eventlesson.ui import console as consoles
 from eventlesson.ui.prompts import LinePrompter, NoPrompter, Prompter, QuestionaryPrompter
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from eventlesson.models import Lesson
+
+
+class LazyConsole:
+    """Stands in for a rich Console until something is printed, so `--json` runs never load rich."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._real: Console | None = None
+
+    @property
+    def file(self) -> IO[str]:
+        return sys.stderr if self._stderr else sys.stdout
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            from eventlesson.ui.console import make_console
+
+            self._real = make_console(stderr=self._stderr)
+        return getattr(self._real, name)
+
+
+def _is_tty(stream: IO[str] | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 @dataclass
@@ -45,10 +69,10 @@ class App:
     def from_environment(cls, content_dir: str | None = None) -> App:
         """The real terminal."""
         return cls(
-            console=consoles.make_console(),
-            err=consoles.make_console(stderr=True),
-            stdin_tty=consoles.stdin_is_terminal(),
-            stdout_tty=consoles.stdout_is_terminal(),
+            console=LazyConsole(),  # type: ignore[arg-type]
+            err=LazyConsole(stderr=True),  # type: ignore[arg-type]
+            stdin_tty=_is_tty(sys.stdin),
+            stdout_tty=_is_tty(sys.stdout),
             content_dir=content_dir,
         )
 
@@ -62,7 +86,9 @@ class App:
     @property
     def dumb(self) -> bool:
         """A terminal that cannot redraw: ask line by line."""
-        return consoles.is_dumb_terminal()
+        from eventlesson.ui.console import is_dumb_terminal
+
+        return is_dumb_terminal()
 
     def prompter(self, advice: str) -> Prompter:
         """Who asks the learner: `advice` is the error shown when nobody can answer."""
@@ -76,11 +102,20 @@ class App:
 
     # -- messages --
 
+    def emit(self, text: str) -> None:
+        """Raw text on stdout, no rich involved (machine-readable output)."""
+        self.console.file.write(text + "\n")
+        self.console.file.flush()
+
     def warn(self, message: str) -> None:
         """One line on stderr; the text is shown literally."""
+        from rich.markup import escape
+
         self.err.print(f"[warn]warning:[/] {escape(message)}", soft_wrap=True)
 
     def error(self, message: str) -> None:
+        from rich.markup import escape
+
         self.err.print(f"[bad]error:[/] {escape(message)}", soft_wrap=True)
 
     def goodbye(self) -> int:

@@ -84,7 +84,7 @@ app = typer.Typer(
     invoke_without_command=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain click help: no rich import on --help (fast start, screen readers)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -102,6 +102,7 @@ def root(
         str | None,
         typer.Option(
             "--content-dir",
+            metavar="DIR",
             envvar="EVENTLESSON_CONTENT_DIR",
             help="Read lessons from this folder instead of the shipped ones.",
             show_envvar=True,

@@ -23,7 +23,7 @@ def learn(
         ),
     ] = False,
 ) -> None:
-    """Walk through the lesson page by page, resuming where you left off."""
+    """Walk through the lesson, resuming where you left off."""
     from eventlesson.flows.learn import run_learn
 
     raise typer.Exit(run_learn(ctx.obj, lesson, restart=restart, linear=print_))

@@ -13,16 +13,13 @@ from rich import box
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.rule import Rule
-from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from eventlesson.models import Lesson, Option, Question, letter
 from eventlesson.quiz import Result, Run
-from eventlesson.ui.console import THEME
+from eventlesson.ui import styles as S
 
-# Style objects, not theme names, so any Console renders them (tests use a plain one).
-STYLE: dict[str, Style] = THEME.styles
 INDENT = 3  # how far explanations sit under the option they explain
 RIGHT = "Right."
 WRONG = "Wrong."
@@ -46,16 +43,16 @@ def render_question(
     the arrow-key picker below shows each option on one line and cuts long ones short.
     """
     label = f"{'Retry' if retry else 'Question'} {number} of {total}"
-    parts: list[RenderableType] = [Rule(Text(label, style=STYLE["title"]), style=STYLE["muted"])]
+    parts: list[RenderableType] = [Rule(Text(label, style=S.TITLE), style=S.MUTED)]
     if question.kind == "predict":  # its own line: a rule title is cut short, not wrapped
-        parts.append(Text("Predict what happens.", style=STYLE["muted"]))
-    parts.append(Text(question.prompt, style=STYLE["title"]))
+        parts.append(Text("Predict what happens.", style=S.MUTED))
+    parts.append(Text(question.prompt, style=S.TITLE))
     if options:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         for index, option in enumerate(options):
-            grid.add_row(Text(f"{letter(index)})", style=STYLE["key"]), Text(option.text))
+            grid.add_row(Text(f"{letter(index)})", style=S.KEY), Text(option.text))
         parts.append(Padding(grid, (0, 0, 0, 1)))
     return Group(*parts)
 
@@ -69,19 +66,19 @@ def render_feedback(result: Result, *, section_title: str = "") -> RenderableTyp
     chosen_letter = shown.display_letter(result.chosen)
     verdict = Text(
         RIGHT if result.is_correct else WRONG,
-        style=STYLE["good"] if result.is_correct else STYLE["bad"],
+        style=S.GOOD if result.is_correct else S.BAD,
     )
-    verdict.append(" You chose ", style=Style.null())
-    verdict.append(f"{chosen_letter}) ", style=STYLE["key"])
+    verdict.append(" You chose ", style="")
+    verdict.append(f"{chosen_letter}) ", style=S.KEY)
     verdict.append(result.chosen_option.text)
     parts: list[RenderableType] = [verdict, _indented(result.explanation)]
     if not result.is_correct:
-        right = Text("The right answer is ", style=Style.null())
-        right.append(f"{shown.display_letter(result.question.answer)}) ", style=STYLE["key"])
+        right = Text("The right answer is ", style="")
+        right.append(f"{shown.display_letter(result.question.answer)}) ", style=S.KEY)
         right.append(result.correct_option.text)
         parts += [right, _indented(result.correct_option.explanation)]
     if section_title:
-        parts.append(Text(f"Lesson section: {section_title}", style=STYLE["muted"]))
+        parts.append(Text(f"Lesson section: {section_title}", style=S.MUTED))
     return Group(*parts)
 
 
@@ -91,31 +88,25 @@ def render_score(run: Run, *, retry: bool = False, lesson: Lesson | None = None)
         headline = f"Retry: {run.score} of {run.total} right this time."
     else:
         headline = f"Score: {run.score} of {run.total}."
-    table = Table(box=box.SIMPLE_HEAD, header_style=STYLE["title"], pad_edge=False, show_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, header_style=S.TITLE, pad_edge=False, show_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Question", ratio=1, overflow="fold")
     table.add_column("Result", no_wrap=True)
     for number, result in enumerate(run.results, start=1):
-        outcome = (
-            Text("right", style=STYLE["good"])
-            if result.is_correct
-            else Text("missed", style=STYLE["bad"])
-        )
+        outcome = Text("right", style=S.GOOD) if result.is_correct else Text("missed", style=S.BAD)
         prompt = Text(result.question.prompt)
         if lesson is not None and not result.is_correct:
-            prompt.append(
-                f"\nsee: {lesson.section_title(result.question.section)}", style=STYLE["muted"]
-            )
+            prompt.append(f"\nsee: {lesson.section_title(result.question.section)}", style=S.MUTED)
         table.add_row(Text(str(number)), prompt, outcome)
-    return Group(Rule(style=STYLE["muted"]), Text(headline, style=STYLE["title"]), table)
+    return Group(Rule(style=S.MUTED), Text(headline, style=S.TITLE), table)
 
 
 def render_all_right(retries: int) -> RenderableType:
     """The closing line once every question has been answered right."""
     if retries == 0:
-        return Text("All right on the first try.", style=STYLE["good"])
+        return Text("All right on the first try.", style=S.GOOD)
     tries = "retry" if retries == 1 else "retries"
-    return Text(f"All right now, after {retries} {tries}.", style=STYLE["good"])
+    return Text(f"All right now, after {retries} {tries}.", style=S.GOOD)
 
 
 def render_key(lesson: Lesson, questions: Sequence[Question], set_name: str) -> RenderableType:
@@ -123,27 +114,27 @@ def render_key(lesson: Lesson, questions: Sequence[Question], set_name: str) -> 
     parts: list[RenderableType] = [
         Text(
             f"Answer key: {lesson.title}, {set_name} ({len(questions)} questions)",
-            style=STYLE["title"],
+            style=S.TITLE,
         ),
     ]
     for number, question in enumerate(questions, start=1):
         # Plain lines rather than a rule title: a long id must wrap at 40 columns, not be cut.
         kind = ", predict what happens" if question.kind == "predict" else ""
-        parts.append(Rule(style=STYLE["muted"]))
-        parts.append(Text(f"{number}. {question.prompt}", style=STYLE["title"]))
+        parts.append(Rule(style=S.MUTED))
+        parts.append(Text(f"{number}. {question.prompt}", style=S.TITLE))
         section = lesson.section_title(question.section)
-        parts.append(Text(f"id {question.id}{kind}; tests: {section}", style=STYLE["muted"]))
+        parts.append(Text(f"id {question.id}{kind}; tests: {section}", style=S.MUTED))
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         for index, option in enumerate(question.options):
             line = Text(option.text)
             if question.is_correct(index):
-                line.append("  (correct)", style=STYLE["good"])
+                line.append("  (correct)", style=S.GOOD)
             grid.add_row(
-                Text(f"{letter(index)})", style=STYLE["key"]),
+                Text(f"{letter(index)})", style=S.KEY),
                 Group(line, Padding(Text(option.explanation), (0, 0, 0, 2))),
             )
         parts.append(grid)
-        parts.append(Text(f"Answer: {question.answer_letter}", style=STYLE["good"]))
+        parts.append(Text(f"Answer: {question.answer_letter}", style=S.GOOD))
     return Group(*parts)

@@ -1,0 +1,164 @@
+"""The quiz as the learner meets it: ask, explain, score, offer retries; or answer from a script.
+
+This is the only quiz module that waits for the learner. The rules (shuffling, grading, what
+to retry, what progress keeps) live in `eventlesson.quiz`; the pictures in
+`eventlesson.ui.render_quiz`. It reaches the terminal only through the `App` (consoles, prompter,
+progress); it must not import typer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from eventlesson.errors import Interrupted, NotInteractiveError
+from eventlesson.models import Lesson, Question
+from eventlesson.progress import QuizRecord
+from eventlesson.quiz import (
+    Run,
+    Session,
+    example_answers,
+    grade_answers,
+    parse_answers,
+    questions_for,
+    record_answer,
+    record_run,
+)
+
+if TYPE_CHECKING:
+    from eventlesson.app import App
+    from eventlesson.ui.prompts import Prompter
+
+HINT = "(arrow keys, then Enter)"
+ASK = "Your answer"
+
+
+def _views() -> ModuleType:
+    """The quiz's render functions, imported on first use so `--json` never loads rich."""
+    from eventlesson.ui import render_quiz
+
+    return render_quiz
+
+
+def advice(count: int) -> str:
+    """The one line shown when there is nobody to ask."""
+    return (
+        f"no terminal to ask on; use --answers {example_answers(count)} "
+        "(one letter per question; add --json for machine output) or --key"
+    )
+
+
+def picker_choices(choices: Sequence[str], width: int) -> list[str]:
+    """Option texts shortened to fit one picker line (" » A) text"), ending in "…" when cut."""
+    room = max(width - len(" » A) ") - 1, 20)
+    return [text if len(text) <= room else text[: room - 1].rstrip() + "…" for text in choices]
+
+
+def run_quiz(
+    app: App,
+    lesson_id: str | None,
+    *,
+    set_name: str,
+    seed: int | None = None,
+    shuffle: bool = True,
+    answers: str | None = None,
+    as_json: bool = False,
+    key: bool = False,
+) -> int:
+    """Run `eventlesson quiz` once; returns the exit code."""
+    lesson = app.lesson(lesson_id)
+    questions = questions_for(lesson, set_name)
+    if key:
+        app.console.print(_views().render_key(lesson, questions, set_name))
+        return 0
+    if answers is not None:
+        return _scripted(app, lesson, set_name, questions, answers, as_json=as_json)
+    if not app.interactive:  # before printing anything, so the error is the only output
+        raise NotInteractiveError(advice(len(questions)))
+    session = Session(lesson.id, set_name, questions, seed=seed, shuffle=shuffle)
+    try:
+        return _interactive(app, lesson, session)
+    except Interrupted:
+        return app.goodbye()
+
+
+def _record(app: App, lesson: Lesson, set_name: str) -> QuizRecord:
+    return app.progress.lesson(lesson.id).quiz.setdefault(set_name, QuizRecord())
+
+
+def _scripted(
+    app: App,
+    lesson: Lesson,
+    set_name: str,
+    questions: tuple[Question, ...],
+    raw: str,
+    *,
+    as_json: bool,
+) -> int:
+    run = grade_answers(lesson.id, set_name, questions, parse_answers(raw, questions))
+    record_run(_record(app, lesson, set_name), run)
+    app.progress.lesson(lesson.id).touch()
+    app.save()  # warnings, if any, go to stderr: stdout stays one JSON object
+    if as_json:
+        app.emit(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    for number, result in enumerate(run.results, start=1):
+        question = result.question
+        app.console.print(_views().render_question(number, run.total, question))
+        app.console.print(
+            _views().render_feedback(result, section_title=lesson.section_title(question.section))
+        )
+        app.console.print()
+    app.console.print(_views().render_score(run, lesson=lesson))
+    return 0
+
+
+def _interactive(app: App, lesson: Lesson, session: Session) -> int:
+    prompter = app.prompter(advice(len(session.questions)))
+    record = _record(app, lesson, session.set)
+    while True:
+        run = _ask_round(app, prompter, lesson, session, record)
+        if session.round_number == 1:
+            record_run(record, run)
+            app.save()
+        app.console.print(_views().render_score(run, retry=session.is_retry, lesson=lesson))
+        if session.all_right:
+            app.console.print(_views().render_all_right(session.round_number - 1))
+            return 0
+        count = len(session.to_retry)
+        app.console.print()
+        if not prompter.confirm(f"Retry the {count} missed?", default=True):
+            return 0
+
+
+def _ask_round(
+    app: App, prompter: Prompter, lesson: Lesson, session: Session, record: QuizRecord
+) -> Run:
+    shown_list = session.start_round()
+    first_pass = session.round_number == 1
+    progress = app.progress.lesson(lesson.id)
+    for number, shown in enumerate(shown_list, start=1):
+        question = shown.question
+        app.console.print()
+        if app.dumb:  # the line prompter lists every option in full, wrapped by the terminal
+            full, choices = None, list(shown.choices)
+        else:  # the arrow-key picker gives each option one line: list them in full above it
+            full, choices = shown.options, picker_choices(shown.choices, app.console.width)
+        app.console.print(
+            _views().render_question(
+                number, len(shown_list), question, retry=not first_pass, options=full
+            )
+        )
+        picked = prompter.select(ASK, choices, hint=HINT)
+        result = session.answer(shown, picked)
+        if first_pass:
+            record_answer(record, result, total=len(session.questions), first=number == 1)
+        progress.touch()
+        app.save()  # after every answer: Ctrl-C keeps what was answered
+        app.console.print(
+            _views().render_feedback(result, section_title=lesson.section_title(question.section))
+        )
+    app.console.print()
+    return session.end_round()

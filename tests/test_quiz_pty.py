@@ -1,0 +1,108 @@
+"""`eventlesson quiz` in a real pseudo-terminal, driven like a person: arrows, Enter, y, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eventlesson.content import load_lesson
+from eventlesson.quiz import Session
+
+from .support import SHIPPED_CONTENT
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = pytest.mark.pty
+
+DOWN = "\x1b[B"
+ENTER = "\r"
+SEED = 1
+
+
+def first_round_right_positions(seed: int) -> list[int]:
+    """Where the right option is shown in the first round, as the program will shuffle it."""
+    lesson = load_lesson("day-089", SHIPPED_CONTENT)
+    twin = Session(
+        "day-089", "knowledge-check", lesson.quiz_questions("knowledge-check"), seed=seed
+    )
+    return [s.display(s.question.answer) for s in twin.start_round()]
+
+
+def pick(child, position: int) -> None:
+    """Wait for the picker, move down `position` times, press Enter."""
+    child.expect(r"\(arrow keys, then Enter\)")
+    child.send(DOWN * position + ENTER)
+
+
+def saved(home: Path) -> dict:
+    return json.loads((home / "progress.json").read_text())["lessons"]["day-089"]["quiz"]
+
+
+def test_answer_with_arrows_see_explanations_score_and_retry_the_missed(spawn, home: Path) -> None:
+    right = first_round_right_positions(SEED)
+    child = spawn("quiz", "--seed", str(SEED), timeout=10)
+    child.expect("Question 1 of 3")
+    pick(child, right[0])
+    child.expect(r"Right\.")
+    child.expect("An event announces a fact")  # the explanation of the option chosen
+    child.expect("Question 2 of 3")
+    pick(child, (right[1] + 1) % 3)  # wrong on purpose
+    child.expect(r"Wrong\.")
+    child.expect("The right answer is")
+    child.expect("Question 3 of 3")
+    pick(child, right[2])
+    child.expect(r"Right\.")
+    child.expect(r"Score: 2 of 3\.")
+    child.expect("missed")
+    child.expect(r"Retry the 1 missed\?")
+    child.send("y")
+    child.expect("Retry 1 of 1")
+    child.expect("In the course platform")
+    # Shuffled again: find the right option by its text in the full list above the picker.
+    child.expect(r"([ABC])\)(?:\x1b\[[0-9;]*m| )+Several consumers can react")
+    position = "ABC".index(child.match.group(1))
+    pick(child, position)
+    child.expect(r"Right\.")
+    child.expect(r"Retry: 1 of 1 right this time\.")
+    child.expect(r"All right now, after 1 retry\.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in (child.before or "")
+    record = saved(home)["knowledge-check"]
+    assert (record["attempts"], record["best"], record["last"]) == (1, 2, 2)
+    assert record["missed"] == ["kc-why-purchase-completed"]
+
+
+def test_ctrl_c_mid_quiz_keeps_what_was_answered(spawn, home: Path) -> None:
+    right = first_round_right_positions(SEED)
+    child = spawn("quiz", "--seed", str(SEED), timeout=10)
+    pick(child, right[0])
+    child.expect(r"Right\.")
+    child.expect("Question 2 of 3")
+    child.expect(r"\(arrow keys, then Enter\)")
+    child.sendcontrol("c")
+    child.expect(r"Stopped\. Your progress is saved\.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    record = saved(home)["knowledge-check"]
+    assert record["answers"] == {"kc-what-is-an-event": 0}
+    assert record["attempts"] == 0
+
+
+def test_declining_the_retry_ends_cleanly(spawn, home: Path) -> None:
+    child = spawn("quiz", "--no-shuffle", timeout=10)
+    for _ in range(3):
+        pick(child, 1)  # B: wrong for every knowledge-check question
+        child.expect(r"Wrong\.")
+    child.expect(r"Score: 0 of 3\.")
+    child.expect(r"Retry the 3 missed\?")
+    child.send("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert saved(home)["knowledge-check"]["last"] == 0
