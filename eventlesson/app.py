@@ -34,12 +34,24 @@ class LazyConsole:
     def file(self) -> IO[str]:
         return sys.stderr if self._stderr else sys.stdout
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def real(self) -> Console:
+        """The rich Console itself, made on first use."""
         if self._real is None:
             from eventlesson.ui.console import make_console
 
             self._real = make_console(stderr=self._stderr)
-        return getattr(self._real, name)
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    # `with console:` (rich Live, capture) looks these up on the type, not through __getattr__
+    def __enter__(self) -> Console:
+        return self.real.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.real.__exit__(*exc)  # type: ignore[arg-type]
 
 
 def _is_tty(stream: IO[str] | None) -> bool:

@@ -155,7 +155,10 @@ class ProgressStore:
         """The saved progress, or a fresh one (with a warning and a backup when the file was bad)."""
         try:
             raw = self.path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):  # nothing saved yet; save() will say if it cannot
+        except (
+            FileNotFoundError,
+            NotADirectoryError,
+        ):  # nothing saved yet; save() will say if it cannot
             return Progress()
         except (OSError, UnicodeDecodeError) as exc:
             self.warnings.append(f"could not read {self.path} ({exc}); starting fresh")

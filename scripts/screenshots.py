@@ -8,6 +8,7 @@ quiz run, and the final frame of a seeded `simulate` run (via its own `--svg` op
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -28,14 +29,15 @@ WIDTH, HEIGHT = 80, 24
 
 
 def recorder() -> Console:
+    """A console that only records (for save_svg); what it prints goes nowhere."""
     return Console(
         record=True,
         width=WIDTH,
         force_terminal=True,
         color_system="truecolor",
         theme=THEME,
-        file=open("/dev/null", "w"),
-    )  # noqa: SIM115
+        file=io.StringIO(),
+    )
 
 
 def lesson_page(out: Path) -> None:
@@ -43,14 +45,7 @@ def lesson_page(out: Path) -> None:
     lesson = load_lesson("day-089")
     session = LessonSession.start(lesson, LessonProgress())
     session.jump("concept-2")
-    scratch = Console(
-        width=WIDTH,
-        color_system="truecolor",
-        force_terminal=True,
-        theme=THEME,
-        record=True,
-        file=open("/dev/null", "w"),
-    )  # noqa: SIM115
+    scratch = recorder()
     head = scratch.render_lines(view.header(lesson, session.section, session.position), pad=False)
     keys = [("Enter", "more"), ("b", "back"), ("m", "menu"), ("s", "simulate"), ("q", "quit")]
     foot = scratch.render_lines(view.footer(keys, "space/arrows scroll"), pad=False)
@@ -96,8 +91,10 @@ def simulation(out: Path) -> None:
             "7",
             "--purchases",
             "12",
-        ]
-        + ["--fast", "--svg", str(out / "simulate.svg")],
+            "--fast",
+            "--svg",
+            str(out / "simulate.svg"),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         cwd=REPO,

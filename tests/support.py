@@ -12,7 +12,11 @@ SHIPPED_CONTENT = REPO / "content"
 
 def pty_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment for a program under pexpect: fast prompt_toolkit, our repo on the path."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")
+    }
     env.update(
         PROMPT_TOOLKIT_NO_CPR="1",
         TERM="xterm-256color",

@@ -30,7 +30,16 @@ def test_wheel_install_runs_the_lesson_from_elsewhere(tmp_path: Path) -> None:
     # a plain path line does not run the editable-install hooks found there.
     (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(REPO)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            str(REPO),
+        ],
         capture_output=True,
         text=True,
     )
@@ -39,7 +48,11 @@ def test_wheel_install_runs_the_lesson_from_elsewhere(tmp_path: Path) -> None:
     elsewhere.mkdir()
     env = {"PATH": "/usr/bin:/bin", "EVENTLESSON_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
     where = subprocess.run(
-        [str(python), "-c", "import eventlesson.content as c; print(c.__file__); print(c.default_content_dir())"],
+        [
+            str(python),
+            "-c",
+            "import eventlesson.content as c; print(c.__file__); print(c.default_content_dir())",
+        ],
         capture_output=True,
         text=True,
         cwd=elsewhere,
@@ -61,7 +74,11 @@ def test_wheel_install_runs_the_lesson_from_elsewhere(tmp_path: Path) -> None:
     assert "Day 089: Event-Driven Fundamentals" in result.stdout
     assert "15/15" in result.stdout
     check = subprocess.run(
-        [str(target / "bin" / "eventlesson"), "content", "check"], capture_output=True, text=True, cwd=elsewhere, env=env
+        [str(target / "bin" / "eventlesson"), "content", "check"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
     )
     assert check.returncode == 0 and check.stdout.startswith("ok:")
     assert sys.executable  # the outer interpreter is untouched

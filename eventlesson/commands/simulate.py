@@ -1,0 +1,79 @@
+"""`eventlesson simulate`: parse the options and hand them to the simulate flow.
+
+CLI layer: typer here; SimPy, sqlite3, rich and the flow are imported inside the command, so
+`eventlesson --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def simulate(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(help="Which scenario to run (see --list).", show_default=True)
+    ] = "happy",
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the scenarios, one line each, and exit.")
+    ] = False,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Virtual seconds per real second (> 0).")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same trace.")] = 7,
+    purchases: Annotated[
+        int | None,
+        typer.Option("--purchases", help="How many learners buy a course (default: per scenario)."),
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="No pacing and no live view: just the summary.")
+    ] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain", help="One line per event (automatic when output is not a terminal)."
+        ),
+    ] = False,
+    events: Annotated[
+        str | None,
+        typer.Option("--events", metavar="FILE|-", help="Write the event trace as JSON Lines."),
+    ] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print only the summary, as one JSON object.")
+    ] = False,
+    svg: Annotated[
+        str | None, typer.Option("--svg", metavar="FILE", help="Save the final screen as SVG.")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", metavar="PATH", help="Keep the SQLite database here (default: memory)."
+        ),
+    ] = None,
+) -> None:
+    """Watch a course purchase commit, publish and fan out to five lagging consumers."""
+    from eventlesson.flows.simulate import SimulateOptions, list_scenarios, run_simulate
+
+    app = ctx.obj
+    if app is None:  # called without the root callback (a bare typer app in a test)
+        from eventlesson.app import App
+
+        app = App.from_environment()
+    console, err, stdout_tty = app.console, app.err, app.stdout_tty
+    if list_:
+        raise typer.Exit(list_scenarios(console))
+    options = SimulateOptions(
+        scenario=scenario,
+        speed=speed,
+        seed=seed,
+        purchases=purchases,
+        fast=fast,
+        plain=plain,
+        events=events,
+        json=json_,
+        svg=svg,
+        db=db or ":memory:",
+    )
+    raise typer.Exit(run_simulate(options, console, err, stdout_tty=stdout_tty))

@@ -1,0 +1,78 @@
+"""Plain words for trace records: the "what just happened" line and the `--plain` output.
+
+Core module: standard library only (no rich, questionary or typer, no SimPy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventlesson.sim.scenarios import MAX_DELIVERIES
+
+
+def _who(record: dict[str, Any]) -> str:
+    return str(record.get("consumer") or record.get("component") or "someone")
+
+
+def describe(record: dict[str, Any]) -> str:
+    """One sentence a learner can read, for any record the model emits."""
+    kind = record["type"]
+    pid = f"P{record['purchase_id']}" if "purchase_id" in record else "the purchase"
+    eid = record.get("event_id", "the event")
+    who = _who(record)
+    if kind == "command":
+        return f"A learner buys {record.get('course', 'a course')}: CompletePurchase {pid}."
+    if kind == "commit":
+        if record.get("outbox"):
+            return f"{pid} and its outbox row commit in one transaction."
+        return f"{pid} is committed: the purchase is now true in the store."
+    if kind == "commit_failed":
+        text = f"{pid} did not commit ({record.get('reason', 'rolled back')})."
+        if record.get("ghost"):
+            text += " Its event is already out: a ghost event."
+        return text
+    if kind == "confirm":
+        return f"The learner sees 'Purchase successful' after {record.get('latency', 0):.2f} s."
+    if kind == "publish":
+        by = "The relay publishes" if record.get("via") == "relay" else "Published"
+        return f"{by} purchase.completed {eid} for {pid} at offset {record.get('offset')}."
+    if kind == "deliver":
+        if record.get("via") == "call":
+            return f"The service calls {who} inline for {pid}; the learner waits."
+        again = f" (delivery {record['delivery']})" if record.get("delivery", 1) > 1 else ""
+        return f"{who} reads {eid} at offset {record.get('offset')}{again}."
+    if kind == "handle":
+        text = f"{who} {record.get('effect', 'handled it')} for {pid}"
+        if record.get("duplicate"):
+            return text + " again: a duplicate effect."
+        if not record.get("committed", True):
+            return text + ", which the store does not have."
+        return text + "."
+    if kind == "duplicate_skipped":
+        return f"{who} already processed {eid}: skipped (idempotent by event id)."
+    if kind == "crash":
+        if record.get("component") == "purchase-service":
+            if record.get("lost"):
+                return f"The service crashed after committing {pid}, before publishing: lost."
+            return f"The service crashed after committing {pid}; its outbox row is safe."
+        if record.get("component") == "relay":
+            return f"The relay crashed after publishing {eid}, before marking it: it will repeat."
+        return (
+            f"{who} crashed after its side effect, before committing offset {record.get('offset')}."
+        )
+    if kind == "restart":
+        return f"{who} restarts."
+    if kind == "handle_failed":
+        return (
+            f"{who} failed on {eid}, delivery {record.get('delivery')} of {MAX_DELIVERIES}:"
+            f" {record.get('reason', 'error')}."
+        )
+    if kind == "dead_letter":
+        return f"{who} parks {eid} in the dead-letter queue; the next events flow."
+    if kind == "publish_failed":
+        return f"The broker is unreachable: {eid} stays in the outbox, retrying."
+    if kind == "broker_down":
+        return "The broker is down. Purchases keep committing into the outbox."
+    if kind == "broker_up":
+        return "The broker is back. The relay drains the outbox backlog."
+    return kind.replace("_", " ")

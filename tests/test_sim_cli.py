@@ -1,0 +1,191 @@
+"""`eventlesson simulate` through the real CLI app with typer's CliRunner (stdout is no terminal)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventlesson.cli import app
+from eventlesson.sim import SCENARIOS
+
+
+def invoke(home: Path, *args: str):
+    runner = CliRunner()
+    env = {"NO_COLOR": "1", "COLUMNS": "80", "EVENTLESSON_HOME": str(home)}
+    return runner.invoke(app, ["simulate", *args], env=env, catch_exceptions=False)
+
+
+def test_list_shows_every_scenario_with_its_line(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "--list")
+    assert result.exit_code == 0
+    for name in SCENARIOS:
+        assert name in result.stdout
+    assert "ghost events" in " ".join(result.stdout.split())
+
+
+def test_plain_is_one_line_per_event_then_the_summary(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "happy", "--purchases", "2", "--speed", "1000")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("commit" in line and "P1 is committed" in line for line in lines)
+    assert any("publish" in line and "evt-000001" in line for line in lines)
+    assert "Summary · happy" in result.stdout
+    assert "\x1b[" not in result.stdout  # not a terminal: plain, whatever was asked
+
+
+def test_fast_plain_prints_events_without_pacing(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "poison-event", "--fast", "--plain", "--purchases", "4")
+    assert result.exit_code == 0
+    assert "dead-letter queue" in result.stdout
+    assert "Takeaway" in result.stdout
+
+
+def test_json_is_one_object_and_nothing_else(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "publish-before-commit", "--json", "--purchases", "6")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["scenario"] == "publish-before-commit"
+    assert doc["ghost_events"] >= 1
+    assert doc["invariants"]["no_ghost_events"] is False
+    assert set(doc["consumers"]) == {
+        "enrollment",
+        "email",
+        "analytics",
+        "recommendations",
+        "affiliate",
+    }
+
+
+def test_events_dash_writes_json_lines_to_stdout_and_the_summary_elsewhere(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "consumer-crash", "--events", "-", "--fast", "--purchases", "3")
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and all("t" in r and "type" in r for r in rows)
+    assert any(r["type"] == "duplicate_skipped" for r in rows)
+    assert "Summary" in result.stderr
+
+
+def test_events_file_matches_for_the_same_seed(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for path in (first, second):
+        result = invoke(tmp_path, "outbox", "--fast", "--seed", "3", "--events", str(path))
+        assert result.exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    rows = [json.loads(line) for line in first.read_text().splitlines()]
+    assert rows[0]["type"] == "command"
+    assert "Summary · outbox" in result.stdout
+
+
+def test_svg_saves_the_final_screen(tmp_path: Path) -> None:
+    svg = tmp_path / "final.svg"
+    result = invoke(tmp_path, "happy", "--fast", "--purchases", "3", "--svg", str(svg))
+    assert result.exit_code == 0
+    text = svg.read_text()
+    assert text.startswith("<svg") and "recommendations" in text
+
+
+def test_db_keeps_the_purchases_for_sqlite3(tmp_path: Path) -> None:
+    db = tmp_path / "shop.db"
+    result = invoke(tmp_path, "crash-after-commit", "--json", "--purchases", "5", "--db", str(db))
+    doc = json.loads(result.stdout)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM purchases").fetchone()[0] == doc["committed"]
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    return lines[0]
+
+
+def test_unknown_scenario_is_one_line_naming_the_valid_ones(tmp_path: Path) -> None:
+    line = one_line_error(invoke(tmp_path, "teleport"))
+    assert "teleport" in line and "happy" in line and "poison-event" in line
+
+
+def test_negative_or_zero_speed_is_one_line(tmp_path: Path) -> None:
+    assert "--speed" in one_line_error(invoke(tmp_path, "--speed", "-2"))
+    assert "--speed" in one_line_error(invoke(tmp_path, "--speed", "0"))
+
+
+def test_zero_purchases_and_conflicting_stdout_are_one_line(tmp_path: Path) -> None:
+    assert "--purchases" in one_line_error(invoke(tmp_path, "--purchases", "0"))
+    assert "stdout" in one_line_error(invoke(tmp_path, "--json", "--events", "-"))
+
+
+def test_unwritable_files_are_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "t.jsonl"
+    assert "--events" in one_line_error(invoke(tmp_path, "--fast", "--events", str(missing)))
+    notdb = tmp_path / "notes.txt"
+    notdb.write_text("not a database " * 100)
+    assert "--db" in one_line_error(invoke(tmp_path, "--fast", "--db", str(notdb)))
+
+
+def test_fast_alone_prints_just_the_summary(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "happy", "--fast", "--purchases", "3")
+    assert result.exit_code == 0
+    assert "Summary · happy" in result.stdout
+    assert "CompletePurchase" not in result.stdout  # no event lines
+
+
+# -- the flow's pacing, with a fake clock (no real waiting, no timed assertions) -----------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now += seconds
+
+
+def test_pace_runs_virtual_time_at_speed_times_real_time() -> None:
+    from eventlesson.flows.simulate import pace
+    from eventlesson.sim import Simulation
+
+    sim = Simulation("happy", seed=7, purchases=4, observe=True)
+    clock = FakeClock()
+    frames: list[float] = []
+    pace(sim, 4.0, frames.append, clock=clock, sleep=clock.sleep)
+    assert sim.done
+    assert clock.slept == pytest.approx(sim.now / 4.0, rel=1e-6)
+    assert frames == sorted(frames)  # the displayed clock never goes back
+    assert frames[-1] == sim.now
+
+
+def test_play_inline_plays_plain_on_a_non_terminal_and_shows_the_summary(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from eventlesson.flows import simulate as flow
+
+    monkeypatch.setattr(flow, "DEFAULT_SPEED", 10_000.0)
+    out = io.StringIO()
+    flow.play_inline(Console(file=out, width=80, color_system=None), "publish-before-commit")
+    text = out.getvalue()
+    assert "ghost event" in text
+    assert "Takeaway" in text and "Troubleshooting" in text
+
+
+def test_live_and_inline_play_get_a_real_console_from_the_apps_stand_in() -> None:
+    from rich.console import Console
+
+    from eventlesson.app import App
+    from eventlesson.flows.simulate import real_console
+
+    app = App.from_environment()
+    assert isinstance(real_console(app.console), Console)
+    plain = Console(file=None)
+    assert real_console(plain) is plain

@@ -1,0 +1,112 @@
+"""Properties of the model over seeds and fault schedules (hypothesis, small runs, no timing)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from itertools import pairwise
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventlesson.sim import CONSUMER_NAMES, SCENARIOS, Faults, Simulation, TraceWriter
+
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAFE = [n for n, s in SCENARIOS.items() if s.mode != "publish-first"]
+IDEMPOTENT = ("enrollment", "affiliate")
+
+
+@st.composite
+def fault_plans(draw: st.DrawFn, purchases: int) -> Faults:
+    ids = st.integers(min_value=1, max_value=purchases)
+    pairs = st.tuples(st.sampled_from(CONSUMER_NAMES), ids)
+    outages = st.tuples(
+        st.floats(min_value=0.0, max_value=15.0, allow_nan=False),
+        st.floats(min_value=0.1, max_value=8.0, allow_nan=False),
+    )
+    return Faults(
+        fail_commits=frozenset(draw(st.sets(ids, max_size=3))),
+        service_crashes=frozenset(draw(st.sets(ids, max_size=3))),
+        relay_crashes=frozenset(draw(st.sets(ids, max_size=3))),
+        relay_crash_rate=draw(st.sampled_from([0.0, 0.3])),
+        consumer_crashes=frozenset(draw(st.sets(pairs, max_size=4))),
+        consumer_crash_rate=draw(st.sampled_from([0.0, 0.2])),
+        crashing_consumers=tuple(draw(st.sets(st.sampled_from(CONSUMER_NAMES), max_size=3))),
+        broker_outages=tuple(draw(st.lists(outages, max_size=2))),
+        poison=frozenset(draw(st.sets(pairs, max_size=2))),
+    )
+
+
+@st.composite
+def runs(draw: st.DrawFn, scenarios: list[str]) -> tuple[str, int, int, Faults]:
+    scenario = draw(st.sampled_from(scenarios))
+    purchases = draw(st.integers(min_value=1, max_value=10))
+    seed = draw(st.integers(min_value=0, max_value=10_000))
+    return scenario, seed, purchases, draw(fault_plans(purchases))
+
+
+def play(scenario: str, seed: int, purchases: int, faults: Faults):
+    buffer = io.StringIO()
+    sim = Simulation(scenario, seed=seed, purchases=purchases, faults=faults)
+    sim.add_listener(TraceWriter(buffer))
+    summary = sim.run()
+    sim.close()
+    return summary, [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+@SETTINGS
+@given(runs(SAFE))
+def test_safe_designs_publish_only_committed_purchases_after_their_commit(run) -> None:
+    summary, records = play(*run)
+    committed: set[int] = set()
+    failed: set[int] = set()
+    for r in records:
+        if r["type"] == "commit":
+            committed.add(r["purchase_id"])
+        elif r["type"] == "commit_failed":
+            failed.add(r["purchase_id"])
+        elif r["type"] == "publish":
+            assert r["purchase_id"] in committed  # committed, and before this publish
+    assert not failed & {r["purchase_id"] for r in records if r["type"] == "publish"}
+    assert summary.invariants["publish_only_after_commit"]
+    assert summary.ghost_events == 0
+
+
+@SETTINGS
+@given(runs(["outbox", "broker-outage"]))
+def test_outbox_loses_no_committed_purchase_once_faults_heal(run) -> None:
+    summary, records = play(*run)
+    committed = {r["purchase_id"] for r in records if r["type"] == "commit"}
+    published = {r["purchase_id"] for r in records if r["type"] == "publish"}
+    assert committed == published
+    assert summary.lost_events == 0
+    assert summary.invariants["no_lost_events"] and summary.invariants["no_ghost_events"]
+
+
+@SETTINGS
+@given(runs(list(SCENARIOS)))
+def test_idempotent_consumers_apply_each_purchase_exactly_once(run) -> None:
+    summary, records = play(*run)
+    announced = {r["purchase_id"] for r in records if r["type"] == "publish"}
+    if run[0] == "sync-chain":
+        announced = {r["purchase_id"] for r in records if r["type"] == "commit"}
+    effects = Counter((r["consumer"], r["purchase_id"]) for r in records if r["type"] == "handle")
+    dead = {(r["consumer"], r["purchase_id"]) for r in records if r["type"] == "dead_letter"}
+    for consumer in IDEMPOTENT:
+        for pid in announced:
+            expected = 0 if (consumer, pid) in dead else 1
+            assert effects[(consumer, pid)] == expected, (consumer, pid)
+    assert summary.invariants["idempotent_consumers_once"]
+
+
+@SETTINGS
+@given(runs(list(SCENARIOS)))
+def test_lags_drain_to_zero_and_virtual_time_never_goes_back(run) -> None:
+    summary, records = play(*run)
+    times = [r["t"] for r in records]
+    assert all(a <= b for a, b in pairwise(times))
+    assert summary.invariants["time_never_goes_back"]
+    assert summary.invariants["lags_drained"]
+    assert summary.invariants["every_event_handled"]
+    assert summary.complete
