@@ -167,3 +167,31 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
     assert child.exitstatus == 130
     assert "Traceback" not in (child.before or "")
     assert (home / "progress.json").exists()
+
+
+@pytest.mark.parametrize(("page_number", "scenario"), [(7, "happy"), (11, "publish-before-commit")])
+def test_lesson_plays_its_simulation_inline_and_continues(
+    spawn, page_number: int, scenario: str
+) -> None:
+    child = spawn("learn", EVENTLESSON_SIM_SPEED="60", timeout=30)
+    page(child, 1)
+    child.expect("quit")
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send(DOWN * (page_number - 1) + ENTER)
+    page(child, page_number)
+    child.expect(r"s(?:\x1b\[0m)? simulate")  # the footer offers it
+    child.send("s")
+    child.expect("enrollment")  # the live view
+    child.expect(f"Summary · {scenario}")
+    child.expect("Takeaway")
+    child.expect("Press Enter to return to the lesson")
+    child.send(ENTER)
+    page(child, page_number)  # back on the same page
+    child.expect("quit")
+    child.send("n")
+    page(child, page_number + 1)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -27,7 +27,7 @@ def test_live_view_names_the_consumers_and_exits_zero(spawn) -> None:
 def test_ctrl_c_mid_run_prints_the_summary_so_far_and_exits_130(spawn) -> None:
     child = spawn("simulate", "slow-consumer", "--speed", "2", timeout=30)
     child.expect("recommendations")  # the live view is up
-    child.expect("learner [1-9]")  # and at least one learner has arrived
+    child.expect("purchase [1-9]")  # and at least one purchase has arrived
     child.sendintr()
     child.expect("Stopped")
     child.expect("Summary · slow-consumer")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -54,6 +55,11 @@ class SimulateOptions:
             raise UsageError(f"--purchases must be at least 1 (got {self.purchases})")
         if self.json and self.events == "-":
             raise UsageError("--json and --events - both want stdout; write the trace to a file")
+
+
+SPEED_ENV = (
+    "EVENTLESSON_SIM_SPEED"  # instructors slow the lesson's inline runs down, tests speed them up
+)
 
 
 def real_console(console: Console) -> Console:
@@ -229,18 +235,29 @@ def run_simulate(
     return code
 
 
+def inline_speed() -> float:
+    """Speed of simulations played inside the lesson: EVENTLESSON_SIM_SPEED, else the default."""
+    raw = os.environ.get(SPEED_ENV, "")
+    try:
+        speed = float(raw) if raw else DEFAULT_SPEED
+    except ValueError:
+        return DEFAULT_SPEED
+    return speed if speed > 0 and speed != float("inf") else DEFAULT_SPEED
+
+
 def play_inline(console: Console, scenario: str) -> None:
     """Play a scenario inline in the guided lesson with defaults; Ctrl-C propagates."""
     from eventlesson.ui.render_sim import render_summary
 
     console = real_console(console)
     sim = Simulation(scenario, observe=True)
+    speed = inline_speed()
     try:
         if console.is_terminal and not console.is_dumb_terminal:
-            _live(sim, console, DEFAULT_SPEED)
+            _live(sim, console, speed)
         else:
             sim.add_listener(_plain_printer(console.file))
-            pace(sim, DEFAULT_SPEED)
+            pace(sim, speed)
         console.print(render_summary(sim.summary(), width=console.width))
     finally:
         sim.close()

@@ -117,6 +117,9 @@ SCENARIOS: dict[str, Scenario] = {
             "confirmed at commit while enrollment, email, analytics, recommendations and "
             "affiliate catch up on their own.",
             "event",
+            # slower than the reference's means so that lag is visible live, yet still below one
+            # purchase a second: queues rise and drain instead of growing without bound
+            means={"analytics": 4.0, "recommendations": 9.0},
         ),
         Scenario(
             "sync-chain",

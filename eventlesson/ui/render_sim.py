@@ -82,7 +82,7 @@ def _joined(parts: Iterable[Text], sep: str = " · ") -> Text:
 def _steps_line(snapshot: Snapshot) -> Text:
     line = Text()
     if snapshot.purchase_id is None:
-        return Text("Waiting for the first learner…", style="dim")
+        return Text("Waiting for the first purchase…", style="dim")
     line.append(f"P{snapshot.purchase_id}: ", style="bold")
     for i, step in enumerate(snapshot.steps):
         if i:
@@ -108,7 +108,7 @@ def _header(snapshot: Snapshot, speed: float | None, narrow: bool) -> Text:
     ]
     if speed is not None:
         parts.append(Text(f"{speed:g}×" if narrow else f"speed {speed:g}×"))
-    parts.append(Text(f"learner {snapshot.commands}/{snapshot.purchases}"))
+    parts.append(Text(f"purchase {snapshot.commands}/{snapshot.purchases}"))
     if not narrow:
         parts.append(Text(f"committed {snapshot.committed}"))
     if snapshot.done:
