@@ -156,14 +156,25 @@ def _consumer_table(snapshot: Snapshot, narrow: bool) -> Table:
     return table
 
 
-def _counters(snapshot: Snapshot) -> Text:
+def _fault_counts(ghost: int, lost: int, duplicates: int, dead_letters: int) -> list[Text]:
+    """The things that go wrong, counted the same way live and in the summary."""
     parts = [
-        _count("ghost events", snapshot.ghost_events),
-        _count("lost events", snapshot.lost_events),
-        _count("duplicate effects", snapshot.duplicate_effects),
+        _count("ghost events", ghost),
+        _count("lost events", lost),
+        _count("duplicate effects", duplicates),
     ]
-    if snapshot.dead_letters:
-        parts.append(_count("dead letters", snapshot.dead_letters))
+    if dead_letters:
+        parts.append(_count("dead letters", dead_letters))
+    return parts
+
+
+def _counters(snapshot: Snapshot) -> Text:
+    parts = _fault_counts(
+        snapshot.ghost_events,
+        snapshot.lost_events,
+        snapshot.duplicate_effects,
+        snapshot.dead_letters,
+    )
     if snapshot.commit_failed:
         parts.append(_count("failed commits", snapshot.commit_failed, bad_when_nonzero=False))
     return _joined(parts)
@@ -234,13 +245,9 @@ def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
         base = summary.compared_with
         confirm.append(f" (with events, {base['scenario']}: {_latency(base['confirm_latency'])})")
     rows.append(confirm)
-    counters = [
-        _count("ghost events", summary.ghost_events),
-        _count("lost events", summary.lost_events),
-        _count("duplicate effects", summary.duplicate_effects),
-    ]
-    if summary.dead_letters:
-        counters.append(_count("dead letters", summary.dead_letters))
+    counters = _fault_counts(
+        summary.ghost_events, summary.lost_events, summary.duplicate_effects, summary.dead_letters
+    )
     rows.append(_joined(counters))
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
