@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from eventlesson.cli import app
 from eventlesson.content import load_lesson
 from eventlesson.errors import NotInteractiveError
-from eventlesson.flows.quiz import picker_choices, run_quiz
+from eventlesson.flows.quiz import run_quiz
 from eventlesson.quiz import Session
-from eventlesson.ui.prompts import ScriptedPrompter
+from eventlesson.ui.prompts import ScriptedPrompter, fit_choices
 
 from .support import SHIPPED_CONTENT
 
@@ -266,8 +266,8 @@ def test_flow_without_a_terminal_raises_before_printing_anything(make_app) -> No
     assert make_app.out.getvalue() == ""
 
 
-def test_picker_choices_fit_one_line() -> None:
+def test_choices_fit_one_line_including_the_echo_of_the_answer() -> None:
     long = "word " * 40
-    short = picker_choices(["short", long], 40)
+    short = fit_choices(["short", long], 40, "Your answer")
     assert short[0] == "short"
-    assert short[1].endswith("…") and len(short[1]) <= 40 - len(" » A) ")
+    assert short[1].endswith("…") and len("? Your answer A) " + short[1]) <= 40

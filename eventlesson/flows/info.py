@@ -7,6 +7,7 @@ from rich.text import Text
 
 from eventlesson.app import App
 from eventlesson.content import lesson_dirs, load_folder, resolve_content_dir
+from eventlesson.errors import Interrupted
 from eventlesson.lesson import lesson_status
 from eventlesson.progress import LessonProgress
 from eventlesson.ui import styles as S
@@ -78,9 +79,13 @@ def show_progress(app: App, lesson_id: str | None) -> int:
 def reset_progress(app: App, *, yes: bool) -> int:
     if not yes:
         prompter = app.prompter(ADVICE)
-        if not prompter.confirm(
-            "Forget all your progress in every lesson and quiz?", default=False
-        ):
+        try:
+            sure = prompter.confirm(
+                "Forget all your progress in every lesson and quiz?", default=False
+            )
+        except Interrupted:  # Ctrl-C/Ctrl-D: nothing forgotten; the usual goodbye, not an error
+            return app.goodbye()
+        if not sure:
             app.console.print("Nothing was changed.")
             return 0
     forgot = app.store.reset()

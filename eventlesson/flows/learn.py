@@ -21,8 +21,10 @@ from eventlesson.lesson import LessonSession
 from eventlesson.models import Lesson, Question
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
+from eventlesson.ui.prompts import fit_choices
 
 NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
+ASK = "Your answer"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
 
 
@@ -206,7 +208,12 @@ class LessonWalk:
             self.screen.clear()
             console.print(self._header())
             console.print(Text(f"Practice question {number} of {len(questions)}", style=S.MUTED))
-            chosen = self.prompter.select(question.prompt, [o.text for o in question.options])
+            texts = [o.text for o in question.options]
+            if self.app.dumb:  # the line prompter prints the question and every option in full
+                chosen = self.prompter.select(question.prompt, texts)
+            else:  # one line per choice in the picker: the full texts go above it
+                console.print(view.question_text(question))
+                chosen = self.prompter.select(ASK, fit_choices(texts, console.width, ASK))
             self.session.record(question, chosen)
             self.app.save()
             console.print(view.question_feedback(question, chosen))

@@ -9,7 +9,6 @@ progress); it must not import typer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from eventlesson.quiz import (
     record_answer,
     record_run,
 )
+from eventlesson.ui.prompts import fit_choices
 
 if TYPE_CHECKING:
     from eventlesson.app import App
@@ -48,12 +48,6 @@ def advice(count: int) -> str:
         f"no terminal to ask on; use --answers {example_answers(count)} "
         "(one letter per question; add --json for machine output) or --key"
     )
-
-
-def picker_choices(choices: Sequence[str], width: int) -> list[str]:
-    """Option texts shortened to fit one picker line (" » A) text"), ending in "…" when cut."""
-    room = max(width - len(" » A) ") - 1, 20)
-    return [text if len(text) <= room else text[: room - 1].rstrip() + "…" for text in choices]
 
 
 def run_quiz(
@@ -145,7 +139,7 @@ def _ask_round(
         if app.dumb:  # the line prompter lists every option in full, wrapped by the terminal
             full, choices = None, list(shown.choices)
         else:  # the arrow-key picker gives each option one line: list them in full above it
-            full, choices = shown.options, picker_choices(shown.choices, app.console.width)
+            full, choices = shown.options, fit_choices(shown.choices, app.console.width, ASK)
         app.console.print(
             _views().render_question(
                 number, len(shown_list), question, retry=not first_pass, options=full

@@ -119,9 +119,8 @@ def _live(sim: Simulation, console: Console, speed: float) -> None:
     from eventlesson.ui.render_sim import render_live
 
     console = real_console(console)
-    width = console.width
     with Live(
-        render_live(sim.snapshot(), width=width, speed=speed),
+        render_live(sim.snapshot(), width=console.width, speed=speed),
         console=console,
         auto_refresh=False,  # we refresh on our own frames; no thread racing the model
         transient=False,
@@ -130,7 +129,11 @@ def _live(sim: Simulation, console: Console, speed: float) -> None:
     ) as live:
 
         def frame(at: float) -> None:
-            live.update(render_live(sim.snapshot(at), width=width, speed=speed), refresh=True)
+            # the width is asked again for every frame, so a resized terminal gets the layout for
+            # its new size (compact below 60 columns) rather than the old one squeezed into it
+            live.update(
+                render_live(sim.snapshot(at), width=console.width, speed=speed), refresh=True
+            )
 
         pace(sim, speed, frame)
 

@@ -32,6 +32,17 @@ class Prompter(Protocol):
         ...
 
 
+def fit_choices(choices: Sequence[str], width: int, message: str) -> list[str]:
+    """Choices shortened to fit one line each, ending in "…" when cut.
+
+    questionary gives every choice one unwrapped line, and after the answer it echoes
+    "? MESSAGE A) text" on one line: the room is measured against that echo. Callers that cut a
+    choice show the full texts above the menu.
+    """
+    room = max(width - len(f"? {message} A) ") - 1, 20)
+    return [text if len(text) <= room else text[: room - 1].rstrip() + "…" for text in choices]
+
+
 def _labelled(choices: Sequence[str]) -> list[str]:
     return [f"{letter(i)}) {text}" for i, text in enumerate(choices)]
 

@@ -181,6 +181,16 @@ def verdict(correct: bool) -> Text:
     return Text("Right." if correct else "Not quite.", style=S.GOOD if correct else S.BAD)
 
 
+def question_text(question: Question) -> RenderableType:
+    """A check question and its options in full, lettered, wrapped to the screen."""
+    lines: list[RenderableType] = [Text(question.prompt, style=S.TITLE)]
+    for i, option in enumerate(question.options):
+        line = Text(f"{letter(i)}) ", style=S.ACCENT)
+        line.append(option.text)
+        lines.append(Padding(line, (0, 0, 0, 1)))
+    return Group(*lines)
+
+
 def question_feedback(question: Question, chosen: int) -> RenderableType:
     """What the learner sees right after answering a check question."""
     right = question.options[question.answer]
