@@ -211,9 +211,10 @@ class LessonWalk:
             texts = [o.text for o in question.options]
             if self.app.dumb:  # the line prompter prints the question and every option in full
                 chosen = self.prompter.select(question.prompt, texts)
-            else:  # one line per choice in the picker: the full texts go above it
-                console.print(view.question_text(question))
-                chosen = self.prompter.select(ASK, fit_choices(texts, console.width, ASK))
+            else:  # one line per choice in the picker: when one is cut, the full texts go above it
+                short = fit_choices(texts, console.width, ASK)
+                console.print(view.question_text(question, with_options=short != texts))
+                chosen = self.prompter.select(ASK, short)
             self.session.record(question, chosen)
             self.app.save()
             console.print(view.question_feedback(question, chosen))

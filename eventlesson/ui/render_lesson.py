@@ -181,10 +181,10 @@ def verdict(correct: bool) -> Text:
     return Text("Right." if correct else "Not quite.", style=S.GOOD if correct else S.BAD)
 
 
-def question_text(question: Question) -> RenderableType:
-    """A check question and its options in full, lettered, wrapped to the screen."""
+def question_text(question: Question, *, with_options: bool = True) -> RenderableType:
+    """A check question, and its options in full (lettered, wrapped) when the menu must cut them."""
     lines: list[RenderableType] = [Text(question.prompt, style=S.TITLE)]
-    for i, option in enumerate(question.options):
+    for i, option in enumerate(question.options if with_options else ()):
         line = Text(f"{letter(i)}) ", style=S.ACCENT)
         line.append(option.text)
         lines.append(Padding(line, (0, 0, 0, 1)))
