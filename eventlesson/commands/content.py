@@ -14,7 +14,10 @@ def check(
     ctx: typer.Context,
     path: Annotated[
         str | None,
-        typer.Argument(help="A content folder or one lesson folder (default: the content in use)."),
+        typer.Argument(
+            metavar="[PATH]",
+            help="A content folder or one lesson folder (default: the content in use).",
+        ),
     ] = None,
 ) -> None:
     """Check lesson files for schema errors, broken references and unexplained options."""

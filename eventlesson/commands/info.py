@@ -16,7 +16,9 @@ def lessons(ctx: typer.Context) -> None:
 
 def progress(
     ctx: typer.Context,
-    lesson: Annotated[str | None, typer.Argument(help="Lesson id (default: the first).")] = None,
+    lesson: Annotated[
+        str | None, typer.Argument(metavar="[LESSON]", help="Lesson id (default: the first).")
+    ] = None,
     reset: Annotated[
         bool, typer.Option("--reset", help="Forget all progress (asks first).")
     ] = False,

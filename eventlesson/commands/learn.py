@@ -10,7 +10,8 @@ import typer
 def learn(
     ctx: typer.Context,
     lesson: Annotated[
-        str | None, typer.Argument(help="Lesson id, e.g. day-089 (default: the first).")
+        str | None,
+        typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
     ] = None,
     restart: Annotated[
         bool, typer.Option("--restart", help="Start the lesson over from the first page.")

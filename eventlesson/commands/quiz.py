@@ -10,16 +10,21 @@ import typer
 def quiz(
     ctx: typer.Context,
     lesson: Annotated[
-        str | None, typer.Argument(help="Lesson id, e.g. day-089 (default: the first).")
+        str | None,
+        typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
     ] = None,
     set_: Annotated[
         str,
-        typer.Option("--set", help="Which questions: knowledge-check, practice or all."),
+        typer.Option(
+            "--set", metavar="SET", help="Which questions: knowledge-check, practice or all."
+        ),
     ] = "knowledge-check",
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", help="Shuffle the options the same way every time (any whole number)."
+            "--seed",
+            metavar="N",
+            help="Shuffle the options the same way every time (any whole number).",
         ),
     ] = None,
     no_shuffle: Annotated[
@@ -30,6 +35,7 @@ def quiz(
         str | None,
         typer.Option(
             "--answers",
+            metavar="LETTERS",
             help="Answer without prompts: one letter per question, authored order, e.g. A,C,B.",
         ),
     ] = None,

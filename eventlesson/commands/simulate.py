@@ -14,18 +14,25 @@ import typer
 def simulate(
     ctx: typer.Context,
     scenario: Annotated[
-        str, typer.Argument(help="Which scenario to run (see --list).", show_default=True)
+        str,
+        typer.Argument(
+            metavar="[SCENARIO]", help="Which scenario to run (see --list).", show_default=True
+        ),
     ] = "happy",
     list_: Annotated[
         bool, typer.Option("--list", help="List the scenarios, one line each, and exit.")
     ] = False,
     speed: Annotated[
-        float, typer.Option("--speed", help="Virtual seconds per real second (> 0).")
+        float, typer.Option("--speed", metavar="X", help="Virtual seconds per real second (> 0).")
     ] = 1.0,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same trace.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Same seed, same trace.")] = 7,
     purchases: Annotated[
         int | None,
-        typer.Option("--purchases", help="How many learners buy a course (default: per scenario)."),
+        typer.Option(
+            "--purchases",
+            metavar="N",
+            help="How many learners buy a course (default: per scenario).",
+        ),
     ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="No pacing and no live view: just the summary.")
