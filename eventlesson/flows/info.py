@@ -83,7 +83,7 @@ def reset_progress(app: App, *, yes: bool) -> int:
             sure = prompter.confirm(
                 "Forget all your progress in every lesson and quiz?", default=False
             )
-        except Interrupted:  # Ctrl-C/Ctrl-D: nothing forgotten; the usual goodbye, not an error
+        except (Interrupted, KeyboardInterrupt):  # nothing forgotten: the goodbye, not an error
             return app.goodbye()
         if not sure:
             app.console.print("Nothing was changed.")

@@ -74,7 +74,7 @@ def run_quiz(
     session = Session(lesson.id, set_name, questions, seed=seed, shuffle=shuffle)
     try:
         return _interactive(app, lesson, session)
-    except Interrupted:
+    except (Interrupted, KeyboardInterrupt):  # between prompts Ctrl-C arrives as a signal
         return app.goodbye()
 
 

@@ -123,6 +123,7 @@ class Pager:
         self.fd = sys.stdin.fileno()
         self.offset = 0
         self._size = terminal_size()
+        self._room = 1  # body lines visible in the last draw: header and footer may wrap
 
     def _resized(self) -> bool:
         size = terminal_size()
@@ -138,7 +139,9 @@ class Pager:
             while True:
                 more = self._draw(frame)
                 key = read_key(self.fd, self._resized)
-                page = max(self._size.lines - 6, 1)
+                # a page is the body room actually drawn, less one line kept for context: a
+                # header or footer wrapped at a narrow width must not make a page skip lines
+                page = max(self._room - 1, 1)
                 if key == "redraw":
                     continue
                 if key in ("down", "j"):
@@ -165,6 +168,7 @@ class Pager:
         body = render_lines(frame.body, width, self.console)
         foot_more = render_lines(frame.footer(True), width, self.console)
         room = max(height - len(head) - len(foot_more), 1)
+        self._room = room
         self.offset = min(self.offset, max(len(body) - room, 0))
         more = self.offset + room < len(body)
         foot = foot_more if more else render_lines(frame.footer(False), width, self.console)
