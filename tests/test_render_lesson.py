@@ -124,5 +124,6 @@ def test_welcome_back_and_finish(lesson: Lesson) -> None:
 def test_menu_marks_done_and_current(lesson: Lesson) -> None:
     labels = view.menu_choices(lesson, ["start"], "aha")
     assert labels[0].startswith("[done]  1.")
-    assert labels[1].endswith("<- you are here")
+    assert labels[1].startswith("[here]  2.")
+    assert labels[2].startswith("[    ]  3.")
     assert len(labels) == len(lesson.sections)

@@ -25,6 +25,7 @@ from eventlesson.ui.prompts import fit_choices
 
 NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
 ASK = "Your answer"
+MENU = "Jump to which page?"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
 
 
@@ -101,9 +102,7 @@ class LineScreen:
     def show(
         self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
     ) -> str:
-        self.console.print(header)
-        self.console.print(body)
-        self.console.print(footer(False))
+        print_trimmed(self.console, header, body, footer(False))
         while True:
             key = self.COMMANDS.get(self._line("> "))
             if key:
@@ -224,9 +223,10 @@ class LessonWalk:
         sections = self.lesson.sections
         labels = view.menu_choices(self.lesson, self.session.progress.done, self.session.section.id)
         self.screen.clear()
-        picked = self.prompter.select(
-            "Jump to which page?", [*labels, "Stay on this page"], hint="(arrows, Enter)"
-        )
+        choices = [*labels, "Stay on this page"]
+        if not self.app.dumb:  # one line per choice in the arrow-key menu
+            choices = fit_choices(choices, self.app.console.width, MENU)
+        picked = self.prompter.select(MENU, choices, hint="(arrows, Enter)")
         if picked < len(sections):
             self.session.jump(sections[picked].id)
 
@@ -243,14 +243,18 @@ def _score(session: LessonSession) -> tuple[int, int]:
     return sum(r.correct for r in results), len(results)
 
 
-def print_handout(app: App, lesson: Lesson) -> None:
-    """Print the lesson linearly; trailing padding is dropped so files and screen readers stay clean."""
-    console = app.console
+def print_trimmed(console: Console, *parts: RenderableType) -> None:
+    """Print without the padding rich adds to line ends: cleaner in files and for screen readers."""
     with console.capture() as captured:
-        for part in view.handout(lesson):
+        for part in parts:
             console.print(part)
     console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
     console.file.flush()
+
+
+def print_handout(app: App, lesson: Lesson) -> None:
+    """Print the whole lesson linearly."""
+    print_trimmed(app.console, *view.handout(lesson))
 
 
 def run_learn(

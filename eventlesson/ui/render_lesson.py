@@ -345,11 +345,10 @@ def handout(lesson: Lesson) -> Iterable[RenderableType]:
 
 
 def menu_choices(lesson: Lesson, done: Iterable[str], current: str) -> list[str]:
-    """One line per section for the jump menu: finished ones marked, the current one pointed at."""
+    """One line per section for the jump menu: the marks come first, so a cut title loses nothing."""
     finished = set(done)
     labels = []
     for number, section in enumerate(lesson.sections, 1):
-        mark = "done" if section.id in finished else "    "
-        here = "  <- you are here" if section.id == current else ""
-        labels.append(f"[{mark}] {number:>2}. {section.title}{here}")
+        mark = "here" if section.id == current else "done" if section.id in finished else "    "
+        labels.append(f"[{mark}] {number:>2}. {section.title}")
     return labels
