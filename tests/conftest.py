@@ -74,6 +74,7 @@ def spawn(home: Path) -> Iterator[Callable[..., object]]:
             env=pty_env(home, **env),
             dimensions=(rows, cols),
             encoding="utf-8",
+            codec_errors="replace",  # a Ctrl-C can cut a character in half mid-write
             timeout=timeout,
             cwd=str(REPO),
         )

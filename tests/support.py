@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
@@ -25,3 +26,15 @@ def pty_env(home: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def ended(child: Any, status: int) -> str:
+    """Wait for a pexpect child to exit; check its status and that no traceback was printed."""
+    import pexpect
+
+    child.expect(pexpect.EOF)
+    seen = child.before or ""
+    child.close()
+    assert child.exitstatus == status, seen[-500:]
+    assert "Traceback" not in seen
+    return seen

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .support import ended
+
 pexpect = pytest.importorskip("pexpect")
 
 pytestmark = pytest.mark.pty
@@ -55,10 +57,7 @@ def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
     child.expect("Practice question 3 of 8")
     child.expect(MENU_DRAWN)  # the menu is on screen
     child.sendcontrol("c")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in (child.before or "")
+    ended(child, 130)
     state = saved(home)
     assert state["current"] == "check-1"
     assert state["checks"]["classify-complete-purchase"]["correct"] is False
@@ -70,9 +69,7 @@ def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
     again.expect("you covered:")  # then the recap lines
     again.send("q")
     again.expect("Saved at page 6/15")
-    again.expect(pexpect.EOF)
-    again.close()
-    assert again.exitstatus == 0
+    ended(again, 0)
 
 
 def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
@@ -84,10 +81,7 @@ def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
     page(child, 3)
     child.send(CTRL_C)
     child.expect("Stopped. Your progress is saved.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in (child.before or "")
+    ended(child, 130)
     state = saved(home)
     assert state["current"] == "why" and state["done"] == ["start", "aha"]
 
@@ -111,9 +105,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
             child.send(ENTER)
         else:
             break
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    ended(child, 0)
     assert seen == set(range(1, 16))
     state = saved(home)
     assert len(state["done"]) == 15 and state["finished_at"]
@@ -163,10 +155,7 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
         child.send(ENTER)
         child.expect(MENU_DRAWN)
     child.sendcontrol("d")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in (child.before or "")
+    ended(child, 130)
     assert (home / "progress.json").exists()
 
 
@@ -193,6 +182,4 @@ def test_lesson_plays_its_simulation_inline_and_continues(
     child.send("n")
     page(child, page_number + 1)
     child.send("q")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    ended(child, 0)

@@ -10,7 +10,7 @@ import pytest
 from eventlesson.content import load_lesson
 from eventlesson.quiz import Session
 
-from .support import SHIPPED_CONTENT
+from .support import SHIPPED_CONTENT, ended
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -67,10 +67,7 @@ def test_answer_with_arrows_see_explanations_score_and_retry_the_missed(spawn, h
     child.expect(r"Right\.")
     child.expect(r"Retry: 1 of 1 right this time\.")
     child.expect(r"All right now, after 1 retry\.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    assert "Traceback" not in (child.before or "")
+    ended(child, 0)
     record = saved(home)["knowledge-check"]
     assert (record["attempts"], record["best"], record["last"]) == (1, 2, 2)
     assert record["missed"] == ["kc-why-purchase-completed"]
@@ -85,10 +82,7 @@ def test_ctrl_c_mid_quiz_keeps_what_was_answered(spawn, home: Path) -> None:
     child.expect(r"\(arrow keys, then Enter\)")
     child.sendcontrol("c")
     child.expect(r"Stopped\. Your progress is saved\.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in (child.before or "")
+    ended(child, 130)
     record = saved(home)["knowledge-check"]
     assert record["answers"] == {"kc-what-is-an-event": 0}
     assert record["attempts"] == 0
@@ -102,7 +96,5 @@ def test_declining_the_retry_ends_cleanly(spawn, home: Path) -> None:
     child.expect(r"Score: 0 of 3\.")
     child.expect(r"Retry the 3 missed\?")
     child.send("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    ended(child, 0)
     assert saved(home)["knowledge-check"]["last"] == 0

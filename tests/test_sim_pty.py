@@ -6,6 +6,8 @@ import pytest
 
 from eventlesson.sim import CONSUMER_NAMES
 
+from .support import ended
+
 pexpect = pytest.importorskip("pexpect")
 
 pytestmark = pytest.mark.pty
@@ -18,9 +20,7 @@ def test_live_view_names_the_consumers_and_exits_zero(spawn) -> None:
     child.expect("What just happened")
     child.expect("Summary · happy")
     child.expect("Takeaway")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    ended(child, 0)
     assert "Traceback" not in child.before
 
 
@@ -32,8 +32,4 @@ def test_ctrl_c_mid_run_prints_the_summary_so_far_and_exits_130(spawn) -> None:
     child.expect("Stopped")
     child.expect("Summary · slow-consumer")
     child.expect("Stopped early")
-    child.expect(pexpect.EOF)
-    seen = child.before
-    child.close()
-    assert child.exitstatus == 130
-    assert "Traceback" not in seen
+    ended(child, 130)

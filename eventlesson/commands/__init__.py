@@ -1,1 +1,13 @@
 """One module per command: typer signatures whose bodies import their flows lazily."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+# The optional LESSON argument that learn, quiz and progress share.
+LessonArg = Annotated[
+    str | None,
+    typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
+]

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from eventlesson.commands import LessonArg
+
 
 def lessons(ctx: typer.Context) -> None:
     """List the lessons with your progress in each."""
@@ -16,9 +18,7 @@ def lessons(ctx: typer.Context) -> None:
 
 def progress(
     ctx: typer.Context,
-    lesson: Annotated[
-        str | None, typer.Argument(metavar="[LESSON]", help="Lesson id (default: the first).")
-    ] = None,
+    lesson: LessonArg = None,
     reset: Annotated[
         bool, typer.Option("--reset", help="Forget all progress (asks first).")
     ] = False,

@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
+from eventlesson.commands import LessonArg
+
 
 def learn(
     ctx: typer.Context,
-    lesson: Annotated[
-        str | None,
-        typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
-    ] = None,
+    lesson: LessonArg = None,
     restart: Annotated[
         bool, typer.Option("--restart", help="Start the lesson over from the first page.")
     ] = False,

@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
+from eventlesson.commands import LessonArg
+
 
 def quiz(
     ctx: typer.Context,
-    lesson: Annotated[
-        str | None,
-        typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
-    ] = None,
+    lesson: LessonArg = None,
     set_: Annotated[
         str,
         typer.Option(
