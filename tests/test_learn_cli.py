@@ -195,3 +195,13 @@ def test_damaged_progress_warns_once_and_keeps_backup(runner: CliRunner, home: P
     assert result.exit_code == 0
     assert result.stderr.count("warning:") == 1 and "starting fresh" in result.stderr
     assert list(home.glob("progress.bad-*.json"))
+
+
+def test_progress_of_an_unfinished_quiz_shows_no_score(runner: CliRunner, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    record = {"attempts": 0, "total": 3, "answers": {"kc-what-is-an-event": 0}}
+    data = {"format_version": 1, "lessons": {"day-089": {"quiz": {"knowledge-check": record}}}}
+    (home / "progress.json").write_text(json.dumps(data))
+    shown = run(runner, "progress")
+    assert "1 answered, not finished" in shown.stdout
+    assert "0/3" not in shown.stdout

@@ -62,13 +62,16 @@ def show_progress(app: App, lesson_id: str | None) -> int:
         for column in ("Set", "Attempts", "Best", "Last", "When"):
             table.add_column(column, overflow="fold")
         for name, record in sorted(mine.quiz.items()):
-            table.add_row(
-                name,
-                str(record.attempts),
-                f"{record.best}/{record.total}",
-                f"{record.last}/{record.total}",
-                record.at,
-            )
+            if record.attempts:
+                table.add_row(
+                    name,
+                    str(record.attempts),
+                    f"{record.best}/{record.total}",
+                    f"{record.last}/{record.total}",
+                    record.at,
+                )
+            else:  # started but never finished: no score to show yet
+                table.add_row(name, "0", "-", "-", f"{len(record.answers)} answered, not finished")
         console.print(table)
     else:
         console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)
