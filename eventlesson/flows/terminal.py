@@ -21,6 +21,8 @@ from rich.console import Console, RenderableType
 from eventlesson.errors import Interrupted
 from eventlesson.ui.console import THEME
 
+READING_WIDTH = 100  # prose wider than this is hard to read; wide terminals get a margin
+
 KEYS = {
     "\r": "enter",
     "\n": "enter",
@@ -163,7 +165,7 @@ class Pager:
                 self.offset = max(self.offset, 0)
 
     def _draw(self, frame: Frame) -> bool:
-        width, height = self._size.columns, self._size.lines
+        width, height = min(self._size.columns, READING_WIDTH), self._size.lines
         head = render_lines(frame.header, width, self.console)
         body = render_lines(frame.body, width, self.console)
         foot_more = render_lines(frame.footer(True), width, self.console)
