@@ -183,3 +183,14 @@ def test_lesson_plays_its_simulation_inline_and_continues(
     page(child, page_number + 1)
     child.send("q")
     ended(child, 0)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("learn", "--print"), ("simulate", "happy", "--plain", "--purchases", "2", "--speed", "50")],
+)
+def test_print_and_plain_on_a_terminal_with_no_color_have_no_escape_codes(spawn, args) -> None:
+    child = spawn(*args, NO_COLOR="1")
+    seen = ended(child, 0)
+    assert "\x1b" not in seen
+    assert "purchase" in seen
