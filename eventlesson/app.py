@@ -162,7 +162,11 @@ class App:
         return self.store.writable
 
     def save(self) -> None:
-        """Write progress now; a failure becomes a single warning, never an error."""
+        """Write progress now; a failure becomes a single warning, never an error.
+
+        Only what this session changed is written: the store merges it into the file as it is
+        now, so a `quiz` run in another terminal is not undone by this session's next save.
+        """
         if self._progress is not None:
             self.store.save(self._progress)
             self.flush_warnings()

@@ -14,11 +14,9 @@ import typer
 from typer.core import TyperGroup
 
 try:  # typer >= 0.26 vendors click; older releases use the real one
-    from typer._click.exceptions import ClickException
-    from typer._click.exceptions import UsageError as ClickUsageError
+    from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[assignment]
-    from click.exceptions import UsageError as ClickUsageError  # type: ignore[assignment]
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from eventlesson import __version__
 from eventlesson.commands.content import content_app
@@ -27,6 +25,17 @@ from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
 from eventlesson.commands.simulate import simulate
 from eventlesson.errors import EventlessonError, ExitCode
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+ClickException = click_exceptions.ClickException
+ClickUsageError = click_exceptions.UsageError
+# A group called with no subcommand (`eventlesson content`): its message *is* the help text.
+# click < 8.2 prints the help itself and never raises this; then nothing matches it.
+NoArgsIsHelpError: type[Exception] = getattr(click_exceptions, "NoArgsIsHelpError", _NeverRaised)
 
 HELP = """A terminal tutor for event-driven architecture.
 
@@ -60,6 +69,9 @@ class EventlessonGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("\nStopped.\n")
             code = int(ExitCode.INTERRUPTED)
+        except NoArgsIsHelpError as exc:  # not a mistake to squash into one line: show the help
+            exc.show()  # type: ignore[attr-defined]  # on stderr, as click does
+            code = exc.exit_code  # type: ignore[attr-defined]
         except ClickException as exc:  # bad option, missing value, no such command
             hint = ""
             if isinstance(exc, ClickUsageError) and exc.ctx is not None:

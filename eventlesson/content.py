@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,45 @@ from eventlesson.models import (
 CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"
 LESSON_FILE = "lesson.toml"
 QUIZ_FILE = "quiz.toml"
+
+# The keys each kind of table may hold; anything else is reported (catches typos like `recpa`).
+LESSON_KEYS = frozenset(
+    {"format_version", "id", "title", "summary", "minutes", "objectives", "insights"}
+    | {"resources", "glossary", "sections", "checks"}
+)
+QUIZ_KEYS = frozenset({"format_version", "questions"})
+SECTION_KEYS = frozenset({"id", "title", "recap", "blocks"})
+BLOCK_KEYS: dict[str, frozenset[str]] = {  # per block kind, besides `kind`
+    "markdown": frozenset({"file"}),
+    "code": frozenset({"language", "code", "caption"}),
+    "tree": frozenset({"tree", "caption"}),
+    "table": frozenset({"columns", "rows", "caption"}),
+    "callout": frozenset({"title", "text"}),
+    "check": frozenset({"check"}),
+    "simulation": frozenset({"scenario", "text"}),
+    "objectives": frozenset(),
+    "resources": frozenset(),
+    "insights": frozenset(),
+    "glossary": frozenset(),
+}
+CHECK_KEYS = {  # per check kind
+    "classify": frozenset(
+        {"id", "section", "title", "intro", "kind", "prompt", "choices", "items"}
+    ),
+    "choice": frozenset({"id", "section", "title", "intro", "kind", "questions"}),
+}
+CHOICE_KEYS = frozenset({"text", "note"})  # one shared choice of a classify check
+ITEM_KEYS = frozenset({"id", "message", "answer", "why"})  # one message of a classify check
+CHECK_QUESTION_KEYS = frozenset({"id", "prompt", "answer", "options"})
+QUIZ_QUESTION_KEYS = frozenset({"id", "set", "section", "kind", "prompt", "answer", "options"})
+OPTION_KEYS = frozenset({"text", "explanation"})
+TREE_KEYS = frozenset({"label", "children"})
+LIST_KEYS = {  # the reference lists: table name -> its fields, in order
+    "objectives": ("title", "detail"),
+    "insights": ("title", "detail"),
+    "resources": ("kind", "title", "link", "focus"),
+    "glossary": ("term", "meaning"),
+}
 
 
 @dataclass(frozen=True)
@@ -88,11 +127,13 @@ def lesson_dirs(root: Path) -> list[Path]:
 class _Reader:
     """Reads one lesson folder, collecting problems instead of stopping at the first."""
 
-    def __init__(self, folder: Path, root: Path) -> None:
+    def __init__(self, folder: Path, root: Path, *, scenarios: bool = False) -> None:
         self.folder = folder
         self.root = root
+        self.scenarios = scenarios  # also check simulation scenario names (imports the simulation)
         self.problems: list[Problem] = []
         self.file = ""
+        self.question_ids: list[tuple[str, str, str]] = []  # (id, file, field) in reading order
 
     def rel(self, path: Path) -> str:
         try:
@@ -102,6 +143,12 @@ class _Reader:
 
     def problem(self, where: str, message: str, file: str | None = None) -> None:
         self.problems.append(Problem(file or self.file, where, message))
+
+    def keys(self, table: dict[str, Any], known: frozenset[str], where: str) -> None:
+        """Report every key of `table` that the schema does not know."""
+        for key in table:
+            if key not in known:
+                self.problem(f"{where}{key}", f"unknown key{_suggestion(key, known)}")
 
     def load_toml(self, path: Path) -> dict[str, Any] | None:
         self.file = self.rel(path)
@@ -142,8 +189,9 @@ class _Reader:
             return 0
         index = ord(raw.strip().upper()) - ord("A")
         if not 0 <= index < count:
-            last = letter(max(count - 1, 0))
-            self.problem(f"{where}answer", f"{raw!r} is not one of the options (A-{last})")
+            if count:  # no options at all is reported on its own
+                last = letter(count - 1)
+                self.problem(f"{where}answer", f"{raw!r} is not one of the options (A-{last})")
             return 0
         return index
 
@@ -178,59 +226,88 @@ class _Reader:
             self.problem(f"{where}options", "a question needs at least two options")
         for i, item in enumerate(raw):
             at = f"{where}options[{i}]."
+            self.keys(item, OPTION_KEYS, at)
             options.append(Option(self.text(item, "text", at), self.text(item, "explanation", at)))
         return tuple(options)
 
+    def question_id(self, table: dict[str, Any], where: str) -> str:
+        question_id = self.text(table, "id", where)
+        self.question_ids.append((question_id, self.file, f"{where}id"))
+        return question_id
+
     def question(
-        self, table: dict[str, Any], where: str, *, default_set: str, section: str = ""
+        self, table: dict[str, Any], where: str, *, check_section: str | None = None
     ) -> Question:
+        """A quiz question, or (with `check_section`) a question of a choice check."""
+        in_quiz = check_section is None
+        self.keys(table, QUIZ_QUESTION_KEYS if in_quiz else CHECK_QUESTION_KEYS, where)
         options = self.options(table, where)
-        set_name = table.get("set", default_set)
-        if default_set != "check" and set_name not in QUESTION_SETS:
-            self.problem(
-                f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})"
-            )
-        kind = table.get("kind", "choice")
-        if kind not in ("choice", "predict"):
-            self.problem(f"{where}kind", f"{kind!r} is not a question kind (choice, predict)")
+        set_name, kind = "check", "choice"
+        if in_quiz:
+            set_name = self.text(table, "set", where)
+            if set_name and set_name not in QUESTION_SETS:
+                self.problem(
+                    f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})"
+                )
+            kind = table.get("kind", "choice")
+            if kind not in ("choice", "predict"):
+                self.problem(f"{where}kind", f"{kind!r} is not a question kind (choice, predict)")
         return Question(
-            id=self.text(table, "id", where),
+            id=self.question_id(table, where),
             prompt=self.text(table, "prompt", where),
             options=options,
             answer=self.answer(table.get("answer"), len(options), where),
-            section=section or self.text(table, "section", where),
-            set=str(set_name),
+            section=self.text(table, "section", where) if in_quiz else str(check_section),
+            set=set_name,
             kind=str(kind),
         )
+
+    def choices(self, table: dict[str, Any], where: str) -> list[tuple[str, str]]:
+        """A classify check's shared choices, each (text, note)."""
+        raw = table.get("choices")
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.problem(
+                f"{where}choices",
+                "a classify check needs at least two choices, each a table with text and note",
+            )
+            return []
+        choices = []
+        for i, item in enumerate(raw):
+            at = f"{where}choices[{i}]"
+            if not isinstance(item, dict):
+                self.problem(at, "expected a table with text and note")
+                choices.append((item if isinstance(item, str) else "", ""))
+                continue
+            self.keys(item, CHOICE_KEYS, f"{at}.")
+            choices.append((self.text(item, "text", f"{at}."), self.text(item, "note", f"{at}.")))
+        return choices
 
     def check(self, table: dict[str, Any], where: str) -> Check:
         section = self.text(table, "section", where)
         kind = table.get("kind", "choice")
+        if isinstance(kind, str) and kind in CHECK_KEYS:
+            self.keys(table, CHECK_KEYS[kind], where)
         questions: list[Question] = []
         if kind == "classify":
-            choices = table.get("choices")
-            if (
-                not isinstance(choices, list)
-                or len(choices) < 2
-                or not all(isinstance(c, str) for c in choices)
-            ):
-                self.problem(
-                    f"{where}choices", "a classify check needs a list of at least two choices"
-                )
-                choices = []
+            choices = self.choices(table, where)
             template = self.text(table, "prompt", where)
             if template and "{message}" not in template:
                 self.problem(f"{where}prompt", "must contain {message}")
             for i, item in enumerate(self.tables(table, "items", where)):
                 at = f"{where}items[{i}]."
+                self.keys(item, ITEM_KEYS, at)
                 message = self.text(item, "message", at)
                 why = self.text(item, "why", at)
+                answer = self.answer(item.get("answer"), len(choices), at)
                 questions.append(
                     Question(
-                        id=self.text(item, "id", at),
+                        id=self.question_id(item, at),
                         prompt=template.replace("{message}", message),
-                        options=tuple(Option(c, why) for c in choices),
-                        answer=self.answer(item.get("answer"), len(choices), at),
+                        options=tuple(
+                            Option(text, why if j == answer else _not_this(text, note))
+                            for j, (text, note) in enumerate(choices)
+                        ),
+                        answer=answer,
                         section=section,
                         set="check",
                     )
@@ -238,9 +315,7 @@ class _Reader:
         elif kind == "choice":
             for i, item in enumerate(self.tables(table, "questions", where)):
                 questions.append(
-                    self.question(
-                        item, f"{where}questions[{i}].", default_set="check", section=section
-                    )
+                    self.question(item, f"{where}questions[{i}].", check_section=section)
                 )
         else:
             self.problem(f"{where}kind", f"{kind!r} is not a check kind (classify, choice)")
@@ -257,6 +332,7 @@ class _Reader:
         if not isinstance(table, dict):
             self.problem(where, "expected a table with a label and children")
             return None
+        self.keys(table, TREE_KEYS, f"{where}.")
         children = [
             self.tree(c, f"{where}.children[{i}]")
             for i, c in enumerate(self.tables(table, "children", f"{where}."))
@@ -268,6 +344,7 @@ class _Reader:
         if kind not in BLOCK_KINDS:
             self.problem(f"{where}kind", f"{kind!r} is not a block kind ({', '.join(BLOCK_KINDS)})")
             return Block(kind="markdown")
+        self.keys(table, BLOCK_KEYS[kind] | {"kind"}, where)
         fields: dict[str, Any] = {"kind": kind}
         if kind == "markdown":
             fields["file"] = self.text(table, "file", where)
@@ -305,8 +382,21 @@ class _Reader:
         elif kind == "simulation":
             fields["scenario"] = self.text(table, "scenario", where)
             fields["text"] = self.text(table, "text", where)
-        fields["caption"] = self.text(table, "caption", where, required=False)
+            if self.scenarios and fields["scenario"]:
+                self.scenario(fields["scenario"], f"{where}scenario")
+        if "caption" in BLOCK_KEYS[kind]:
+            fields["caption"] = self.text(table, "caption", where, required=False)
         return Block(**fields)
+
+    def scenario(self, name: str, where: str) -> None:
+        # Imported here, and only by `content check`: importing the simulation package loads
+        # SimPy, which every other command (the quiz's start-up budget) must not pay for.
+        from eventlesson.sim.scenarios import SCENARIOS
+
+        if name not in SCENARIOS:
+            self.problem(
+                where, f"unknown scenario {name!r} (choose one of: {', '.join(SCENARIOS)})"
+            )
 
     # -- whole lesson --
 
@@ -316,9 +406,11 @@ class _Reader:
             return None
         lesson_file = self.file
         self.check_version(data)
+        self.keys(data, LESSON_KEYS, "")
         sections = []
         for i, raw in enumerate(self.tables(data, "sections", "")):
             where = f"sections[{i}]."
+            self.keys(raw, SECTION_KEYS, where)
             blocks = tuple(
                 self.block(b, f"{where}blocks[{j}].")
                 for j, b in enumerate(self.tables(raw, "blocks", where))
@@ -349,34 +441,34 @@ class _Reader:
             minutes=minutes,
             sections=tuple(sections),
             checks=checks,
-            objectives=self._list(data, "objectives", Objective, ("title", "detail")),
-            resources=self._list(data, "resources", Resource, ("kind", "title", "link", "focus")),
-            insights=self._list(data, "insights", Insight, ("title", "detail")),
-            glossary=self._list(data, "glossary", Term, ("term", "meaning")),
+            objectives=self._list(data, "objectives", Objective),
+            resources=self._list(data, "resources", Resource),
+            insights=self._list(data, "insights", Insight),
+            glossary=self._list(data, "glossary", Term),
             path=str(self.folder),
         )
-        questions: tuple[Question, ...] = ()
         quiz_path = self.folder / QUIZ_FILE
         if quiz_path.exists():
             quiz = self.load_toml(quiz_path)
             if quiz is not None:
                 self.check_version(quiz)
+                self.keys(quiz, QUIZ_KEYS, "")
                 questions = tuple(
-                    self.question(q, f"questions[{i}].", default_set="practice")
+                    self.question(q, f"questions[{i}].")
                     for i, q in enumerate(self.tables(quiz, "questions", ""))
                 )
-        lesson = Lesson(**{**lesson.__dict__, "questions": questions, "_index": {}})
+                lesson = replace(lesson, questions=questions)
         self.file = lesson_file
         self.cross_check(lesson)
         return lesson
 
-    def _list(
-        self, data: dict[str, Any], key: str, cls: Callable[..., Any], names: tuple[str, ...]
-    ) -> tuple[Any, ...]:
-        return tuple(
-            cls(*(self.text(item, n, f"{key}[{i}].") for n in names))
-            for i, item in enumerate(self.tables(data, key, ""))
-        )
+    def _list(self, data: dict[str, Any], key: str, cls: Callable[..., Any]) -> tuple[Any, ...]:
+        names = LIST_KEYS[key]
+        items = []
+        for i, item in enumerate(self.tables(data, key, "")):
+            self.keys(item, frozenset(names), f"{key}[{i}].")
+            items.append(cls(*(self.text(item, n, f"{key}[{i}].") for n in names)))
+        return tuple(items)
 
     def cross_check(self, lesson: Lesson) -> None:
         """Ids unique, references resolve, reference lists present where a page shows them."""
@@ -387,11 +479,20 @@ class _Reader:
         ):
             for dup in _duplicates(ids):
                 self.problem(label, f"id {dup!r} is used more than once")
-        question_ids = [q.id for c in lesson.checks for q in c.questions] + [
-            q.id for q in lesson.questions
-        ]
-        for dup in _duplicates(question_ids):
-            self.problem("questions", f"question id {dup!r} is used more than once", file=quiz_file)
+        first_use: dict[str, tuple[str, str]] = {}
+        for question_id, file, where in self.question_ids:
+            if not question_id:
+                continue
+            if question_id in first_use:
+                first_file, first_where = first_use[question_id]
+                at = first_where if first_file == file else f"{first_file}: {first_where}"
+                self.problem(
+                    where,
+                    f"question id {question_id!r} is used more than once (first at {at})",
+                    file=file,
+                )
+            else:
+                first_use[question_id] = (file, where)
         section_ids = {s.id for s in lesson.sections}
         check_ids = {c.id for c in lesson.checks}
         for i, check in enumerate(lesson.checks):
@@ -411,12 +512,7 @@ class _Reader:
                     used_checks.add(block.check)
                     if block.check and block.check not in check_ids:
                         self.problem(f"{where}check", f"unknown check {block.check!r}")
-                elif block.kind in (
-                    "objectives",
-                    "resources",
-                    "insights",
-                    "glossary",
-                ) and not getattr(lesson, block.kind):
+                elif block.kind in LIST_KEYS and not getattr(lesson, block.kind):
                     self.problem(
                         f"{where}kind", f"the page shows {block.kind} but the lesson lists none"
                     )
@@ -426,6 +522,24 @@ class _Reader:
         for i, resource in enumerate(lesson.resources):
             if resource.link and not resource.link.startswith(("https://", "http://")):
                 self.problem(f"resources[{i}].link", "expected an http(s) address")
+
+
+def _not_this(text: str, note: str) -> str:
+    """The explanation of a wrong classify choice: which kind it is not, and what that kind is."""
+    kind = text.split(":", 1)[0].strip().lower()
+    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"Not {article} {kind}. {note}"
+
+
+def _suggestion(key: str, known: frozenset[str]) -> str:
+    import difflib  # only when a key is wrong
+
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return (
+        f" (expected one of: {', '.join(sorted(known))})" if known else " (this table takes none)"
+    )
 
 
 def _duplicates(ids: list[str]) -> Iterator[str]:
@@ -449,7 +563,7 @@ def check_tree(root: Path) -> list[Problem]:
     problems: list[Problem] = []
     ids: dict[str, Path] = {}
     for folder in folders:
-        reader = _Reader(folder, root)
+        reader = _Reader(folder, root, scenarios=True)
         lesson = reader.lesson()
         problems.extend(reader.problems)
         if lesson and lesson.id:
@@ -475,14 +589,6 @@ def load_folder(folder: Path, root: Path | None = None) -> Lesson:
         tail = f" (and {more} more; run `eventlesson content check`)" if more else ""
         raise ContentError(f"{first}{tail}")
     return lesson
-
-
-def load_lessons(root: Path) -> list[Lesson]:
-    """Every lesson under a content root."""
-    folders = lesson_dirs(root)
-    if not folders:
-        raise ContentError(f"{root}: no lessons found (no */{LESSON_FILE})")
-    return [load_folder(f, root) for f in folders]
 
 
 def find_lesson_dir(root: Path, lesson_id: str | None) -> Path:

@@ -68,9 +68,6 @@ class LessonSession:
         """Whether the learner has been here before (something to recap)."""
         return bool(self.progress.done)
 
-    def is_done(self, section_id: str) -> bool:
-        return section_id in self.progress.done
-
     # -- moving --
 
     def _land(self) -> None:
@@ -107,14 +104,13 @@ class LessonSession:
         """The practice checks this page asks."""
         return [self.lesson.check(b.check) for b in self.section.blocks if b.kind == "check"]
 
+    def questions_on_page(self) -> list[Question]:
+        """Every question of this page's checks, in the order they are asked."""
+        return [q for c in self.checks_on_page() for q in c.questions]
+
     def pending_questions(self) -> list[Question]:
         """Check questions on this page the learner has not answered yet."""
-        return [
-            q
-            for c in self.checks_on_page()
-            for q in c.questions
-            if q.id not in self.progress.checks
-        ]
+        return [q for q in self.questions_on_page() if q.id not in self.progress.checks]
 
     def record(self, question: Question, chosen: int) -> CheckResult:
         """Keep the learner's answer to a check question."""
@@ -129,13 +125,6 @@ class LessonSession:
             for q in check.questions:
                 self.progress.checks.pop(q.id, None)
 
-    def check_score(self, check: Check) -> tuple[int, int]:
-        """(right, answered) for one check."""
-        answered = [
-            self.progress.checks[q.id] for q in check.questions if q.id in self.progress.checks
-        ]
-        return sum(r.correct for r in answered), len(answered)
-
     # -- summaries --
 
     def recap(self, limit: int = 3) -> list[str]:
@@ -143,9 +132,6 @@ class LessonSession:
         titles = {s.id: (s.recap or s.title) for s in self.lesson.sections}
         covered = [titles[d] for d in self.progress.done if d in titles]
         return covered[-limit:]
-
-    def percent_done(self) -> int:
-        return round(100 * len(self.progress.done) / self.total) if self.total else 0
 
 
 def lesson_status(lesson: Lesson, progress: LessonProgress) -> str:

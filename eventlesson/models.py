@@ -6,16 +6,16 @@ under `content/` are parsed into these dataclasses by `eventlesson.content`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 FORMAT_VERSION = 1  # the content format this code reads; lesson.toml and quiz.toml state theirs
 
 QUESTION_SETS = ("knowledge-check", "practice")  # the sets a quiz question may belong to
-BLOCK_KINDS = (
+BlockKind = Literal[
     "markdown",  # prose from a Markdown file: file
     "code",  # a highlighted snippet: language, code, caption
-    "tree",  # a fan-out picture: tree (a TreeNode)
+    "tree",  # a fan-out picture: tree (a TreeNode), caption
     "table",  # a small grid: columns, rows, caption
     "callout",  # a titled panel of Markdown: title, text
     "check",  # an in-lesson practice check: check (a Check id)
@@ -24,20 +24,8 @@ BLOCK_KINDS = (
     "insights",  # the lesson's key insights
     "glossary",  # the lesson's glossary
     "simulation",  # an offer to play a simulation scenario inline: scenario, text
-)
-BlockKind = Literal[
-    "markdown",
-    "code",
-    "tree",
-    "table",
-    "callout",
-    "check",
-    "objectives",
-    "resources",
-    "insights",
-    "glossary",
-    "simulation",
 ]
+BLOCK_KINDS: tuple[str, ...] = get_args(BlockKind)  # the same list, for checking and messages
 
 
 def letter(index: int) -> str:
@@ -60,6 +48,8 @@ class Question:
     id: str  # unique within the lesson
     prompt: str  # the question as the learner reads it
     options: tuple[Option, ...]  # in authored order; letters A, B, C... follow this order
+    # (classify checks build one option per shared choice: the right one explains with the
+    # item's `why`, each wrong one with "Not a <kind>." and that choice's `note`)
     answer: int  # index into options of the correct one
     section: str  # id of the lesson section it tests
     set: str = "practice"  # "knowledge-check" or "practice" (quiz questions); "check" otherwise
@@ -171,13 +161,13 @@ class Lesson:
     insights: tuple[Insight, ...] = ()  # key insights
     glossary: tuple[Term, ...] = ()  # glossary entries
     path: str = ""  # the folder it was loaded from
-    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def section_index(self, section_id: str) -> int:
         """Position of a section by id; raises KeyError for an unknown id."""
-        if not self._index:
-            self._index.update({s.id: i for i, s in enumerate(self.sections)})
-        return self._index[section_id]
+        for index, section in enumerate(self.sections):
+            if section.id == section_id:
+                return index
+        raise KeyError(section_id)
 
     def check(self, check_id: str) -> Check:
         """The check with this id; raises KeyError for an unknown id."""

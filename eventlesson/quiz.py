@@ -44,18 +44,22 @@ def questions_for(lesson: Lesson, set_name: str) -> tuple[Question, ...]:
 
 
 def example_answers(count: int) -> str:
-    """A sample `--answers` value of the right length, for messages."""
+    """A sample answers string of the right length ("A,B,C"), for messages."""
     return ",".join(letter(i % 3) for i in range(count))
 
 
 def parse_answers(raw: str, questions: Sequence[Question]) -> list[int]:
-    """Read `--answers` ("A,c,B": authored letters, one per question) into authored indices."""
+    """Read answers given as text ("A,c,B": authored letters, one per question) into indices.
+
+    A `UsageError` says what is wrong without naming any option: the caller adds where the text
+    came from (e.g. "--answers: ").
+    """
     items = [part.strip() for part in raw.split(",")] if raw.strip() else []
     if len(items) != len(questions):
-        example = example_answers(len(questions))
+        count = len(questions)
         raise UsageError(
-            f"--answers has {len(items)} letter(s) but there are {len(questions)} questions; "
-            f"give one letter per question, comma-separated (e.g. --answers {example})"
+            f"expected {count} {'letter' if count == 1 else 'letters'}, got {len(items)}: "
+            f"one per question, comma-separated (e.g. {example_answers(count)})"
         )
     chosen = []
     for number, (item, question) in enumerate(zip(items, questions, strict=True), start=1):
@@ -63,11 +67,11 @@ def parse_answers(raw: str, questions: Sequence[Question]) -> list[int]:
         upper = item.upper()
         if len(upper) != 1 or not "A" <= upper <= "Z":
             shown = repr(item) if item else "nothing"
-            raise UsageError(f"--answers: answer {number} is {shown}, not a letter (A-{last})")
+            raise UsageError(f"answer {number} is {shown}, not a letter (A-{last})")
         index = ord(upper) - ord("A")
         if index >= len(question.options):
             raise UsageError(
-                f"--answers: answer {number} is {upper!r}, but question {number} "
+                f"answer {number} is {upper!r}, but question {number} "
                 f"({question.id}) has options A-{last}"
             )
         chosen.append(index)
@@ -282,10 +286,6 @@ class Session:
     def run(self, number: int = 1) -> Run:
         """The results of a round as a `Run` (1: the first pass, the one that is scored)."""
         return Run(self.lesson, self.set, tuple(self.rounds[number - 1]))
-
-    @property
-    def first_pass_answered(self) -> int:
-        return len(self.rounds[0]) if self.rounds else 0
 
 
 # -- progress ---------------------------------------------------------------------------------

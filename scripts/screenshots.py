@@ -68,9 +68,7 @@ def quiz_result(out: Path) -> None:
     console.print(
         Group(
             render_quiz.render_question(2, run.total, missed.question),
-            render_quiz.render_feedback(
-                missed, section_title=lesson.section_title(missed.question.section)
-            ),
+            render_quiz.render_feedback(missed, lesson=lesson),
             Text(""),
             render_quiz.render_score(run, lesson=lesson),
         )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .support import REPO, SHIPPED_CONTENT
+from .support import REPO, SHIPPED_CONTENT, ended
 
 ESC = "\x1b"
 
@@ -96,3 +99,131 @@ def test_unwritable_progress_still_runs_with_one_warning(home: Path, tmp_path: P
     assert result.returncode == 0
     assert '"score": 3' in result.stdout
     assert result.stderr.count("warning:") == 1 and "progress will not be kept" in result.stderr
+
+
+# -- progress: bad files, resets, a home that cannot be written -------------------------------
+
+
+def _write_progress(home: Path, lessons: dict) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "progress.json"
+    path.write_text(json.dumps({"format_version": 1, "lessons": lessons}))
+    return path
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"attempts": "3"}, {"answers": {"kc-what-is-an-event": "b"}}, {"best": True}],
+    ids=["attempts-text", "answer-letter", "best-bool"],
+)
+def test_progress_field_of_the_wrong_type_warns_backs_up_and_quiz_runs(
+    home: Path, record: dict
+) -> None:
+    _write_progress(home, {"day-089": {"quiz": {"knowledge-check": record}}})
+    result = run(["quiz", "--answers", "A,A,A", "--json"], home)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("warning:") == 1 and "starting fresh" in result.stderr
+    assert len(list(home.glob("progress.bad-*.json"))) == 1
+    saved = json.loads((home / "progress.json").read_text())
+    assert saved["lessons"]["day-089"]["quiz"]["knowledge-check"]["attempts"] == 1
+
+
+def test_check_answer_of_the_wrong_type_does_not_break_rendering(home: Path) -> None:
+    check = {"chosen": "b", "correct": True, "at": "2026-01-01T00:00:00+00:00"}
+    _write_progress(home, {"day-089": {"current": "check-1", "checks": {"q": check}}})
+    result = run(["progress"], home)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert result.stderr.count("warning:") == 1 and "chosen is not a whole number" in result.stderr
+
+
+def _progress_is_a_directory(tmp_path: Path) -> Path:
+    (tmp_path / "h" / "progress.json").mkdir(parents=True)
+    return tmp_path / "h"
+
+
+def _home_is_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "h").write_text("")
+    return tmp_path / "h"
+
+
+@pytest.mark.parametrize("make_home", [_progress_is_a_directory, _home_is_a_file])
+def test_reset_that_cannot_remove_the_file_is_one_line(tmp_path: Path, make_home) -> None:
+    result = run(["progress", "--reset", "--yes"], make_home(tmp_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("eventlesson: error: cannot clear progress at ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_reset_of_an_unknown_lesson_changes_nothing(home: Path) -> None:
+    path = _write_progress(home, {"day-089": {"current": "aha"}})
+    before = path.read_bytes()
+    result = run(["progress", "nope", "--reset", "--yes"], home)
+    assert result.returncode == 2
+    assert result.stderr == "eventlesson: error: unknown lesson 'nope'; available: day-089\n"
+    assert "cleared" not in result.stdout
+    assert path.read_bytes() == before
+
+
+def test_reset_of_one_lesson_keeps_the_others(home: Path) -> None:
+    path = _write_progress(home, {"day-089": {"current": "aha"}, "day-090": {"current": "x"}})
+    result = run(["progress", "day-089", "--reset", "--yes"], home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Progress in day-089 cleared."
+    assert list(json.loads(path.read_text())["lessons"]) == ["day-090"]
+    again = run(["progress", "day-089", "--reset", "--yes"], home)
+    assert again.stdout.strip() == "There was no progress in day-089 to clear."
+    everything = run(["progress", "--reset", "--yes"], home)
+    assert everything.stdout.strip() == "Progress cleared." and not path.exists()
+
+
+def test_progress_shows_times_readably_in_local_time(home: Path) -> None:
+    stamp = "2026-11-26T13:28:51+00:00"
+    record = {"attempts": 1, "best": 2, "last": 2, "total": 3, "at": stamp}
+    _write_progress(
+        home, {"day-089": {"current": "aha", "updated_at": stamp, "quiz": {"kc": record}}}
+    )
+    result = run(["progress"], home, TZ="Asia/Tokyo", COLUMNS="100")  # UTC+9, no summer time
+    assert result.returncode == 0, result.stderr
+    assert "Last active: 2026-11-26 22:28" in result.stdout
+    assert "2026-11-26 22:28" in result.stdout.split("Quiz", 1)[1]  # the quiz table too
+    assert "T13:28" not in result.stdout and "+00:00" not in result.stdout
+
+
+def test_bare_group_prints_its_help_readably(home: Path) -> None:
+    result = run(["content"], home)
+    assert result.returncode == 2  # as click does for a group with no subcommand
+    assert "error:" not in result.stderr and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Usage: eventlesson content [OPTIONS] COMMAND [ARGS]..."
+    assert "Tools for lesson authors." in [line.strip() for line in lines]
+    assert any(line.strip().startswith("check ") for line in lines)  # one command a line
+
+
+def _parent_is_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "f").write_text("")
+    return tmp_path / "f" / "h"
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize("make_home", [_home_is_a_file, _parent_is_a_file])
+def test_learn_in_an_unwritable_home_runs_with_one_warning(
+    spawn: Any, tmp_path: Path, make_home
+) -> None:
+    """End to end in a terminal, as root too: a session saves on every page, warns once."""
+    pytest.importorskip("pexpect")
+    home = make_home(tmp_path)
+    child = spawn("learn", EVENTLESSON_HOME=str(home))
+    seen = io.StringIO()
+    child.logfile_read = seen
+    child.expect("1/15")
+    for number in (2, 3, 4):
+        child.send("n")
+        child.expect(f"{number}/15")
+    child.send("b")
+    child.expect("3/15")
+    child.send("q")
+    ended(child, 0)
+    output = seen.getvalue()
+    assert output.count("warning:") == 1 and "progress will not be kept" in output

@@ -77,7 +77,7 @@ def pager_check_pause(child: Any) -> None:
     child.expect("6/15")
     child.expect(QUIT)
     child.send(ENTER)  # start the check
-    child.expect("Practice question 1 of")
+    child.expect("Question 1 of")
     child.expect(r"\(arrow keys, then Enter\)")
     child.send(ENTER)  # A) Command: right
     child.expect("Press Enter to continue")
@@ -108,9 +108,9 @@ def quiz_retry_offer(child: Any) -> None:
     for _ in range(3):
         child.expect(r"\(arrow keys, then Enter\)")
         child.send(DOWN + ENTER)  # B, unshuffled: wrong every time
-        child.expect(r"Wrong\.")
+        child.expect(r"Not quite\.")
     child.expect(r"Score: 0 of 3\.")
-    child.expect(r"Retry the 3 missed\?")
+    child.expect(r"Retry the 3 you missed\?")
 
 
 def quiz_retry_question(child: Any) -> None:
@@ -135,18 +135,18 @@ def dumb_page(child: Any) -> None:
 def dumb_menu(child: Any) -> None:
     dumb_page(child)
     child.send("m" + ENTER)
-    child.expect(r"Your answer \(A-P\): ")
+    child.expect(r"Your choice \(1-15, Enter for 2\): ")  # a page number, or Enter to stay
 
 
 def dumb_check(child: Any) -> None:
     child.expect(COMMAND)
     child.send("m" + ENTER)
-    child.expect(r"Your answer \(A-P\): ")
-    child.send("F" + ENTER)  # 6. Practice: command, query or event?
+    child.expect(r"Your choice \(1-15, Enter for 1\): ")
+    child.send("6" + ENTER)  # 6. Practice: command, query or event?
     child.expect("6/15")
     child.expect(COMMAND)
     child.send(ENTER)  # start the check
-    child.expect("Practice question 1 of")
+    child.expect("Question 1 of")
     child.expect(r"Your answer \(A-C\): ")
 
 
@@ -168,8 +168,8 @@ def dumb_retry_offer(child: Any) -> None:
     for _ in range(3):
         child.expect(r"Your answer \(A-C\): ")
         child.send("B" + ENTER)
-        child.expect(r"Wrong\.")
-    child.expect(r"Retry the 3 missed\? \[Y/n\] ")
+        child.expect(r"Not quite\.")
+    child.expect(r"Retry the 3 you missed\? \[Y/n\] ")
 
 
 # -- what must have been kept -------------------------------------------------------------------

@@ -18,6 +18,7 @@ UP = "\x1b[A"
 ENTER = "\r"
 CTRL_C = "\x03"
 MENU_DRAWN = "\u00bb A\\).*C\\) Event"  # the arrow-key menu is up, pointer on A, last choice drawn
+SGR = r"(?:\x1b\[[0-9;]*m)*"  # colour codes between words, if any
 
 
 def saved(home: Path) -> dict:
@@ -38,23 +39,26 @@ def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
     page(child, 1)
     child.send("m")
     child.expect("Jump to which page")
+    child.expect(f"\u00bb {SGR}here  1\\. Welcome")  # the cursor starts on this page; no letters
     for _ in range(5):  # down to "6. Practice: ..."
         child.send(DOWN)
     child.send(ENTER)
     page(child, 6)
     child.expect("Practice")
     child.send(ENTER)  # start the check
-    child.expect(r"What kind of message is `CompletePurchase`\?")
+    child.expect("Practice · Question 1 of 8")
+    child.expect(f"What kind of message is {SGR}CompletePurchase{SGR}\\?")  # no backticks
     child.send(DOWN)  # B) Query: wrong on purpose
     child.send(ENTER)
-    child.expect("Not quite. The answer is A")
+    child.expect(f"Not quite\\.{SGR} You chose {SGR}B\\)")
+    child.expect(f"The right answer is {SGR}A\\)")
     child.send(ENTER)
     child.expect("purchase.completed")
     child.send(DOWN * 2 + ENTER)  # C) Event: right
     child.expect("Right.")
     child.send("q")  # a key other than Enter does not skip the pause
     child.send(ENTER)
-    child.expect("Practice question 3 of 8")
+    child.expect("Question 3 of 8")
     child.expect(MENU_DRAWN)  # the menu is on screen
     child.sendcontrol("c")
     ended(child, 130)

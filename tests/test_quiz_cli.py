@@ -16,7 +16,7 @@ from eventlesson.flows.quiz import run_quiz
 from eventlesson.quiz import Session
 from eventlesson.ui.prompts import ScriptedPrompter, fit_choices
 
-from .support import SHIPPED_CONTENT
+from .support import FIXTURE_COURSE, SHIPPED_CONTENT
 
 KC = ["kc-what-is-an-event", "kc-why-purchase-completed", "kc-poor-fit"]
 
@@ -71,7 +71,7 @@ def test_answers_without_json_print_feedback_and_the_score(tmp_path: Path) -> No
     out = result.stdout
     assert "Question 1 of 3" in out and "Question 3 of 3" in out
     assert "Right. You chose A)" in out
-    assert "Wrong. You chose C)" in out
+    assert "Not quite. You chose C)" in out
     assert "The right answer is A)" in out
     assert "Score: 2 of 3." in out
 
@@ -124,13 +124,13 @@ def test_progress_records_attempts_best_and_last(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--answers", "A,A"], "--answers has 2 letter(s) but there are 3 questions"),
-        (["--answers", "A,A,A,A"], "--answers has 4 letter(s)"),
+        (["--answers", "A,A"], "--answers: expected 3 letters, got 2"),
+        (["--answers", "A,A,A,A"], "--answers: expected 3 letters, got 4"),
         (
             ["--answers", "A,D,A"],
-            "answer 2 is 'D', but question 2 (kc-why-purchase-completed) has options A-C",
+            "--answers: answer 2 is 'D', but question 2 (kc-why-purchase-completed) has options A-C",
         ),
-        (["--answers", "A,?,A"], "answer 2 is '?', not a letter"),
+        (["--answers", "A,?,A"], "--answers: answer 2 is '?', not a letter"),
         (["--set", "everything"], "unknown question set 'everything'"),
         (["day-999", "--key"], "unknown lesson 'day-999'"),
         (["--json"], "--json needs --answers"),
@@ -190,10 +190,10 @@ def test_flow_retries_only_the_missed_until_all_right(make_app) -> None:
         "Your answer",
         "Your answer",
         "Your answer",
-        "Retry the 2 missed?",
+        "Retry the 2 you missed?",
         "Your answer",
         "Your answer",
-        "Retry the 1 missed?",
+        "Retry the one you missed?",
         "Your answer",
     ]
     record = application.progress.lesson("day-089").quiz["knowledge-check"]
@@ -212,7 +212,7 @@ def test_flow_declining_the_retry_ends_with_exit_0(make_app) -> None:
     )
     assert code == 0
     assert "Score: 2 of 3." in make_app.out.getvalue()
-    assert prompter.asked[-1] == "Retry the 1 missed?"
+    assert prompter.asked[-1] == "Retry the one you missed?"
 
 
 def test_flow_all_right_first_time_offers_no_retry(make_app) -> None:
@@ -271,3 +271,19 @@ def test_choices_fit_one_line_including_the_echo_of_the_answer() -> None:
     short = fit_choices(["short", long], 40, "Your answer")
     assert short[0] == "short"
     assert short[1].endswith("…") and len("? Your answer A) " + short[1]) <= 40
+
+
+def test_flow_lists_options_above_the_picker_only_when_the_picker_cuts_one(make_app) -> None:
+    long = make_app(ScriptedPrompter([0, 0, 0]), content_dir=SHIPPED_CONTENT)
+    run_quiz(long, None, set_name="knowledge-check", shuffle=False)
+    out = " ".join(make_app.out.getvalue().split())
+    assert "A) A report, from whoever owns it, that something has already happened." in out
+
+    make_app.out.truncate(0)
+    make_app.out.seek(0)
+    short = make_app(ScriptedPrompter([1]), content_dir=FIXTURE_COURSE)
+    run_quiz(short, "mini", set_name="knowledge-check", shuffle=False)
+    out = make_app.out.getvalue()
+    assert "Question 1 of 1" in out
+    assert "A) DoThing" not in out  # both options fit the picker: no list above it
+    assert "Right. You chose B) thing.happened" in out

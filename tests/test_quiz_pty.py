@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,12 @@ def first_round_right_positions(seed: int) -> list[int]:
     return [s.display(s.question.answer) for s in twin.start_round()]
 
 
+def explanation_start(number: int) -> str:
+    """The first words of the right option's explanation of knowledge-check question `number`."""
+    question = load_lesson("day-089", SHIPPED_CONTENT).quiz_questions("knowledge-check")[number]
+    return " ".join(question.options[question.answer].explanation.split()[:4])
+
+
 def pick(child, position: int) -> None:
     """Wait for the picker, move down `position` times, press Enter."""
     child.expect(r"\(arrow keys, then Enter\)")
@@ -46,17 +53,17 @@ def test_answer_with_arrows_see_explanations_score_and_retry_the_missed(spawn, h
     child.expect("Question 1 of 3")
     pick(child, right[0])
     child.expect(r"Right\.")
-    child.expect("An event announces a fact")  # the explanation of the option chosen
+    child.expect(re.escape(explanation_start(0)))  # the explanation of the option chosen
     child.expect("Question 2 of 3")
     pick(child, (right[1] + 1) % 3)  # wrong on purpose
-    child.expect(r"Wrong\.")
+    child.expect(r"Not quite\.")
     child.expect("The right answer is")
     child.expect("Question 3 of 3")
     pick(child, right[2])
     child.expect(r"Right\.")
     child.expect(r"Score: 2 of 3\.")
     child.expect("missed")
-    child.expect(r"Retry the 1 missed\?")
+    child.expect(r"Retry the one you missed\?")
     child.send("y")
     child.expect("Retry 1 of 1")
     child.expect("In the course platform")
@@ -92,9 +99,9 @@ def test_declining_the_retry_ends_cleanly(spawn, home: Path) -> None:
     child = spawn("quiz", "--no-shuffle", timeout=10)
     for _ in range(3):
         pick(child, 1)  # B: wrong for every knowledge-check question
-        child.expect(r"Wrong\.")
+        child.expect(r"Not quite\.")
     child.expect(r"Score: 0 of 3\.")
-    child.expect(r"Retry the 3 missed\?")
+    child.expect(r"Retry the 3 you missed\?")
     child.send("n")
     ended(child, 0)
     assert saved(home)["knowledge-check"]["last"] == 0

@@ -79,14 +79,38 @@ def test_retry_header_says_retry() -> None:
 
 
 @pytest.mark.parametrize("width", [80, 40])
-def test_feedback_when_right_says_so_in_words_with_the_explanation(width: int) -> None:
+def test_feedback_when_right_says_so_in_words_with_the_explanation(width: int, lesson) -> None:
     question = tricky()
     shown = show(question)
-    out = flat(text_of(render_feedback(grade(shown, 0), section_title="Concept one"), width))
+    out = flat(text_of(render_feedback(grade(shown, 0), lesson=lesson), width))
     assert out.startswith("Right. You chose A) Right one")
     assert f"Because {MARKUP}" in out
     assert "The right answer" not in out
-    assert "Lesson section: Concept one" in out
+    assert out.endswith("Lesson section: Commands, events and queries are different speech acts")
+
+
+def test_feedback_points_to_a_page_once(lesson) -> None:
+    question = next(q for q in lesson.questions if q.id == "kc-what-is-an-event")
+    shown = show(question)
+    wrong = next(i for i in range(3) if not question.is_correct(i))
+    explanation = question.options[wrong].explanation
+    named = [s.title for s in lesson.sections if s.title in explanation]
+    assert named, "the content's wrong answer should name the page to reread"
+    out = flat(text_of(render_feedback(grade(shown, wrong), lesson=lesson)))
+    assert "Lesson section:" not in out  # the explanation already says where to look
+    assert out.count(named[0]) == 1
+
+
+def test_question_with_backticks_shows_code_without_them() -> None:
+    question = Question(
+        id="code",
+        prompt="What does `bus.publish` do?",
+        options=(Option("Sends `x`", "Yes"), Option("Nothing", "No")),
+        answer=0,
+        section="s",
+    )
+    out = text_of(render_question(1, 1, question, options=question.options))
+    assert "What does bus.publish do?" in out and "A) Sends x" in out and "`" not in out
 
 
 @pytest.mark.parametrize("width", [80, 40])
@@ -95,7 +119,7 @@ def test_feedback_when_wrong_gives_both_explanations_with_displayed_letters(widt
     shown = show(question, random.Random(5))
     picked = shown.display(2)
     out = flat(text_of(render_feedback(grade(shown, picked)), width))
-    assert out.startswith(f"Wrong. You chose {'ABC'[picked]}) [dim]third[/dim]")
+    assert out.startswith(f"Not quite. You chose {'ABC'[picked]}) [dim]third[/dim]")
     assert "Why [i]third[/i] is wrong" in out
     right_letter = "ABC"[shown.display(0)]
     assert f"The right answer is {right_letter}) Right one {MARKUP}" in out

@@ -11,7 +11,9 @@ from rich.console import Console, RenderableType
 from eventlesson.content import load_lesson
 from eventlesson.models import Lesson
 from eventlesson.progress import CheckResult
+from eventlesson.quiz import grade, show
 from eventlesson.ui import render_lesson as view
+from eventlesson.ui.render_question import inline, plain, render_feedback, render_question
 
 from .support import FIXTURE_COURSE, SHIPPED_CONTENT
 
@@ -76,7 +78,31 @@ def test_fan_out_tree_and_code(lesson: Lesson) -> None:
         assert f"── {leaf}" in out
     assert "store.mark_completed(purchase.id)" in out
     assert out.index("store.mark_completed") < out.index('bus.publish("purchase.completed"')
+    assert "╭─ python" in out  # wide enough: the snippet sits in its panel
     assert "Press s to watch the 'happy' scenario live" in out
+
+
+def test_code_too_wide_for_a_panel_loses_the_border_and_folds_inside_brackets(
+    lesson: Lesson,
+) -> None:
+    section = lesson.sections[lesson.section_index("concept-2")]
+    block = next(b for b in section.blocks if b.kind == "code")
+    lines = [line.rstrip() for line in text_of(view.code(block), 40).splitlines()]
+    assert all(len(line) <= 40 for line in lines)
+    assert not any(line.startswith(("╭", "│")) for line in lines)
+    assert lines[0] == "python"
+    assert "    store.mark_completed(purchase.id)" in lines  # every token whole
+    at = lines.index('    bus.publish("purchase.completed",')
+    assert lines[at + 1] == '        {"purchase_id": purchase.id})'
+    end = next(i for i, line in enumerate(lines) if line.startswith("Tiny"))
+    folded = "\n".join(lines[1:end])
+    compile(folded, "snippet", "exec")  # still Python
+
+
+def test_fold_breaks_after_commas_outside_strings() -> None:
+    assert view.fold('x = f("a, b, c, d", 1, 2)', 22) == ['x = f("a, b, c, d", 1,', "    2)"]
+    assert view.fold("short", 10) == ["short"]
+    assert view.fold("no_breaks_anywhere_in_this_line", 10) == ["no_breaks_anywhere_in_this_line"]
 
 
 def test_check_pending_then_reviewed(lesson: Lesson) -> None:
@@ -95,13 +121,71 @@ def test_handout_reveals_answers_and_offers_commands(lesson: Lesson) -> None:
     assert "Run eventlesson simulate happy to watch it live." in out
     assert "Run eventlesson simulate publish-before-commit" in out
     assert "* A) Command" in out
+    assert "`" not in out  # inline code is styled, not shown with its backticks
+    assert out.count("Next:") == 0 and out.count("What next") == 1  # the last page says it once
+    assert out.rstrip().endswith(f"End of {lesson.title}.")
 
 
-def test_feedback_says_right_or_wrong_in_words(lesson: Lesson) -> None:
+@pytest.mark.parametrize("width", [80, 40])
+def test_handout_page_titles_wrap_whole_over_a_plain_rule(lesson: Lesson, width: int) -> None:
+    parts = list(view.handout(lesson))
+    out = "".join(text_of(part, width) for part in parts)
+    lines = out.splitlines()
+    for number, section in enumerate(lesson.sections, 1):
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{number}/15  "))
+        title = " ".join(" ".join(lines[start : start + 3]).split())
+        assert f"{number}/15 {section.title}" in title, title
+        assert "…" not in lines[start]
+
+
+def test_handout_without_a_what_next_page_points_to_the_commands() -> None:
+    mini = load_lesson("mini", FIXTURE_COURSE)
+    out = " ".join("".join(text_of(part) for part in view.handout(mini)).split())
+    assert out.endswith(
+        "End of Mini: A Fixture Lesson. Test yourself with eventlesson quiz; "
+        "see every simulation with eventlesson simulate --list."
+    )
+
+
+def test_check_pending_counts_questions_in_words(lesson: Lesson) -> None:
+    mini = load_lesson("mini", FIXTURE_COURSE)
+    one = text_of(view.check_pending(mini.check("mini-check"), 0))
+    assert "1 question." in one and "question(s)" not in one
+    eight = text_of(view.check_pending(lesson.check("classify-messages"), 2))
+    assert "2 of 8 answered. 8 questions." in " ".join(eight.split())
+
+
+def test_check_feedback_is_the_quiz_feedback_in_authored_order(lesson: Lesson) -> None:
     question = lesson.check("classify-messages").questions[0]
-    wrong = text_of(view.question_feedback(question, (question.answer + 1) % 3))
-    assert "Not quite. The answer is A)" in wrong
-    assert "Right." in text_of(view.question_feedback(question, question.answer))
+    shown = show(question)
+    wrong = " ".join(text_of(render_feedback(grade(shown, question.answer + 1))).split())
+    right_text = question.options[question.answer].text
+    assert wrong.startswith("Not quite. You chose B)")
+    assert f"The right answer is A) {right_text}" in wrong
+    assert "Lesson section" not in wrong  # in the lesson the learner is on that page
+    right = text_of(render_feedback(grade(shown, question.answer)))
+    assert right.startswith("Right. You chose A)")
+
+
+def test_feedback_shows_a_shared_explanation_once() -> None:
+    mini = load_lesson("mini", FIXTURE_COURSE)
+    question = mini.check("mini-check").questions[0]
+    out = text_of(render_feedback(grade(show(question), 0)))
+    right = question.options[question.answer]
+    assert out.count(right.explanation) == 1
+    assert f"The right answer is C) {right.text}" in out
+
+
+def test_check_prompts_show_inline_code_without_backticks(lesson: Lesson) -> None:
+    question = lesson.check("classify-messages").questions[0]
+    assert "`" in question.prompt
+    out = text_of(render_question(1, 8, question, practice=True))
+    assert "Practice · Question 1 of 8" in out
+    assert "What kind of message is CompletePurchase?" in out and "`" not in out
+    code = inline("call `f()` now")
+    assert code.plain == "call f() now" and code.spans[0].style == "bold cyan"
+    assert plain("`a` and `b`") == "a and b"
+    assert inline("[bold]x[/] `y`").plain == "[bold]x[/] y"  # markup stays literal
 
 
 def test_markup_in_content_is_shown_literally() -> None:
@@ -121,9 +205,10 @@ def test_welcome_back_and_finish(lesson: Lesson) -> None:
     assert lesson.insights[0].title in end
 
 
-def test_menu_marks_done_and_current(lesson: Lesson) -> None:
+def test_menu_marks_done_and_current_in_words_with_page_numbers(lesson: Lesson) -> None:
     labels = view.menu_choices(lesson, ["start"], "aha")
-    assert labels[0].startswith("[done]  1.")
-    assert labels[1].startswith("[here]  2.")
-    assert labels[2].startswith("[    ]  3.")
+    assert labels[0] == "done  1. Welcome"
+    assert labels[1].startswith("here  2. Today")
+    assert labels[2] == "      3. Why this matters"
+    assert labels[9].startswith("     10. ")
     assert len(labels) == len(lesson.sections)

@@ -121,10 +121,70 @@ def test_zero_purchases_and_conflicting_stdout_are_one_line(tmp_path: Path) -> N
 
 def test_unwritable_files_are_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "dir" / "t.jsonl"
-    assert "--events" in one_line_error(invoke(tmp_path, "--fast", "--events", str(missing)))
+    line = one_line_error(invoke(tmp_path, "--fast", "--events", str(missing)))
+    assert line.startswith("eventlesson: error: --events ") and str(missing) in line
     notdb = tmp_path / "notes.txt"
     notdb.write_text("not a database " * 100)
-    assert "--db" in one_line_error(invoke(tmp_path, "--fast", "--db", str(notdb)))
+    line = one_line_error(invoke(tmp_path, "--fast", "--db", str(notdb)))
+    assert "--db" in line and str(notdb) in line
+
+
+def test_huge_purchase_counts_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    line = one_line_error(invoke(tmp_path, "--fast", "--purchases", "99999999999999999999"))
+    assert "--purchases" in line and "10,000,000" in line
+    assert "--purchases" in one_line_error(invoke(tmp_path, "--purchases", "10000001"))
+
+
+@pytest.mark.parametrize("flag", ["--svg", "--events", "--db"])
+@pytest.mark.parametrize("view", [["--fast"], ["--speed", "1000"], ["--json"]])
+def test_every_output_file_is_checked_before_the_run(
+    tmp_path: Path, flag: str, view: list[str]
+) -> None:
+    target = tmp_path / "missing-dir" / "out.file"
+    result = invoke(tmp_path, "happy", "--purchases", "2", *view, flag, str(target))
+    line = one_line_error(result)  # exit 2, like every other bad option value
+    assert line.startswith(f"eventlesson: error: {flag} {target}: cannot write it")
+    assert result.stdout == ""  # nothing ran: no events, no summary, no JSON
+
+
+def test_a_directory_is_no_place_for_a_picture(tmp_path: Path) -> None:
+    line = one_line_error(invoke(tmp_path, "--fast", "--svg", str(tmp_path)))
+    assert "--svg" in line and "directory" in line
+
+
+def test_someone_elses_database_is_refused_untouched_and_leaves_no_trace_file(
+    tmp_path: Path,
+) -> None:
+    theirs = tmp_path / "shop.db"
+    with sqlite3.connect(theirs) as conn:
+        conn.execute("CREATE TABLE outbox (id INTEGER)")
+        conn.execute("INSERT INTO outbox VALUES (42)")
+    conn.close()
+    trace = tmp_path / "trace.jsonl"
+    args = ("--fast", "--db", str(theirs), "--events", str(trace))
+    line = one_line_error(invoke(tmp_path, *args))
+    assert line.startswith(f"eventlesson: error: --db {theirs}: ")
+    assert "did not create" in line
+    with sqlite3.connect(theirs) as conn:
+        assert conn.execute("SELECT id FROM outbox").fetchall() == [(42,)]
+    conn.close()
+    assert not trace.exists()  # opened only once the simulation was built
+
+
+def test_our_own_database_file_is_reused(tmp_path: Path) -> None:
+    db = tmp_path / "shop.db"
+    for purchases in ("4", "2"):
+        result = invoke(tmp_path, "--json", "--purchases", purchases, "--db", str(db))
+        assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM purchases").fetchone()[0] == 2
+    conn.close()
+
+
+def test_two_options_naming_one_file_are_refused(tmp_path: Path) -> None:
+    same = str(tmp_path / "x.out")
+    line = one_line_error(invoke(tmp_path, "--fast", "--events", same, "--svg", same))
+    assert "--events" in line and "--svg" in line
 
 
 def test_fast_alone_prints_just_the_summary(tmp_path: Path) -> None:
@@ -177,6 +237,42 @@ def test_play_inline_plays_plain_on_a_non_terminal_and_shows_the_summary(monkeyp
     text = out.getvalue()
     assert "ghost event" in text
     assert "Takeaway" in text and "Troubleshooting" in text
+
+
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (40, 20)])
+def test_play_inline_clears_the_live_view_and_ends_on_one_screen(
+    monkeypatch, width: int, height: int
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from eventlesson.flows import simulate as flow
+
+    monkeypatch.setenv(flow.SPEED_ENV, "10000")
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, force_terminal=True, color_system=None)
+    flow.play_inline(console, "publish-before-commit")
+    text = out.getvalue()
+    assert "What just happened" in text  # the live view ran ...
+    after = text.rsplit("\x1b[2J", 1)[1]  # ... and was cleared before the summary
+    assert "What just happened" not in after
+    lines = after.replace("\x1b[H", "").rstrip("\n").splitlines()
+    assert len(lines) < height - 1  # room for "Press Enter to return to the lesson"
+    assert lines[0].startswith("Summary · publish-before-commit")
+    assert "ghost 4" in after or "ghost events 4" in after
+    assert "BROKEN" in after.upper() and "Takeaway" in after
+
+
+def test_the_flow_reaches_stdout_through_the_app(make_app) -> None:
+    from eventlesson.flows.simulate import SimulateOptions, run_simulate
+
+    app = make_app()
+    code = run_simulate(app, SimulateOptions("outbox", purchases=3, json=True))
+    assert code == 0
+    doc = json.loads(make_app.out.getvalue())  # app.emit: raw text on the App's stdout
+    assert doc["scenario"] == "outbox" and doc["purchases"] == doc["planned"] == 3
+    assert make_app.errors.getvalue() == ""
 
 
 def test_live_and_inline_play_get_a_real_console_from_the_apps_stand_in() -> None:

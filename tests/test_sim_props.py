@@ -10,10 +10,16 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlesson.sim import CONSUMER_NAMES, SCENARIOS, Faults, Simulation, TraceWriter
+from eventlesson.sim import (
+    CONSUMER_NAMES,
+    SAFE_SCENARIOS,
+    SCENARIOS,
+    Faults,
+    Simulation,
+    TraceWriter,
+)
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SAFE = [n for n, s in SCENARIOS.items() if s.mode != "publish-first"]
 IDEMPOTENT = ("enrollment", "affiliate")
 
 
@@ -56,7 +62,7 @@ def play(scenario: str, seed: int, purchases: int, faults: Faults):
 
 
 @SETTINGS
-@given(runs(SAFE))
+@given(runs(list(SAFE_SCENARIOS)))
 def test_safe_designs_publish_only_committed_purchases_after_their_commit(run) -> None:
     summary, records = play(*run)
     committed: set[int] = set()
@@ -110,3 +116,24 @@ def test_lags_drain_to_zero_and_virtual_time_never_goes_back(run) -> None:
     assert summary.invariants["lags_drained"]
     assert summary.invariants["every_event_handled"]
     assert summary.complete
+
+
+@SETTINGS
+@given(runs([n for n, s in SCENARIOS.items() if s.mode != "sync"]))
+def test_learners_are_confirmed_exactly_when_the_store_says_they_committed(run) -> None:
+    scenario, seed, purchases, faults = run
+    buffer = io.StringIO()
+    sim = Simulation(scenario, seed=seed, purchases=purchases, faults=faults)
+    sim.add_listener(TraceWriter(buffer))
+    summary = sim.run()
+    records = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    confirms = {r["purchase_id"]: r for r in records if r["type"] == "confirm"}
+    commands = {r["purchase_id"]: r["t"] for r in records if r["type"] == "command"}
+    assert len(commands) == purchases  # every learner arrived, crashes or not
+    for pid, confirm in confirms.items():
+        stored = sim.store.committed_at(pid)
+        assert stored is not None and confirm["t"] == round(stored, 6)
+        assert confirm["latency"] >= 0.02 - 1e-9  # at least the transaction, maybe a queue
+    assert set(confirms) == {pid for pid in commands if sim.store.has_purchase(pid)}
+    assert summary.invariants["confirmed_at_commit"]
+    sim.close()

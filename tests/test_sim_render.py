@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from eventlesson.sim import CONSUMER_NAMES, SCENARIOS, Simulation
+from eventlesson.sim import CONSUMER_NAMES, SCENARIOS, ConsumerView, Simulation
+from eventlesson.ui import render_sim
 from eventlesson.ui.render_sim import (
     lag_bar,
     plain_line,
+    render_compact_summary,
     render_live,
     render_scenarios,
     render_summary,
@@ -74,10 +78,30 @@ def test_a_failed_step_is_spelled_out() -> None:
     pytest.fail("the crash never showed as a failed step")
 
 
-def test_outbox_screen_shows_backlog_and_broker() -> None:
-    out = text_of(render_live(mid_run("broker-outage", steps=200).snapshot(), width=80), 80)
-    assert "outbox backlog" in out
-    assert "broker DOWN" in out or "broker up" in out
+@pytest.mark.parametrize("width", [80, 40])
+def test_outbox_screen_shows_backlog_and_the_brokers_actual_state(width: int) -> None:
+    snap = mid_run("broker-outage", steps=20).snapshot()
+    down_snap = dataclasses.replace(snap, outbox_backlog=7, broker_up=False)
+    down = text_of(render_live(down_snap, width=width), width)
+    assert "outbox backlog 7" in down
+    assert "broker DOWN" in down and "broker up" not in down
+    up_snap = dataclasses.replace(snap, outbox_backlog=0, broker_up=True)
+    up = text_of(render_live(up_snap, width=width), width)
+    assert "outbox backlog 0" in up
+    assert "broker up" in up and "broker DOWN" not in up
+
+
+def test_designs_without_an_outbox_show_no_broker_line() -> None:
+    snap = dataclasses.replace(mid_run("happy", steps=20).snapshot(), broker_up=False)
+    assert "broker" not in text_of(render_live(snap, width=80), 80)
+
+
+def test_narrow_lag_cell_gives_both_numbers_a_unit() -> None:
+    snap = mid_run("slow-consumer", steps=60).snapshot()
+    lagging = ConsumerView("analytics", "busy", 3, 0, 0, 0, 9, 8.5, False)
+    snap = dataclasses.replace(snap, consumers=(lagging,))
+    out = text_of(render_live(snap, width=40), 40)
+    assert "9 ev 8.5s" in out
 
 
 def test_lag_bar_is_visible_for_any_lag_and_full_at_scale() -> None:
@@ -99,6 +123,58 @@ def test_summary_shows_lags_latency_invariants_and_takeaway(width: int) -> None:
     assert "what this scenario shows" in " ".join(out.split())  # it may wrap at 40
     assert "Troubleshooting" in out  # the takeaway names the lesson item
     assert "ghost events" in out
+    assert "(events behind, seconds)" in out  # the heading says both units the table shows
+    assert "Lag in seconds" not in out
+
+
+# -- the compact summary (inline in the lesson) ------------------------------------------------
+
+COMPACT_LIMIT = {80: 18, 40: 20}
+
+
+@pytest.mark.parametrize("width", [80, 40])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_compact_summary_fits_one_screen(scenario: str, width: int) -> None:
+    summary = Simulation(scenario, seed=7).run()
+    out = text_of(render_compact_summary(summary, width=width), width)
+    lines = out.rstrip("\n").splitlines()
+    assert len(lines) <= COMPACT_LIMIT[width], out
+    assert widest(out) <= width
+    assert lines[0].startswith(f"Summary · {scenario}")
+    assert "committed" in out and "published" in out and "confirmed p50" in out
+    assert "ghost" in out and "lost" in out and "duplicate" in out
+    for name in CONSUMER_NAMES:
+        assert name in out
+    assert summary.takeaway.split()[-1] in out and "Takeaway" in out
+
+
+def test_compact_summary_names_only_the_broken_invariants() -> None:
+    broken = Simulation("publish-before-commit", seed=7).run()
+    out = " ".join(text_of(render_compact_summary(broken, width=80), 80).split())
+    assert "as this scenario shows: publish only after commit, no ghost events" in out
+    assert "no lost events" not in out and "holds" not in out
+    happy = text_of(render_compact_summary(Simulation("happy", seed=7).run(), width=40), 40)
+    assert "all invariants hold" in happy and "✗" not in happy
+
+
+def test_compact_summary_calls_an_unexpected_break_broken_in_capitals() -> None:
+    summary = Simulation("happy", seed=7, purchases=3).run()
+    invariants = dict(summary.invariants, no_lost_events=False)
+    out = text_of(render_compact_summary(dataclasses.replace(summary, invariants=invariants)), 80)
+    assert "✗ BROKEN: no lost events" in out
+
+
+def test_compact_summary_of_a_stopped_run_leaves_end_checks_open() -> None:
+    sim = mid_run("slow-consumer", steps=60)
+    out = text_of(render_compact_summary(sim.summary(), width=40), 40)
+    assert "Stopped early" in out and "checks open" in out
+    assert "lags drained" not in out
+
+
+def test_render_uses_the_shared_style_names_only() -> None:
+    source = Path(render_sim.__file__).read_text(encoding="utf-8")
+    for literal in ('"bold', '"dim"', '"yellow"', '"green"', '"red"', '"cyan"', '"magenta"'):
+        assert literal not in source, literal
 
 
 def test_sync_chain_summary_shows_happys_confirmation_beside_it() -> None:

@@ -197,7 +197,7 @@ def tree_labels(node: TreeNode) -> str:
 
 
 def page_texts(lesson: Lesson, section_id: str) -> list[str]:
-    """The prose of a page that must be readable whole (code is left out: it wraps by character)."""
+    """The prose of a page that must be readable whole (its code: see `code_tokens`)."""
     section = lesson.sections[lesson.section_index(section_id)]
     texts = [section.title]
     for block in section.blocks:
@@ -208,6 +208,21 @@ def page_texts(lesson: Lesson, section_id: str) -> list[str]:
         if block.caption:
             texts.append(block.caption)
     return texts
+
+
+def code_tokens(lesson: Lesson, section_id: str) -> list[str]:
+    """Every whitespace-separated token of a page's code: each must be on screen uncut."""
+    section = lesson.sections[lesson.section_index(section_id)]
+    return [
+        token for block in section.blocks if block.kind == "code" for token in block.code.split()
+    ]
+
+
+def assert_tokens_whole(lines: list[str], tokens: list[str]) -> None:
+    """Each token on one line, whole: "store.mark_completed(purchase.id" then ")" fails."""
+    seen = {token.strip("│") for line in lines for token in line.split()}
+    missing = [token for token in tokens if token not in seen]
+    assert not missing, f"code cut or missing: {missing}\n" + "\n".join(lines)
 
 
 def is_rule(line: str) -> bool:
@@ -247,6 +262,7 @@ def test_learn(term: Callable[..., Term], lesson: Lesson, rows: int, cols: int, 
     t = term("learn", rows=rows, cols=cols, **env)
     child = t.child
     texts = page_texts(lesson, "concept-2")  # page 7: prose, a fan-out tree, captions, an offer
+    code = code_tokens(lesson, "concept-2")  # and a snippet wider than 40 columns
     if env.get("TERM") == "dumb":  # pages printed one after another; typed commands and Enter
         child.expect("1/15")
         child.expect(COMMAND)
@@ -254,8 +270,8 @@ def test_learn(term: Callable[..., Term], lesson: Lesson, rows: int, cols: int, 
         child.expect("2/15")
         child.expect(COMMAND)
         child.send("m" + ENTER)
-        child.expect(r"Your answer \(A-P\): ")
-        child.send("G" + ENTER)  # 7. Events decouple consequences...
+        child.expect(r"Your choice \(1-15, Enter for 2\): ")  # the page number, or Enter to stay
+        child.send("7" + ENTER)  # 7. Events decouple consequences...
         child.expect("7/15")
         child.expect(COMMAND)
         lines = t.scrollback()
@@ -264,6 +280,7 @@ def test_learn(term: Callable[..., Term], lesson: Lesson, rows: int, cols: int, 
         assert lines[first + 1].rstrip() == "Welcome"
         page = lines[next(i for i, line in enumerate(lines) if line.rstrip().endswith("7/15")) :]
         assert_shown_whole(page, texts)
+        assert_tokens_whole(page, code)
         assert page[-1].startswith("> ")
         child.send("q" + ENTER)
     else:  # the full-screen pager
@@ -280,13 +297,16 @@ def test_learn(term: Callable[..., Term], lesson: Lesson, rows: int, cols: int, 
         child.expect(QUIT)
         assert 'Today\'s "Aha!" moment' in t.screen()[1]
         child.send("m")
-        child.expect("Stay on this page")
-        child.send(DOWN * 6 + ENTER)
+        child.expect(f"\u00bb {SGR_ANY}here  2\\. ")  # the menu starts on this page, 2
+        child.expect("Troubleshooting")  # drawn down to here at least, even at 40x20
+        child.send(DOWN * 5 + ENTER)
         child.expect("7/15")
         child.expect(QUIT)
         screen = t.screen()
         assert_shown_whole(screen[: screen.index(next(filter(is_rule, screen)))], texts[:1])
-        assert_shown_whole(read_page_in_pager(t), texts[1:])
+        body = read_page_in_pager(t)
+        assert_shown_whole(body, texts[1:])
+        assert_tokens_whole(body, code)
         child.send("q")
     child.expect("Saved at page 7/15")
     assert finish(t) == 0
@@ -298,8 +318,12 @@ def test_learn(term: Callable[..., Term], lesson: Lesson, rows: int, cols: int, 
 
 
 @pytest.fixture(scope="module")
-def first_question(lesson: Lesson) -> tuple[list[str], int]:
-    """Question 1 as seed SEED shows it: (texts that must be readable whole, right position)."""
+def first_question(lesson: Lesson) -> tuple[list[str], list[str]]:
+    """Question 1 as seed SEED shows it: (its options, texts that must stay readable whole).
+
+    The options must be readable whole while the learner chooses: in the picker when they fit,
+    else in the list above it. Once answered, a picker that fit is gone from the scrollback.
+    """
     session = Session(
         lesson.id, "knowledge-check", lesson.quiz_questions("knowledge-check"), seed=SEED
     )
@@ -310,14 +334,24 @@ def first_question(lesson: Lesson) -> tuple[list[str], int]:
     shown = shown_list[0]
     picked = shown.options[0]
     right = shown.question.options[shown.question.answer]
-    texts = [shown.question.prompt, *shown.choices, picked.explanation, right.explanation]
-    return texts, rights[0]
+    return list(shown.choices), [shown.question.prompt, picked.explanation, right.explanation]
+
+
+def shown_whole_soon(term: Term, texts: list[str], seconds: float = 5) -> list[str]:
+    """The screen once every text is on it whole (the picker is drawn in several writes)."""
+    for _ in range(int(seconds / 0.1)):
+        screen = term.screen()
+        if all(shows_whole(screen, text) for text in texts):
+            return screen
+        term.child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.1)  # read what came
+    assert_shown_whole(term.screen(), texts)
+    return []
 
 
 @pytest.mark.parametrize(("rows", "cols", "env"), TERMINALS)
 def test_quiz(
     term: Callable[..., Term],
-    first_question: tuple[list[str], int],
+    first_question: tuple[list[str], list[str]],
     rows: int,
     cols: int,
     env: dict,
@@ -325,23 +359,27 @@ def test_quiz(
     t = term("quiz", "--seed", str(SEED), rows=rows, cols=cols, timeout=15, **env)
     child = t.child
     dumb = env.get("TERM") == "dumb"
+    options, texts = first_question
     for number in (1, 2, 3):
         child.expect(f"Question {number} of 3")
         if dumb:  # the line prompter: type a letter and Enter
             child.expect(r"Your answer \(A-C\): ")
+            if number == 1:
+                assert_shown_whole(t.screen(), options)
             child.send("A" + ENTER)
         else:  # the arrow-key picker: Enter takes the first option
             child.expect(r"\(arrow keys, then Enter\)")
+            if number == 1:
+                shown_whole_soon(t, options)
             child.send(ENTER)
-        child.expect(r"Right\.|Wrong\.")
+        child.expect(r"Right\.|Not quite\.")
     child.expect(r"Score: 1 of 3\.")
-    child.expect(r"Retry the 2 missed\?")
+    child.expect(r"Retry the 2 you missed\?")
     child.send("n" + ENTER if dumb else "n")
     assert finish(t) == 0
     lines = t.scrollback()
-    texts, _ = first_question
     assert_shown_whole(lines, ["Question 1 of 3", *texts, "Score: 1 of 3"])
-    assert any(line.startswith("Wrong. You chose A)") for line in lines)
+    assert any(line.startswith("Not quite. You chose A)") for line in lines)
     assert any(line.startswith("The right answer is C)") for line in lines)
     check_raw(t, env)
 

@@ -20,15 +20,19 @@ def progress(
     ctx: typer.Context,
     lesson: LessonArg = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Forget all progress (asks first).")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Forget progress (asks first): in LESSON when given, else in every lesson.",
+        ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --reset: do not ask.")] = False,
 ) -> None:
-    """Show where you stand in a lesson and the quiz, or reset it."""
+    """Show where you stand in a lesson and the quiz, or reset it (one lesson or all)."""
     from eventlesson.flows.info import reset_progress, show_progress
 
     if reset:
-        raise typer.Exit(reset_progress(ctx.obj, yes=yes))
+        raise typer.Exit(reset_progress(ctx.obj, yes=yes, lesson_id=lesson))
     if yes:
         from eventlesson.errors import UsageError
 

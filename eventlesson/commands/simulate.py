@@ -64,13 +64,8 @@ def simulate(
     from eventlesson.flows.simulate import SimulateOptions, list_scenarios, run_simulate
 
     app = ctx.obj
-    if app is None:  # called without the root callback (a bare typer app in a test)
-        from eventlesson.app import App
-
-        app = App.from_environment()
-    console, err, stdout_tty = app.console, app.err, app.stdout_tty
     if list_:
-        raise typer.Exit(list_scenarios(console))
+        raise typer.Exit(list_scenarios(app.console))
     options = SimulateOptions(
         scenario=scenario,
         speed=speed,
@@ -83,4 +78,4 @@ def simulate(
         svg=svg,
         db=db or ":memory:",
     )
-    raise typer.Exit(run_simulate(options, console, err, stdout_tty=stdout_tty))
+    raise typer.Exit(run_simulate(app, options))

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.table import Table
 from rich.text import Text
 
 from eventlesson.app import App
 from eventlesson.content import lesson_dirs, load_folder, resolve_content_dir
-from eventlesson.errors import Interrupted
+from eventlesson.errors import EventlessonError, Interrupted
 from eventlesson.lesson import lesson_status
+from eventlesson.models import Lesson
 from eventlesson.progress import LessonProgress
 from eventlesson.ui import styles as S
 
 ADVICE = "no terminal to confirm on; add --yes to reset without asking"
+
+
+def done_pages(lesson: Lesson, mine: LessonProgress) -> list[str]:
+    """Ids of the pages marked done that the lesson still has (an edited lesson may drop some)."""
+    known = {s.id for s in lesson.sections}
+    return [d for d in mine.done if d in known]
+
+
+def when(stamp: str) -> str:
+    """An ISO 8601 time as the learner reads it: local time, to the minute; other text as is."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:  # ours are UTC; a naive one is shown as written
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def show_lessons(app: App) -> int:
@@ -25,7 +45,7 @@ def show_lessons(app: App) -> int:
     for folder in lesson_dirs(root):
         lesson = load_folder(folder, root)
         mine = app.progress.lessons.get(lesson.id, LessonProgress())
-        done = len(set(mine.done) & {s.id for s in lesson.sections})
+        done = len(set(done_pages(lesson, mine)))
         table.add_row(
             lesson.id,
             Text(lesson.title),
@@ -43,12 +63,11 @@ def show_progress(app: App, lesson_id: str | None) -> int:
     console = app.console
     console.print(Text(lesson.title, style=S.TITLE))
     status = lesson_status(lesson, mine)
-    known = {s.id for s in lesson.sections}
-    done = [d for d in mine.done if d in known]
+    done = done_pages(lesson, mine)
     console.print(
         f"Lesson: {status}, {len(done)} of {len(lesson.sections)} pages done.", markup=False
     )
-    if mine.current in known and status != "finished":
+    if mine.current in {s.id for s in lesson.sections} and status != "finished":
         console.print(f"Next time you start at: {lesson.section_title(mine.current)}", markup=False)
     if mine.checks:
         right = sum(r.correct for r in mine.checks.values())
@@ -56,7 +75,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
             f"Practice checks: {right} of {len(mine.checks)} answered right.", markup=False
         )
     if mine.updated_at:
-        console.print(f"Last active: {mine.updated_at}", markup=False, style=S.MUTED)
+        console.print(f"Last active: {when(mine.updated_at)}", markup=False, style=S.MUTED)
     if mine.quiz:
         table = Table(title="Quiz", title_justify="left")
         for column in ("Set", "Attempts", "Best", "Last", "When"):
@@ -68,7 +87,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
                     str(record.attempts),
                     f"{record.best}/{record.total}",
                     f"{record.last}/{record.total}",
-                    record.at,
+                    when(record.at),
                 )
             else:  # started but never finished: no score to show yet
                 table.add_row(name, "0", "-", "-", f"{len(record.answers)} answered, not finished")
@@ -79,18 +98,33 @@ def show_progress(app: App, lesson_id: str | None) -> int:
     return 0
 
 
-def reset_progress(app: App, *, yes: bool) -> int:
+def reset_progress(app: App, *, yes: bool, lesson_id: str | None = None) -> int:
+    """Forget one lesson (when named) or everything, after a confirmation unless `yes`."""
+    lesson = app.lesson(lesson_id).id if lesson_id is not None else None  # unknown id: exit 2
     if not yes:
         prompter = app.prompter(ADVICE)
+        question = (
+            f"Forget your progress in {lesson} (pages, checks and quiz)?"
+            if lesson
+            else "Forget all your progress in every lesson and quiz?"
+        )
         try:
-            sure = prompter.confirm(
-                "Forget all your progress in every lesson and quiz?", default=False
-            )
+            sure = prompter.confirm(question, default=False)
         except (Interrupted, KeyboardInterrupt):  # nothing forgotten: the goodbye, not an error
             return app.goodbye()
         if not sure:
             app.console.print("Nothing was changed.")
             return 0
-    forgot = app.store.reset()
-    app.console.print("Progress cleared." if forgot else "There was no progress to clear.")
+    try:
+        forgot = app.store.reset(lesson)
+    except OSError as exc:
+        raise EventlessonError(
+            f"cannot clear progress at {app.store.path}: {exc.strerror or exc}"
+        ) from None
+    app.flush_warnings()  # a damaged file met on the way was backed up: say so
+    where = f" in {lesson}" if lesson else ""
+    app.console.print(
+        f"Progress{where} cleared." if forgot else f"There was no progress{where} to clear.",
+        markup=False,
+    )
     return 0

@@ -21,21 +21,21 @@ from eventlesson.lesson import LessonSession
 from eventlesson.models import Lesson, Question
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
-from eventlesson.ui.prompts import fit_choices
+from eventlesson.ui.prompts import wrap_choices
 
 NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
-ASK = "Your answer"
 MENU = "Jump to which page?"
+STAY = "Stay on this page"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
+
+Keys = list[tuple[str, str]]  # (key, action) pairs a page offers, e.g. ("b", "back")
 
 
 class Screen(Protocol):
     """How a page reaches the learner and a key comes back."""
 
-    def show(
-        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
-    ) -> str:
-        """Show a page; return the key pressed (a name from NAV_KEYS)."""
+    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
+        """Show a page with the keys that apply; return the key pressed (a name from NAV_KEYS)."""
         ...
 
     def clear(self) -> None:
@@ -63,9 +63,13 @@ class PagerScreen:
         self._screen.__enter__()
         self._open = True
 
-    def show(
-        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
-    ) -> str:
+    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
+        def footer(more: bool) -> RenderableType:
+            if not more:
+                return view.footer(keys)
+            scrolled = [("Enter", "more"), *(k for k in keys if k[0] != "Enter")]
+            return view.footer(scrolled, "space/arrows scroll")
+
         frame = self._terminal.Frame(header, body, footer)
         return self._pager.show(frame, NAV_KEYS | {"more"})
 
@@ -84,8 +88,9 @@ class PagerScreen:
 class LineScreen:
     """Print each page in full and read a typed command: nothing is redrawn or hidden."""
 
-    COMMANDS: ClassVar[dict[str, str]] = {"": "enter", "n": "n", "next": "n", "b": "b", "back": "b"}
-    COMMANDS |= {"m": "m", "menu": "m", "q": "q", "quit": "q", "s": "s", "r": "r"}
+    COMMANDS: ClassVar[dict[str, str]] = {"": "enter", "n": "enter", "next": "enter"}
+    COMMANDS |= {"b": "b", "back": "b", "m": "m", "menu": "m", "q": "q", "quit": "q"}
+    COMMANDS |= {"s": "s", "simulate": "s", "r": "r", "retry": "r"}
 
     def __init__(self, console: Console, read: Callable[[], str] | None = None) -> None:
         self.console = console
@@ -99,15 +104,14 @@ class LineScreen:
             raise Interrupted("end of input")
         return line.strip().lower()
 
-    def show(
-        self, header: RenderableType, body: RenderableType, footer: Callable[[bool], RenderableType]
-    ) -> str:
-        print_trimmed(self.console, header, body, footer(False))
+    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
+        print_trimmed(self.console, header, body, view.footer(keys))
+        valid = {key.lower() for key, _ in keys}
         while True:
             key = self.COMMANDS.get(self._line("> "))
-            if key:
+            if key in valid:
                 return key
-            self.console.print("Type Enter for next, b back, m menu, q quit.", markup=False)
+            self.console.print(hint(keys), markup=False)
 
     def clear(self) -> None:
         self.console.print()
@@ -117,6 +121,12 @@ class LineScreen:
 
     def close(self) -> None:
         pass
+
+
+def hint(keys: Keys) -> str:
+    """What may be typed on a page, e.g. "Type Enter for next, b back, s simulate, q quit."."""
+    said = [f"{key} {'for ' if key == 'Enter' else ''}{action}" for key, action in keys]
+    return f"Type {', '.join(said)}."
 
 
 class LessonWalk:
@@ -143,7 +153,7 @@ class LessonWalk:
                 resume_title=self.session.section.title,
             )
         while True:
-            key = self.screen.show(self._header(), self._body(), self._footer)
+            key = self.screen.show(self._header(), self._body(), self._keys())
             self.greeting = None
             if key in ("enter", "n", "right"):
                 if self.session.pending_questions():
@@ -173,11 +183,10 @@ class LessonWalk:
         body = view.body(self.lesson, self.session.section, answers=self.session.progress.checks)
         return Group(self.greeting, Text(""), body) if self.greeting is not None else body
 
-    def _footer(self, more: bool) -> RenderableType:
+    def _keys(self) -> Keys:
+        """The keys that do something on this page, in the order the footer lists them."""
         keys: list[tuple[str, str]] = []
-        if more:
-            keys.append(("Enter", "more"))
-        elif self.session.pending_questions():
+        if self.session.pending_questions():
             keys.append(("Enter", "start check"))
         else:
             keys.append(("Enter", "finish" if self.session.at_last else "next"))
@@ -189,8 +198,7 @@ class LessonWalk:
         if self._answered_checks():
             keys.append(("r", "retry check"))
         keys.append(("q", "quit"))
-        note = "space/arrows scroll" if more else ""
-        return view.footer(keys, note)
+        return keys
 
     def _scenario(self) -> str:
         return next((b.scenario for b in self.session.section.blocks if b.kind == "simulation"), "")
@@ -201,40 +209,55 @@ class LessonWalk:
     # -- actions --
 
     def ask(self, questions: list[Question]) -> None:
-        """Ask check questions one by one, explaining each answer right away."""
+        """Ask check questions one by one, in authored option order, explaining each answer."""
+        from eventlesson.flows.ask import ask  # not needed for the first page: imported late
+        from eventlesson.quiz import grade, show
+        from eventlesson.ui.render_question import render_feedback
+
         console = self.app.console
-        for number, question in enumerate(questions, 1):
+        on_page = self.session.questions_on_page()
+        for question in questions:
             self.screen.clear()
             console.print(self._header())
-            console.print(Text(f"Practice question {number} of {len(questions)}", style=S.MUTED))
-            texts = [o.text for o in question.options]
-            if self.app.dumb:  # the line prompter prints the question and every option in full
-                chosen = self.prompter.select(question.prompt, texts)
-            else:  # one line per choice in the picker: when one is cut, the full texts go above it
-                short = fit_choices(texts, console.width, ASK)
-                console.print(view.question_text(question, with_options=short != texts))
-                chosen = self.prompter.select(ASK, short)
-            self.session.record(question, chosen)
+            shown = show(question)  # no shuffling: letters follow the content
+            number = on_page.index(question) + 1
+            picked = ask(
+                self.app, self.prompter, shown, number=number, total=len(on_page), practice=True
+            )
+            result = grade(shown, picked)
+            self.session.record(question, result.chosen)
             self.app.save()
-            console.print(view.question_feedback(question, chosen))
+            console.print(render_feedback(result))
             self.screen.pause("Press Enter to continue")
 
     def menu(self) -> None:
+        """Jump to any page; the cursor starts on this one."""
         sections = self.lesson.sections
+        here = self.session.index
         labels = view.menu_choices(self.lesson, self.session.progress.done, self.session.section.id)
         self.screen.clear()
-        choices = [*labels, "Stay on this page"]
-        if not self.app.dumb:  # one line per choice in the arrow-key menu
-            choices = fit_choices(choices, self.app.console.width, MENU)
-        picked = self.prompter.select(MENU, choices, hint="(arrows, Enter)")
-        if picked < len(sections):
+        if self.app.dumb:  # typed: a page number, or Enter to stay
+            picked = self.prompter.select(MENU, labels, default=here, letters=False)
+        else:  # arrow keys: long titles wrap under themselves; the pager redraws after
+            stay = f"{'':<{view.MENU_INDENT}}{STAY}"
+            choices = wrap_choices([*labels, stay], self.app.console.width, view.MENU_INDENT)
+            picked = self.prompter.select(
+                MENU, choices, hint="(arrows, Enter)", default=here, letters=False
+            )
+        if picked < len(sections) and picked != here:
             self.session.jump(sections[picked].id)
 
     def play(self, scenario: str) -> None:
         from eventlesson.flows.simulate import play_inline
+        from eventlesson.sim import SCENARIOS
 
         self.screen.clear()
-        play_inline(self.app.console, scenario)
+        if scenario in SCENARIOS:
+            play_inline(self.app.console, scenario)
+        else:  # content that skipped `content check`: say so rather than crash mid-lesson
+            self.app.console.print(
+                Text(f"This page offers a simulation this version does not have: {scenario!r}.")
+            )
         self.screen.pause("Press Enter to return to the lesson")
 
 
@@ -258,19 +281,25 @@ def print_handout(app: App, lesson: Lesson) -> None:
 
 
 def run_learn(
-    app: App, lesson_id: str | None, *, restart: bool = False, linear: bool = False
+    app: App,
+    lesson_id: str | None,
+    *,
+    restart: bool = False,
+    linear: bool = False,
+    screen: Screen | None = None,
 ) -> int:
-    """The `learn` command: returns the exit code."""
+    """The `learn` command: returns the exit code. `screen`: where pages go (tests pass one)."""
     lesson = app.lesson(lesson_id)
     if linear or not app.interactive:
         print_handout(app, lesson)
         return 0
     session = LessonSession.start(lesson, app.progress.lesson(lesson.id), restart=restart)
     app.save()
-    if app.prompter_override is not None or app.dumb:
-        screen: Screen = LineScreen(app.console)
-    else:
-        screen = PagerScreen(app.console)
+    if screen is None:
+        if app.prompter_override is not None or app.dumb:
+            screen = LineScreen(app.console)
+        else:
+            screen = PagerScreen(app.console)
     try:
         outcome = LessonWalk(app, session, screen).run()
     except (KeyboardInterrupt, Interrupted):
@@ -284,9 +313,10 @@ def run_learn(
         right, asked = _score(session)
         app.console.print(view.finish(lesson, right=right, asked=asked))
     else:
+        saved = "Saved at" if app.progress_kept else "Stopped at (progress could not be saved)"
         app.console.print(
             Text(
-                f"Saved at page {session.position}. Pick up where you left off with: eventlesson learn",
+                f"{saved} page {session.position}. Pick up where you left off with: eventlesson learn",
                 style=S.MUTED,
             )
         )

@@ -12,7 +12,8 @@ import json
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from eventlesson.errors import Interrupted, NotInteractiveError
+from eventlesson.errors import Interrupted, NotInteractiveError, UsageError
+from eventlesson.flows.ask import ask
 from eventlesson.models import Lesson, Question
 from eventlesson.progress import QuizRecord
 from eventlesson.quiz import (
@@ -25,14 +26,10 @@ from eventlesson.quiz import (
     record_answer,
     record_run,
 )
-from eventlesson.ui.prompts import fit_choices
 
 if TYPE_CHECKING:
     from eventlesson.app import App
     from eventlesson.ui.prompts import Prompter
-
-HINT = "(arrow keys, then Enter)"
-ASK = "Your answer"
 
 
 def _views() -> ModuleType:
@@ -91,7 +88,11 @@ def _scripted(
     *,
     as_json: bool,
 ) -> int:
-    run = grade_answers(lesson.id, set_name, questions, parse_answers(raw, questions))
+    try:
+        chosen = parse_answers(raw, questions)
+    except UsageError as exc:  # the core's message, named after the option it came from
+        raise UsageError(f"--answers: {exc}") from None
+    run = grade_answers(lesson.id, set_name, questions, chosen)
     record_run(_record(app, lesson, set_name), run)
     app.progress.lesson(lesson.id).touch()
     app.save()  # warnings, if any, go to stderr: stdout stays one JSON object
@@ -101,9 +102,7 @@ def _scripted(
     for number, result in enumerate(run.results, start=1):
         question = result.question
         app.console.print(_views().render_question(number, run.total, question))
-        app.console.print(
-            _views().render_feedback(result, section_title=lesson.section_title(question.section))
-        )
+        app.console.print(_views().render_feedback(result, lesson=lesson))
         app.console.print()
     app.console.print(_views().render_score(run, lesson=lesson))
     return 0
@@ -121,10 +120,14 @@ def _interactive(app: App, lesson: Lesson, session: Session) -> int:
         if session.all_right:
             app.console.print(_views().render_all_right(session.round_number - 1))
             return 0
-        count = len(session.to_retry)
         app.console.print()
-        if not prompter.confirm(f"Retry the {count} missed?", default=True):
+        if not prompter.confirm(retry_offer(len(session.to_retry)), default=True):
             return 0
+
+
+def retry_offer(count: int) -> str:
+    """The question after a round with misses."""
+    return "Retry the one you missed?" if count == 1 else f"Retry the {count} you missed?"
 
 
 def _ask_round(
@@ -134,25 +137,14 @@ def _ask_round(
     first_pass = session.round_number == 1
     progress = app.progress.lesson(lesson.id)
     for number, shown in enumerate(shown_list, start=1):
-        question = shown.question
-        app.console.print()
-        if app.dumb:  # the line prompter lists every option in full, wrapped by the terminal
-            full, choices = None, list(shown.choices)
-        else:  # the arrow-key picker gives each option one line: list them in full above it
-            full, choices = shown.options, fit_choices(shown.choices, app.console.width, ASK)
-        app.console.print(
-            _views().render_question(
-                number, len(shown_list), question, retry=not first_pass, options=full
-            )
+        picked = ask(
+            app, prompter, shown, number=number, total=len(shown_list), retry=not first_pass
         )
-        picked = prompter.select(ASK, choices, hint=HINT)
         result = session.answer(shown, picked)
         if first_pass:
             record_answer(record, result, total=len(session.questions), first=number == 1)
         progress.touch()
         app.save()  # after every answer: Ctrl-C keeps what was answered
-        app.console.print(
-            _views().render_feedback(result, section_title=lesson.section_title(question.section))
-        )
+        app.console.print(_views().render_feedback(result, lesson=lesson))
     app.console.print()
     return session.end_round()

@@ -1,8 +1,10 @@
 """The `simulate` flow: pace the model, own the live view, and write every requested output.
 
 Flow layer: the only place that sleeps or paces a simulation, owns rich `Live`, and turns Ctrl-C
-into "stop, show the summary so far, exit 130". It reads the core (`eventlesson.sim`) and draws
-with `eventlesson.ui.render_sim`; it never imports typer or questionary.
+into "stop, show the summary so far, exit 130". It reaches the terminal through the `App`
+(consoles, `stdout_tty`, `emit`), reads the core (`eventlesson.sim`) and draws with
+`eventlesson.ui.render_sim`; it never imports typer or questionary. Every option is checked,
+files included, before the run starts: a bad one costs one line and exit 2, never a finished run.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ import io
 import json
 import math
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from eventlesson.errors import EventlessonError, ExitCode, UsageError
+from eventlesson.errors import ExitCode, UsageError
 from eventlesson.sim import SCENARIOS, Simulation, Summary, TraceWriter
+from eventlesson.sim.model import MAX_PURCHASES
+from eventlesson.sim.store import StoreError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from eventlesson.app import App
 
 # rich and the render module are imported where they are used: a `--json` run never loads them
 
@@ -45,16 +50,52 @@ class SimulateOptions:
     db: str = ":memory:"
 
     def check(self) -> None:
+        """Every option, the files included, before anything runs: one line, exit 2."""
         if self.scenario not in SCENARIOS:
             raise UsageError(
                 f"unknown scenario {self.scenario!r}; choose one of: {', '.join(SCENARIOS)}"
             )
         if not (self.speed > 0 and math.isfinite(self.speed)):
             raise UsageError(f"--speed must be a number greater than 0 (got {self.speed:g})")
-        if self.purchases is not None and self.purchases < 1:
-            raise UsageError(f"--purchases must be at least 1 (got {self.purchases})")
+        if self.purchases is not None and not 1 <= self.purchases <= MAX_PURCHASES:
+            digits = str(self.purchases)
+            shown = digits if len(digits) <= 24 else f"a {len(digits)}-digit number"
+            raise UsageError(f"--purchases must be from 1 to {MAX_PURCHASES:,} (got {shown})")
         if self.json and self.events == "-":
             raise UsageError("--json and --events - both want stdout; write the trace to a file")
+        files = [(flag, path) for flag, path in self.files() if path is not None]
+        for flag, path in files:
+            problem = write_problem(path)
+            if problem is not None:
+                raise UsageError(f"{flag} {path}: cannot write it ({problem})")
+        seen: dict[str, str] = {}
+        for flag, path in files:
+            real = os.path.realpath(path)
+            if real in seen:
+                raise UsageError(f"{seen[real]} and {flag} name the same file {path}")
+            seen[real] = flag
+
+    def files(self) -> tuple[tuple[str, str | None], ...]:
+        """The options that name a file this run writes, with their paths."""
+        return (
+            ("--events", None if self.events == "-" else self.events),
+            ("--svg", self.svg),
+            ("--db", None if self.db == ":memory:" else self.db),
+        )
+
+
+def write_problem(path: str) -> str | None:
+    """Why `path` could not be written (created or replaced), or None; it creates nothing."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    if os.path.exists(path):
+        return None if os.access(path, os.W_OK) else "permission denied"
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        return f"no such directory {parent}"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create files in {parent}"
+    return None
 
 
 SPEED_ENV = (
@@ -159,8 +200,8 @@ def _save_svg(path: str, sim: Simulation, summary: Summary, width: int, speed: f
     recorder.print(render_summary(summary, width=recorder.width))
     try:
         recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario}")
-    except OSError as exc:
-        raise EventlessonError(f"--svg {path}: cannot write it ({exc.strerror})") from exc
+    except OSError as exc:  # checked before the run; only a race gets here
+        raise UsageError(f"--svg {path}: cannot write it ({exc.strerror})") from exc
 
 
 def _choose_view(options: SimulateOptions, stdout_tty: bool, console: Console) -> str:
@@ -176,41 +217,50 @@ def _choose_view(options: SimulateOptions, stdout_tty: bool, console: Console) -
     return "live"
 
 
-def run_simulate(
-    options: SimulateOptions, console: Console, err: Console, *, stdout_tty: bool
-) -> int:
+def _build(options: SimulateOptions, observe: bool) -> Simulation:
+    """The simulation, or one line naming the option whose file it cannot use."""
+    try:
+        return Simulation(
+            options.scenario,
+            seed=options.seed,
+            purchases=options.purchases,
+            db=options.db,
+            observe=observe,
+        )
+    except StoreError as exc:  # the core names the path; only here do we know the flag
+        raise UsageError(f"--db {exc}") from exc
+
+
+def _open_trace(path: str) -> IO[str]:
+    try:
+        return open(path, "w", encoding="utf-8")  # closed by run_simulate
+    except OSError as exc:  # checked before; only a race gets here
+        raise UsageError(f"--events {path}: cannot write it ({exc.strerror})") from exc
+
+
+def run_simulate(app: App, options: SimulateOptions) -> int:
     """Run one scenario as asked; returns the exit code (130 after Ctrl-C)."""
     options.check()
-    trace_file: IO[str] | None = None
-    if options.events not in (None, "-"):
-        try:
-            trace_file = open(options.events, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(
-                f"--events {options.events}: cannot write it ({exc.strerror})"
-            ) from exc
+    console = app.console
     json_out = options.json
     trace_to_stdout = options.events == "-"
-    view = _choose_view(options, stdout_tty, console)
+    view = _choose_view(options, app.stdout_tty, console)
     if view == "live":  # the view and the summary below it share one real console
         console = real_console(console)
     paced = not options.fast and not json_out
-    human = err if trace_to_stdout else console
-    sim = Simulation(
-        options.scenario,
-        seed=options.seed,
-        purchases=options.purchases,
-        db=options.db,
-        observe=view == "live" or bool(options.svg),
-    )
-    if trace_file is not None:
-        sim.add_listener(TraceWriter(trace_file))
-    elif trace_to_stdout:
-        sim.add_listener(TraceWriter(sys.stdout))
-    if view == "plain":
-        sim.add_listener(_plain_printer(console.file))
+    human = app.err if trace_to_stdout else console
+    sim = _build(options, observe=view == "live" or bool(options.svg))
+    trace_file: IO[str] | None = None
     code = int(ExitCode.OK)
     try:
+        # opened only now that the simulation exists: a failed build leaves no empty file
+        if options.events is not None and not trace_to_stdout:
+            trace_file = _open_trace(options.events)
+            sim.add_listener(TraceWriter(trace_file))
+        elif trace_to_stdout:
+            sim.add_listener(TraceWriter(console.file))
+        if view == "plain":
+            sim.add_listener(_plain_printer(console.file))
         try:
             if view == "live" and paced:
                 _live(sim, console, options.speed)
@@ -222,7 +272,7 @@ def run_simulate(
             code = int(ExitCode.INTERRUPTED)
         summary = sim.summary()
         if json_out:
-            sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+            app.emit(json.dumps(summary.to_dict(), indent=2))
         else:
             if code:
                 human.print("\nStopped. The summary so far:")
@@ -249,8 +299,12 @@ def inline_speed() -> float:
 
 
 def play_inline(console: Console, scenario: str) -> None:
-    """Play a scenario inline in the guided lesson with defaults; Ctrl-C propagates."""
-    from eventlesson.ui.render_sim import render_summary
+    """Play a scenario inline in the guided lesson with defaults; Ctrl-C propagates.
+
+    The lesson pager's screen has no scrollback, so the run ends on a compact summary that fits
+    one screen (80x24, and 40x20): on a terminal the live view is cleared first.
+    """
+    from eventlesson.ui.render_sim import render_compact_summary
 
     console = real_console(console)
     sim = Simulation(scenario, observe=True)
@@ -258,9 +312,10 @@ def play_inline(console: Console, scenario: str) -> None:
     try:
         if console.is_terminal and not console.is_dumb_terminal:
             _live(sim, console, speed)
+            console.clear()
         else:
             sim.add_listener(_plain_printer(console.file))
             pace(sim, speed)
-        console.print(render_summary(sim.summary(), width=console.width))
+        console.print(render_compact_summary(sim.summary(), width=console.width))
     finally:
         sim.close()

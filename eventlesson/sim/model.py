@@ -4,11 +4,16 @@ Core module: SimPy, sqlite3 and the standard library only (no rich, questionary 
 never sleeps: `run()` goes as fast as it can, and a view paces it from outside with `peek()` and
 `step()`, reading `snapshot()` in between. Records go to listeners only when someone listens, so
 an unwatched run pays nothing for the trace.
+
+Learners arrive on their own schedule and queue for the purchase service, which handles one
+command at a time: when the service is down, learners keep arriving and wait, and their
+confirmation latency shows it.
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
@@ -16,6 +21,7 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
+from eventlesson.sim.invariants import TimeOrder, confirmed_at_commit, lags_drained
 from eventlesson.sim.narrate import describe
 from eventlesson.sim.scenarios import (
     BROKER_RETRY_SECONDS,
@@ -49,8 +55,10 @@ Record = dict[str, Any]
 Listener = Callable[[Record], None]
 Entry = tuple[str, int, str, int, float]  # event_id, purchase_id, course, cents, occurred_at
 Proc = Generator[simpy.Event, Any, None]
+Request = tuple[int, str, int, float]  # purchase_id, course, cents, asked_at
 Callback = Callable[[simpy.Event], None]
 
+MAX_PURCHASES = 10_000_000  # per-purchase counters cost about 6 bytes each: 60 MB at most
 # per-purchase flags, one byte each: a million purchases cost a megabyte
 COMMITTED = 1
 PUBLISHED = 2  # announced at least once (in sync-chain: called the consumers directly)
@@ -165,8 +173,8 @@ class Simulation:
         self.scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
         self.seed = seed
         self.planned = purchases if purchases is not None else self.scenario.purchases
-        if self.planned < 1:
-            raise ValueError("purchases must be at least 1")
+        if not 1 <= self.planned <= MAX_PURCHASES:
+            raise ValueError(f"purchases must be from 1 to {MAX_PURCHASES:,} (got {self.planned})")
         self.faults = faults if faults is not None else self.scenario.faults(self.planned)
         self.mode = self.scenario.mode
         self.env = simpy.Environment()
@@ -205,16 +213,19 @@ class Simulation:
         self.confirm = StreamingQuantiles()
         self.focus = 0  # the purchase the live view follows: the latest command
         self.broker_up = True
-        self.relay_status = IDLE
         self.service_status = IDLE
+        self._queue: deque[Request] = deque()  # learners waiting for the purchase service
         self._event_seq = 0
         self._service_done = False
         self._relay_wake: simpy.Event | None = None
-        self._commit_before_publish = True  # invariant: no publish for an uncommitted purchase
-        self._confirmed_at_commit = True
-        self._time_ok = True
-        self._last_t = 0.0
+        # what the invariants read, all recorded from data rather than set beside it
+        self.unstored_publishes = 0  # publishes for which the store did not hold the purchase
+        self.late_confirms = 0  # confirmations not at the committed_at the store holds
+        self._trace_times = TimeOrder()  # the `t` of every record, in the order emitted
+        self._data_times = TimeOrder()  # stored commit times and offset-commit times, in order
         self._peak_lag_seconds = 0.0
+        self._compared: dict[str, Any] | None = None  # sync-chain: happy's twin run, made once
+        self._final: Summary | None = None  # the summary of a finished run, made once
 
         self.interrupted = False
         self._listeners: list[Listener] = []
@@ -222,10 +233,8 @@ class Simulation:
         self.last_record: Record | None = None
 
         env = self.env
-        if self.mode == "sync":
-            env.process(self._sync_service())
-        else:
-            env.process(self._service())
+        self._arrive_later()  # the first learner; each arrival schedules the next
+        if self.mode != "sync":
             for c in self.consumers:
                 c.on_handled = partial(self._handled, c)
                 c.on_restart = partial(self._restarted, c)
@@ -286,9 +295,9 @@ class Simulation:
         consumer: str | None = None,
         **extra: Any,
     ) -> None:
-        now = self.env.now
-        self._tick(now)
-        record: Record = {"t": round(now, 6), "type": kind}
+        t = round(self.env.now, 6)
+        self._trace_times.see(t)
+        record: Record = {"t": t, "type": kind}
         if purchase_id is not None:
             record["purchase_id"] = purchase_id
         if event_id is not None:
@@ -299,11 +308,6 @@ class Simulation:
         self.last_record = record
         for listener in self._listeners:
             listener(record)
-
-    def _tick(self, now: float) -> None:
-        if now < self._last_t:
-            self._time_ok = False
-        self._last_t = now
 
     # -- faults --
 
@@ -338,7 +342,23 @@ class Simulation:
             and self._consumer_fault_rng[c.name].random() < rate
         )
 
-    # -- the purchase service --
+    # -- learners and the purchase service --
+
+    def _arrive_later(self) -> None:
+        """Schedule the next learner. Arrivals run on their own clock, whatever the service does."""
+        gap = self._arrivals.expovariate(self.scenario.arrival_rate)
+        Timeout(self.env, gap).callbacks.append(self._arrived)
+
+    def _arrived(self, _event: simpy.Event) -> None:
+        pid, course, cents = self._new_purchase()
+        if pid < self.planned:
+            self._arrive_later()
+        if self.mode == "sync":  # the chain: every request runs its own inline calls
+            self.env.process(self._sync_purchase(pid, course, cents))
+            return
+        self._queue.append((pid, course, cents, self.env.now))
+        if self.service_status == IDLE:
+            self._serve()
 
     def _new_purchase(self) -> tuple[int, str, int]:
         self.commands += 1
@@ -346,55 +366,67 @@ class Simulation:
         course, cents = COURSES[int(self._arrivals.random() * len(COURSES))]
         self.focus = pid
         if self._tracing:
-            self._emit("command", pid, course=course, amount_cents=cents)
+            if self.service_status == CRASHED:
+                self._emit("command", pid, course=course, amount_cents=cents, waits="restart")
+            else:
+                self._emit("command", pid, course=course, amount_cents=cents)
         return pid, course, cents
 
     def _next_event_id(self) -> str:
         self._event_seq += 1
         return f"evt-{self._event_seq:06d}"
 
-    def _service(self) -> Proc:
-        env = self.env
-        timeout = env.timeout
-        arrival = self._arrivals.expovariate
-        rate = self.scenario.arrival_rate
-        mode = self.mode
-        for _ in range(self.planned):
-            yield timeout(arrival(rate))
-            pid, course, cents = self._new_purchase()
-            asked = env.now
-            self.service_status = BUSY
-            if mode == "publish-first":  # the mistake: announce, then try to make it true
-                self._publish(self._next_event_id(), pid, course, cents, asked)
-                yield timeout(COMMIT_SECONDS)
-                self._commit(pid, course, cents, asked)
-            elif mode == "outbox":
-                yield timeout(COMMIT_SECONDS)
-                if self._commit(pid, course, cents, asked, self._next_event_id()):
-                    if self._service_crashes(pid):
-                        yield from self._service_crash(pid, lost=False)
-                    self._wake_relay()  # a restarted service wakes the relay too
-            else:
-                yield timeout(COMMIT_SECONDS)
-                if self._commit(pid, course, cents, asked):
-                    if self._service_crashes(pid):
-                        yield from self._service_crash(pid, lost=True)
-                    else:
-                        self._publish(self._next_event_id(), pid, course, cents, env.now)
-            self.service_status = IDLE
-        self._service_done = True
-        self._wake_relay()
+    # The service, like a consumer, is a state machine driven by timeout callbacks: one
+    # scheduled event per command, no generator to resume.
 
-    def _service_crash(self, pid: int, lost: bool) -> Proc:
+    def _serve(self) -> None:
+        """Take the next waiting command, or go idle (and finish once every learner came)."""
+        queue = self._queue
+        if not queue:
+            self.service_status = IDLE
+            if self.commands >= self.planned:
+                self._service_done = True
+                self._wake_relay()
+            return
+        request = queue.popleft()
+        self.service_status = BUSY
+        if self.mode == "publish-first":  # the mistake: announce, then try to make it true
+            pid, course, cents, _asked = request
+            self._publish(self._next_event_id(), pid, course, cents, self.env.now)
+        Timeout(self.env, COMMIT_SECONDS, request).callbacks.append(self._transaction_done)
+
+    def _transaction_done(self, event: simpy.Event) -> None:
+        pid, course, cents, asked = event.value
+        mode = self.mode
+        if mode == "publish-first":
+            self._commit(pid, course, cents, asked)
+        elif mode == "outbox":
+            if self._commit(pid, course, cents, asked, self._next_event_id()) is not None:
+                if self._service_crashes(pid):
+                    self._service_crash(pid, lost=False)  # the row is safe in the outbox
+                    return
+                self._wake_relay()
+        elif self._commit(pid, course, cents, asked) is not None:
+            if self._service_crashes(pid):
+                self._service_crash(pid, lost=True)
+                return
+            self._publish(self._next_event_id(), pid, course, cents, self.env.now)
+        self._serve()
+
+    def _service_crash(self, pid: int, lost: bool) -> None:
         if lost:
             self.lost_known += 1
             self.flags[pid] |= LOST
-        self.service_status = CRASHED
+        self.service_status = CRASHED  # arriving learners queue until the restart
         if self._tracing:
             self._emit("crash", pid, component="purchase-service", lost=lost)
-        yield self.env.timeout(SERVICE_RESTART_SECONDS)
+        Timeout(self.env, SERVICE_RESTART_SECONDS, pid).callbacks.append(self._service_restarted)
+
+    def _service_restarted(self, event: simpy.Event) -> None:
         if self._tracing:
-            self._emit("restart", pid, component="purchase-service")
+            self._emit("restart", event.value, component="purchase-service")
+        self._wake_relay()  # a restarted service wakes the relay too (outbox)
+        self._serve()
 
     def _commit(
         self,
@@ -404,7 +436,8 @@ class Simulation:
         asked: float,
         event_id: str | None = None,
         confirm: bool = True,
-    ) -> bool:
+    ) -> float | None:
+        """Run the purchase transaction; the stored `committed_at`, or None if it rolled back."""
         now = self.env.now
         flags = self.flags
         if self._commit_fails(pid):
@@ -419,8 +452,9 @@ class Simulation:
                 self._emit(
                     "commit_failed", pid, reason="database timeout, rolled back", ghost=announced
                 )
-            return False
-        self.store.commit_purchase(pid, course, cents, now, event_id)
+            return None
+        committed_at = self.store.commit_purchase(pid, course, cents, now, event_id)
+        self._data_times.see(committed_at)
         self.committed += 1
         flags[pid] |= COMMITTED
         if flags[pid] & PUBLISHED:  # publish-first: the event went out before this
@@ -431,15 +465,16 @@ class Simulation:
             else:
                 self._emit("commit", pid, event_id, outbox=True)
         if confirm:
-            self._confirm(pid, asked, now)
-        return True
+            self._confirm(pid, asked, committed_at)
+        return committed_at
 
     def _confirm(self, pid: int, asked: float, committed_at: float) -> None:
+        """The learner sees "Purchase successful"; `committed_at` is what the store holds."""
         now = self.env.now
         self.confirm.add(now - asked)
         self.flags[pid] |= CONFIRMED
-        if now != committed_at:
-            self._confirmed_at_commit = False
+        if not confirmed_at_commit(now, committed_at):
+            self.late_confirms += 1
         if self._tracing:
             self._emit("confirm", pid, latency=round(now - asked, 6))
 
@@ -457,32 +492,20 @@ class Simulation:
         log = self.log
         offset = log.append((event_id, pid, course, cents, occurred))
         self.published += 1
+        if not self.store.has_purchase(pid):  # ask the store, not our own bookkeeping
+            self.unstored_publishes += 1
         flags = self.flags
         f = flags[pid]
-        if not f & COMMITTED:
-            self._commit_before_publish = False
         if not f & PUBLISHED:
             flags[pid] = f | PUBLISHED
             self.published_distinct += 1
             if f & COMMITTED:
                 self.committed_published += 1
         if self._tracing:
-            if via is None:
-                self._emit(
-                    "publish", pid, event_id, offset=offset, course=course, amount_cents=cents
-                )
-            else:
-                self._emit(
-                    "publish",
-                    pid,
-                    event_id,
-                    offset=offset,
-                    course=course,
-                    amount_cents=cents,
-                    via=via,
-                )
-        else:
-            self._tick(self.env.now)
+            extra = {} if via is None else {"via": via}
+            self._emit(
+                "publish", pid, event_id, offset=offset, course=course, amount_cents=cents, **extra
+            )
         end = log.end
         for c in self.consumers:
             lag = end - c.offset
@@ -522,17 +545,13 @@ class Simulation:
             rows = store.pending_outbox()
             if not rows:
                 if self._service_done:
-                    self.relay_status = IDLE
                     return
-                self.relay_status = IDLE
                 self._relay_wake = env.event()
                 yield self._relay_wake
                 continue
-            self.relay_status = BUSY
             for seq, event_id, pid, course, cents, occurred in rows:
                 yield timeout(RELAY_PUBLISH_SECONDS)
                 if not self.broker_up:
-                    self.relay_status = RETRYING
                     if self._tracing:
                         self._emit(
                             "publish_failed",
@@ -545,7 +564,6 @@ class Simulation:
                     break
                 self._publish(event_id, pid, course, cents, occurred, via="relay")
                 if self._relay_crashes(pid):
-                    self.relay_status = CRASHED
                     if self._tracing:
                         self._emit("crash", pid, event_id, component="relay")
                     yield timeout(RELAY_RESTART_SECONDS)
@@ -625,9 +643,7 @@ class Simulation:
         c.lag.add(lag)
         if lag > self._peak_lag_seconds:
             self._peak_lag_seconds = lag
-        if now < self._last_t:
-            self._time_ok = False
-        self._last_t = now
+        self._data_times.see(now)
 
     def _apply(self, c: Consumer, pid: int, event_id: str) -> None:
         """The consumer's side effect, counted per purchase to expose duplicates and ghosts."""
@@ -678,22 +694,13 @@ class Simulation:
 
     # -- the "before" design: every consumer called inline --
 
-    def _sync_service(self) -> Proc:
-        timeout = self.env.timeout
-        arrival = self._arrivals.expovariate
-        rate = self.scenario.arrival_rate
-        for _ in range(self.planned):
-            yield timeout(arrival(rate))
-            self.env.process(self._sync_purchase(*self._new_purchase()))
-        self._service_done = True
-
     def _sync_purchase(self, pid: int, course: str, cents: int) -> Proc:
         env = self.env
         asked = env.now
         yield env.timeout(COMMIT_SECONDS)
-        if not self._commit(pid, course, cents, asked, confirm=False):
+        committed_at = self._commit(pid, course, cents, asked, confirm=False)
+        if committed_at is None:
             return
-        committed_at = env.now
         self.flags[pid] |= PUBLISHED  # told directly: nobody can miss it, everyone waits
         self.published_distinct += 1
         self.committed_published += 1
@@ -711,10 +718,10 @@ class Simulation:
             if fresh:
                 self._apply(c, pid, event_id)
             c.lag.add(now - committed_at)
-            self._tick(now)
+            self._data_times.see(now)
             c.busy -= 1
             c.status = BUSY if c.busy else IDLE
-        self._confirm(pid, asked, committed_at)
+        self._confirm(pid, asked, committed_at)  # only now: after the slowest consumer
 
     # -- what a view reads --
 
@@ -786,8 +793,8 @@ class Simulation:
             scenario=self.scenario.name,
             mode=self.mode,
             clock=now if clock is None else max(clock, now),
-            purchases=self.planned,
-            commands=self.commands,
+            purchases=self.commands,
+            planned=self.planned,
             committed=self.committed,
             commit_failed=self.commit_failed,
             published=self.published,
@@ -807,10 +814,38 @@ class Simulation:
             done=self.done,
         )
 
+    def _drained(self) -> bool:
+        """Each group's offset at the log end, and nothing the store holds left unhandled."""
+        flags, stored = self.flags, self.store.has_purchase
+
+        def owed(pid: int) -> bool:
+            return bool(flags[pid] & PUBLISHED) and stored(pid)
+
+        groups = ((c.offset, c.effects, c.dead) for c in self.consumers)
+        return lags_drained(self.log.end, groups, owed)
+
+    def _compare_with_happy(self) -> dict[str, Any]:
+        """The same learners through the event design: what the chain costs them (run once)."""
+        if self._compared is None:
+            twin = Simulation("happy", seed=self.seed, purchases=self.planned)
+            try:
+                self._compared = {
+                    "scenario": "happy",
+                    "confirm_latency": twin.run().confirm_latency,
+                }
+            finally:
+                twin.close()
+        return self._compared
+
     def summary(self) -> Summary:
-        """The statistics so far; complete once the run is over."""
+        """The statistics so far; complete once the run is over (and then made only once)."""
+        if self._final is not None:
+            return self._final
         complete = self.done
-        lost = self.committed - self.committed_published if complete else self.lost_known
+        if complete:  # recounted from the store: purchases it holds that no event announced
+            lost = self.store.count("purchases") - self.committed_published
+        else:
+            lost = self.lost_known
         consumers = {
             c.name: ConsumerSummary(
                 handled=c.handled,
@@ -825,27 +860,21 @@ class Simulation:
             )
             for c in self.consumers
         }
-        drained = all(self._lag(c, self.env.now) == (0, 0.0) and not c.busy for c in self.consumers)
         invariants = {
-            "publish_only_after_commit": self._commit_before_publish,
+            "publish_only_after_commit": self.unstored_publishes == 0,
             "no_ghost_events": self.ghost_events == 0,
             "no_lost_events": lost == 0,
-            "confirmed_at_commit": self._confirmed_at_commit,
+            "confirmed_at_commit": self.late_confirms == 0,
             "idempotent_consumers_once": all(
                 c.duplicates == 0 for c in self.consumers if c.idempotent
             ),
             "every_event_handled": complete
             and all(c.distinct + len(c.dead) == self.published_distinct for c in self.consumers),
-            "lags_drained": complete and drained,
-            "time_never_goes_back": self._time_ok,
+            "lags_drained": complete and self._drained(),
+            "time_never_goes_back": self._trace_times.ok and self._data_times.ok,
         }
-        compared = None
-        if complete and self.mode == "sync":
-            # the same learners through the event design: what the chain costs them
-            twin = Simulation("happy", seed=self.seed, purchases=self.planned)
-            compared = {"scenario": "happy", "confirm_latency": twin.run().confirm_latency}
-            twin.close()
-        return Summary(
+        compared = self._compare_with_happy() if complete and self.mode == "sync" else None
+        summary = Summary(
             scenario=self.scenario.name,
             seed=self.seed,
             purchases=self.commands,
@@ -871,3 +900,6 @@ class Simulation:
             takeaway=self.scenario.takeaway,
             compared_with=compared,
         )
+        if complete:
+            self._final = summary
+        return summary

@@ -21,7 +21,10 @@ def describe(record: dict[str, Any]) -> str:
     eid = record.get("event_id", "the event")
     who = _who(record)
     if kind == "command":
-        return f"A learner buys {record.get('course', 'a course')}: CompletePurchase {pid}."
+        text = f"A learner buys {record.get('course', 'a course')}: CompletePurchase {pid}."
+        if record.get("waits"):
+            text += " The service is restarting: the learner waits."
+        return text
     if kind == "commit":
         if record.get("outbox"):
             return f"{pid} and its outbox row commit in one transaction."

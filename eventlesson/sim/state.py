@@ -43,8 +43,8 @@ class Snapshot:
     scenario: str
     mode: str
     clock: float  # virtual seconds
-    purchases: int  # planned
-    commands: int  # learners who asked so far
+    purchases: int  # learners who asked so far (as in Summary)
+    planned: int  # learners the run will bring
     committed: int
     commit_failed: int
     published: int
@@ -94,8 +94,8 @@ class Summary:
 
     scenario: str
     seed: int
-    purchases: int  # learners who asked
-    planned: int
+    purchases: int  # learners who asked (the JSON key the issue names)
+    planned: int  # learners the run was to bring; more than `purchases` after Ctrl-C
     committed: int
     commit_failed: int
     published: int  # log appends, duplicates included

@@ -1,15 +1,19 @@
 """The purchase service's SQLite database: purchases, the outbox and processed events.
 
 Core module: sqlite3 and the standard library only (no rich, questionary or typer, no SimPy).
-Every write is a real transaction, so `--db PATH` leaves a file `sqlite3` can inspect.
+Every write is a real transaction, so a database kept in a file can be inspected with `sqlite3`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from eventlesson.errors import UsageError
+from eventlesson.errors import EventlessonError
 from eventlesson.sim.scenarios import DEDUPE_RETENTION_SECONDS
+
+# `PRAGMA application_id` of every database file we create ("EvLs"): a file carrying it is ours to
+# reuse; an SQLite file without it holds someone else's tables, which we must never drop
+APPLICATION_ID = 0x45764C73
 
 SCHEMA = """
 CREATE TABLE purchases (
@@ -39,6 +43,11 @@ TABLES = ("purchases", "outbox", "processed_events")
 OutboxRow = tuple[int, str, int, str, int, float]  # seq, event_id, purchase_id, course, cents, at
 
 
+class StoreError(EventlessonError):
+    """The database file cannot be used. The message names the path, never a command-line flag:
+    the caller knows which option the path came from and says so."""
+
+
 class Store:
     """One connection in autocommit mode; transactions are spelled out with BEGIN/COMMIT."""
 
@@ -47,36 +56,69 @@ class Store:
         try:
             # isolation_level=None: sqlite3 must not open transactions behind our back
             self._db = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open it as an SQLite database ({exc})") from exc
+        try:
+            self._claim()
             self._db.execute("PRAGMA journal_mode=MEMORY")  # a kept file needs no crash safety
             self._db.execute("PRAGMA synchronous=OFF")
             for table in TABLES:  # a kept file from an earlier run starts over
                 self._db.execute(f"DROP TABLE IF EXISTS {table}")
             self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            raise UsageError(f"--db {path}: cannot use it as an SQLite database ({exc})") from exc
+            self._db.close()
+            raise StoreError(f"{path}: cannot use it as an SQLite database ({exc})") from exc
+        except StoreError:
+            self._db.close()
+            raise
         self._exec = self._db.execute
         self._marks = 0
+
+    def _claim(self) -> None:
+        """Mark an empty database as ours; refuse one that holds tables we did not create."""
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        if app_id == APPLICATION_ID:
+            return
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != 0 or tables:
+            raise StoreError(
+                f"{self.path}: an SQLite database eventlesson did not create; its tables are "
+                "left alone (choose a new file name)"
+            )
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     # -- the purchase service --
 
     def commit_purchase(
         self, purchase_id: int, course: str, cents: int, at: float, event_id: str | None = None
-    ) -> None:
-        """Store the purchase (and its outbox row, when `event_id` is given) in one transaction."""
+    ) -> float:
+        """Store the purchase (and its outbox row, when `event_id` is given) in one transaction.
+
+        Returns `committed_at` as the database stored it (RETURNING reads the row back), so
+        whoever confirms the learner measures against the store, not against its own clock.
+        """
         ex = self._exec
         if event_id is None:
             # one statement in autocommit mode is one transaction; spelling out BEGIN and
-            # COMMIT would cost two more round trips per purchase for the same guarantee
-            ex("INSERT INTO purchases VALUES (?, ?, ?, ?)", (purchase_id, course, cents, at))
-            return
+            # COMMIT would cost two more round trips per purchase for the same guarantee.
+            # fetchall() steps the statement to its end: the row is committed when it returns
+            return ex(
+                "INSERT INTO purchases VALUES (?, ?, ?, ?) RETURNING committed_at",
+                (purchase_id, course, cents, at),
+            ).fetchall()[0][0]
         ex("BEGIN")
-        ex("INSERT INTO purchases VALUES (?, ?, ?, ?)", (purchase_id, course, cents, at))
+        stored = ex(
+            "INSERT INTO purchases VALUES (?, ?, ?, ?) RETURNING committed_at",
+            (purchase_id, course, cents, at),
+        ).fetchall()[0][0]
         ex(
             "INSERT INTO outbox (event_id, purchase_id, course, amount_cents, occurred_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (event_id, purchase_id, course, cents, at),
         )
         ex("COMMIT")
+        return stored
 
     def fail_purchase(self, purchase_id: int, course: str, cents: int, at: float) -> None:
         """The same transaction, rolled back before COMMIT (the database timed out)."""
@@ -130,8 +172,15 @@ class Store:
         return self._exec(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def has_purchase(self, purchase_id: int) -> bool:
+        """Whether the purchase is committed: the question a publisher must ask first."""
         row = self._exec("SELECT 1 FROM purchases WHERE purchase_id = ?", (purchase_id,))
         return row.fetchone() is not None
+
+    def committed_at(self, purchase_id: int) -> float | None:
+        row = self._exec(
+            "SELECT committed_at FROM purchases WHERE purchase_id = ?", (purchase_id,)
+        ).fetchone()
+        return None if row is None else row[0]
 
     def close(self) -> None:
         self._db.close()

@@ -7,7 +7,6 @@ COLUMNS. Knows nothing of lessons; imports only rich.
 from __future__ import annotations
 
 import os
-import sys
 from typing import IO
 
 from rich.console import Console
@@ -54,19 +53,3 @@ def make_console(
         no_color=plain or None,
         color_system=None if plain else "auto",
     )
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can type at us."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):  # closed stdin
-        return False
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal (not a pipe or file)."""
-    try:
-        return sys.stdout.isatty()
-    except (ValueError, OSError):
-        return False

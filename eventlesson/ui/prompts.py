@@ -2,8 +2,9 @@
 
 Three implementations of `Prompter`:
 - `QuestionaryPrompter`: arrow-key menus (questionary's `unsafe_ask`, so Ctrl-C is not swallowed);
-- `LinePrompter`: numbered choices answered by typing a letter and Enter, for TERM=dumb terminals
-  and screen readers that cope badly with redrawn menus;
+- `LinePrompter`: lettered choices answered by typing a letter and Enter (or, for choices that
+  carry their own numbers, the number), for TERM=dumb terminals and screen readers that cope
+  badly with redrawn menus;
 - `ScriptedPrompter`: answers from a list, for tests and scripted runs.
 
 Ctrl-C and Ctrl-D become `Interrupted` here, in one place. questionary is imported lazily so that
@@ -13,6 +14,7 @@ Ctrl-C and Ctrl-D become `Interrupted` here, in one place. questionary is import
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -23,8 +25,21 @@ from eventlesson.models import letter
 class Prompter(Protocol):
     """Asks the learner to choose or confirm; returns plain values."""
 
-    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
-        """Index of the choice picked."""
+    def select(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        hint: str = "",
+        default: int | None = None,
+        letters: bool = True,
+    ) -> int:
+        """Index of the choice picked.
+
+        `default`: the choice the cursor starts on (the line prompter takes Enter for it).
+        `letters=False`: the choices carry their own numbers ("1.", "2.", ...) and get no
+        "A) " prefix; the line prompter then reads the number typed.
+        """
         ...
 
     def confirm(self, message: str, *, default: bool = False) -> bool:
@@ -43,6 +58,24 @@ def fit_choices(choices: Sequence[str], width: int, message: str) -> list[str]:
     return [text if len(text) <= room else text[: room - 1].rstrip() + "…" for text in choices]
 
 
+POINTER = 3  # questionary draws " » " (or three spaces) before every choice
+
+
+def wrap_choices(choices: Sequence[str], width: int, indent: int = 0) -> list[str]:
+    """Choices wrapped at word boundaries to fit the arrow-key menu, nothing cut.
+
+    questionary draws a choice with newlines on several lines; continuation lines start at the
+    left edge, so they are indented by the pointer column plus `indent` to sit under the text.
+    For menus whose answer is not echoed for long (the pager redraws right after it).
+    """
+    room = max(width - POINTER - 1, 20)
+    hang = " " * (POINTER + indent)
+    return [
+        "\n".join(textwrap.wrap(text, room, subsequent_indent=hang, break_on_hyphens=False)) or text
+        for text in choices
+    ]
+
+
 def _labelled(choices: Sequence[str]) -> list[str]:
     return [f"{letter(i)}) {text}" for i, text in enumerate(choices)]
 
@@ -50,14 +83,24 @@ def _labelled(choices: Sequence[str]) -> list[str]:
 class QuestionaryPrompter:
     """Arrow keys and Enter, via questionary."""
 
-    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+    def select(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        hint: str = "",
+        default: int | None = None,
+        letters: bool = True,
+    ) -> int:
         import questionary
 
-        labelled = _labelled(choices)
+        titles = _labelled(choices) if letters else list(choices)
+        options = [questionary.Choice(title=t, value=i) for i, t in enumerate(titles)]
         picked = _ask(
             questionary.select(
                 message,
-                choices=[questionary.Choice(title=t, value=i) for i, t in enumerate(labelled)],
+                choices=options,
+                default=options[default] if default is not None else None,
                 instruction=hint or "(arrow keys, then Enter)",
                 qmark="?",
             )
@@ -112,16 +155,34 @@ class LinePrompter:
             raise Interrupted("end of input")
         return line.strip()
 
-    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+    def select(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        hint: str = "",
+        default: int | None = None,
+        letters: bool = True,
+    ) -> int:
         self._write(message + "\n")  # type: ignore[operator]
-        for text in _labelled(choices):
+        for text in _labelled(choices) if letters else choices:
             self._write(f"  {text}\n")  # type: ignore[operator]
-        last = letter(len(choices) - 1)
+        if letters:
+            first, last = "A", letter(len(choices) - 1)
+            names = [letter(i) for i in range(len(choices))]
+            kind, ask = "letter", "Your answer"
+        else:
+            first, last = "1", str(len(choices))
+            names = [str(i + 1) for i in range(len(choices))]
+            kind, ask = "number", "Your choice"
+        enter = f", Enter for {names[default]}" if default is not None else ""
         while True:
-            raw = self._line(f"Your answer (A-{last}): ").upper()
-            if len(raw) == 1 and "A" <= raw <= last:
-                return ord(raw) - ord("A")
-            self._write(f"Please type a letter from A to {last}.\n")  # type: ignore[operator]
+            raw = self._line(f"{ask} ({first}-{last}{enter}): ").upper()
+            if raw == "" and default is not None:
+                return default
+            if raw in names:
+                return names.index(raw)
+            self._write(f"Please type a {kind} from {first} to {last}.\n")  # type: ignore[operator]
 
     def confirm(self, message: str, *, default: bool = False) -> bool:
         suffix = "[Y/n]" if default else "[y/N]"
@@ -151,7 +212,15 @@ class ScriptedPrompter:
             raise Interrupted("end of script")
         return self._answers.pop(0)
 
-    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+    def select(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        hint: str = "",
+        default: int | None = None,
+        letters: bool = True,
+    ) -> int:
         answer = self._next(message)
         index = ord(answer.upper()) - ord("A") if isinstance(answer, str) else int(answer)
         if not 0 <= index < len(choices):
@@ -171,7 +240,15 @@ class NoPrompter:
     def __init__(self, advice: str) -> None:
         self.advice = advice
 
-    def select(self, message: str, choices: Sequence[str], *, hint: str = "") -> int:
+    def select(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        hint: str = "",
+        default: int | None = None,
+        letters: bool = True,
+    ) -> int:
         raise NotInteractiveError(self.advice)
 
     def confirm(self, message: str, *, default: bool = False) -> bool:

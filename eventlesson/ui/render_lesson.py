@@ -6,8 +6,10 @@ rich markup, so `[bold]` in a lesson shows literally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
 from rich.padding import Padding
@@ -18,9 +20,10 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from eventlesson.models import Block, Check, Lesson, Question, Section, TreeNode, letter
+from eventlesson.models import Block, Check, Lesson, Section, TreeNode, letter
 from eventlesson.progress import CheckResult
 from eventlesson.ui import styles as S
+from eventlesson.ui.render_question import inline, verdict
 
 Answers = Mapping[str, CheckResult]
 
@@ -98,16 +101,82 @@ def table(block: Block) -> RenderableType:
     return grid
 
 
+PANEL_EDGES = 4  # a panel's border and padding, left and right
+
+
+class CodeBlock:
+    """A snippet in a titled panel; where the panel would cut lines, no panel and folded lines.
+
+    Folding breaks a long line after a comma or an opening bracket (outside strings), with the
+    rest indented four more: still valid-looking Python, and no token cut in half.
+    """
+
+    def __init__(self, code: str, language: str) -> None:
+        self.code = code.strip("\n")
+        self.language = language
+
+    def _syntax(self, code: str) -> Syntax:
+        return Syntax(
+            code, self.language or "text", theme="ansi_dark", word_wrap=True, line_numbers=False
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        lines = self.code.split("\n")
+        if max(cell_len(line) for line in lines) + PANEL_EDGES <= width:
+            yield Panel(
+                self._syntax(self.code), title=Text(self.language or "code"), title_align="left"
+            )
+            return
+        yield Text(self.language or "code", style=S.MUTED)
+        yield self._syntax("\n".join(part for line in lines for part in fold(line, width)))
+
+
+_BREAK = re.compile(r"""\\.|["'(\[{)\]},]""")
+
+
+def fold(line: str, width: int) -> list[str]:
+    """A line of code as lines of at most `width`, broken only inside brackets (see `CodeBlock`)."""
+    if cell_len(line) <= width:
+        return [line]
+    breaks: list[int] = []  # offsets a continuation line may start at
+    depth, quote = 0, ""
+    for match in _BREAK.finditer(line):
+        token = match.group()
+        if quote:
+            quote = "" if token == quote else quote
+        elif token in "\"'":
+            quote = token
+        elif token in "([{":
+            depth += 1
+            breaks.append(match.end())
+        elif token in ")]}":
+            depth -= 1
+        elif token == "," and depth > 0:
+            breaks.append(match.end())
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    out, start, prefix = [], 0, ""
+    while cell_len(prefix + line[start:]) > width:
+        room = width - len(prefix)
+        fits = [b for b in breaks if start < b and len(line[start:b].rstrip()) <= room]
+        if not fits:
+            break
+        after_comma = [b for b in fits if line[b - 1] == ","]  # reads better than after "("
+        cut = (after_comma or fits)[-1]
+        out.append(prefix + line[start:cut].rstrip())
+        start = cut
+        while start < len(line) and line[start] == " ":
+            start += 1
+        prefix = indent
+    out.append(prefix + line[start:])
+    return out
+
+
 def code(block: Block) -> RenderableType:
-    snippet = Syntax(
-        block.code, block.language or "text", theme="ansi_dark", word_wrap=True, line_numbers=False
-    )
-    parts: list[RenderableType] = [
-        Panel(snippet, title=Text(block.language or "code"), title_align="left")
-    ]
+    snippet = CodeBlock(block.code, block.language)
     if block.caption:
-        parts.append(Text(block.caption, style=S.MUTED))
-    return Group(*parts)
+        return Group(snippet, Text(block.caption, style=S.MUTED))
+    return snippet
 
 
 def callout(title: str, body: str, style: str = S.ACCENT) -> RenderableType:
@@ -170,41 +239,13 @@ def check_pending(check: Check, answered: int) -> RenderableType:
     """A check not yet (fully) answered: what it is and how to start."""
     count = len(check.questions)
     status = f"{answered} of {count} answered. " if answered else ""
-    body = f"{check.intro}\n\n{status}{count} question(s). Press Enter to start; use the arrow keys to answer."
+    questions = "1 question" if count == 1 else f"{count} questions"
+    body = (
+        f"{check.intro}\n\n{status}{questions}. Press Enter to start; use the arrow keys to answer."
+    )
     return Panel(
         md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style=S.ACCENT
     )
-
-
-def verdict(correct: bool) -> Text:
-    """Right or wrong in words, not only colour."""
-    return Text("Right." if correct else "Not quite.", style=S.GOOD if correct else S.BAD)
-
-
-def question_text(question: Question, *, with_options: bool = True) -> RenderableType:
-    """A check question, and its options in full (lettered, wrapped) when the menu must cut them."""
-    lines: list[RenderableType] = [Text(question.prompt, style=S.TITLE)]
-    for i, option in enumerate(question.options if with_options else ()):
-        line = Text(f"{letter(i)}) ", style=S.ACCENT)
-        line.append(option.text)
-        lines.append(Padding(line, (0, 0, 0, 1)))
-    return Group(*lines)
-
-
-def question_feedback(question: Question, chosen: int) -> RenderableType:
-    """What the learner sees right after answering a check question."""
-    right = question.options[question.answer]
-    parts: list[RenderableType] = []
-    line = verdict(question.is_correct(chosen))
-    if not question.is_correct(chosen):
-        line.append(f" The answer is {question.answer_letter}) ", style="")
-        line.append(right.text, style="bold")
-    parts.append(line)
-    explanation = question.options[chosen].explanation
-    parts.append(md(explanation))
-    if not question.is_correct(chosen) and right.explanation != explanation:
-        parts.append(md(right.explanation))
-    return Panel(Group(*parts), border_style=S.GOOD if question.is_correct(chosen) else S.BAD)
 
 
 def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> RenderableType:
@@ -216,15 +257,16 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
     for number, q in enumerate(check.questions, 1):
         result = answers.get(q.id) if answers else None
         head = Text(f"{number}. ", style=S.ACCENT)
-        head.append(q.prompt)
+        head.append_text(inline(q.prompt))
         rows.append(Text(""))
         rows.append(head)
         if reveal:
             for i, option in enumerate(q.options):
                 mark = "*" if i == q.answer else " "
-                rows.append(Text(f"   {mark} {letter(i)}) {option.text}"))
+                rows.append(Text(f"   {mark} {letter(i)}) ").append_text(inline(option.text)))
         answer_line = Text("   Answer: ", style=S.MUTED)
-        answer_line.append(f"{q.answer_letter}) {q.options[q.answer].text}", style="bold")
+        answer_line.append(f"{q.answer_letter}) ", style="bold")
+        answer_line.append_text(inline(q.options[q.answer].text, "bold"))
         if result is not None:
             right += result.correct
             answer_line.append("  you: ")
@@ -329,26 +371,38 @@ def finish(lesson: Lesson, *, right: int, asked: int) -> RenderableType:
 
 
 def handout(lesson: Lesson) -> Iterable[RenderableType]:
-    """The whole lesson, linearly, checks with their answers: for --print and screen readers."""
+    """The whole lesson, linearly, checks with their answers: for --print and screen readers.
+
+    Page titles are wrapped text over a plain rule, never cut to fit a rule's title.
+    """
     yield Text(lesson.title, style=S.TITLE)
     yield Text(f"{lesson.summary} (about {lesson.minutes} minutes)")
     for number, section in enumerate(lesson.sections, 1):
         yield Text("")
-        yield Rule(
-            Text(f"{number}/{len(lesson.sections)}  {section.title}", style=S.TITLE), align="left"
-        )
+        yield Text(f"{number}/{len(lesson.sections)}  {section.title}", style=S.TITLE)
+        yield Rule(style=S.MUTED)
         yield body(lesson, section, interactive=False, reveal=True)
     yield Text("")
-    yield Text(
-        "Next: `eventlesson quiz` for the knowledge check; `eventlesson simulate --list` for the simulations."
-    )
+    end = Text(f"End of {lesson.title}.", style=S.TITLE)
+    last = " ".join(b.text for b in lesson.sections[-1].blocks) if lesson.sections else ""
+    if "eventlesson quiz" not in last:  # unless the last page already says where to go next
+        end.append(" Test yourself with ", style="")
+        end.append_text(inline("`eventlesson quiz`; see every simulation with "))
+        end.append_text(inline("`eventlesson simulate --list`."))
+    yield end
+
+
+MENU_INDENT = 9  # "done " and "15. ": where a menu title starts, for wrapped lines to line up
 
 
 def menu_choices(lesson: Lesson, done: Iterable[str], current: str) -> list[str]:
-    """One line per section for the jump menu: the marks come first, so a cut title loses nothing."""
+    """One label per section for the jump menu: a status word, the page number, the title.
+
+    The marks come first so that they line up; the prompt seam adds no letters to these.
+    """
     finished = set(done)
     labels = []
     for number, section in enumerate(lesson.sections, 1):
-        mark = "here" if section.id == current else "done" if section.id in finished else "    "
-        labels.append(f"[{mark}] {number:>2}. {section.title}")
+        mark = "here" if section.id == current else "done" if section.id in finished else ""
+        labels.append(f"{mark:<4} {number:>2}. {section.title}")
     return labels

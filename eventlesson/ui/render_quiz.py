@@ -1,4 +1,5 @@
-"""Pure rich renderables for the quiz: question header, feedback, score table, answer key.
+"""Pure rich renderables for the quiz: score table, answer key (and, from `render_question`, the
+question header and feedback a lesson's checks share).
 
 Every function returns a renderable and prints nothing. Content text is wrapped in `rich.text.Text`
 so square brackets in a question are shown as written, never read as markup. Right and wrong are
@@ -16,70 +17,18 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from eventlesson.models import Lesson, Option, Question, letter
-from eventlesson.quiz import Result, Run
+from eventlesson.models import Lesson, Question, letter
+from eventlesson.quiz import Run
 from eventlesson.ui import styles as S
+from eventlesson.ui.render_question import inline, render_feedback, render_question
 
-INDENT = 3  # how far explanations sit under the option they explain
-RIGHT = "Right."
-WRONG = "Wrong."
-
-
-def _indented(text: str) -> Padding:
-    return Padding(Text(text), (0, 0, 0, INDENT), expand=False)
-
-
-def render_question(
-    number: int,
-    total: int,
-    question: Question,
-    *,
-    retry: bool = False,
-    options: Sequence[Option] | None = None,
-) -> RenderableType:
-    """The header above one question: "Question 2 of 3" (or "Retry 1 of 2") and the prompt.
-
-    With `options` (in display order) it also lists them in full, lettered and wrapped, because
-    the arrow-key picker below shows each option on one line and cuts long ones short.
-    """
-    label = f"{'Retry' if retry else 'Question'} {number} of {total}"
-    parts: list[RenderableType] = [Rule(Text(label, style=S.TITLE), style=S.MUTED)]
-    if question.kind == "predict":  # its own line: a rule title is cut short, not wrapped
-        parts.append(Text("Predict what happens.", style=S.MUTED))
-    parts.append(Text(question.prompt, style=S.TITLE))
-    if options:
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(ratio=1, overflow="fold")
-        for index, option in enumerate(options):
-            grid.add_row(Text(f"{letter(index)})", style=S.KEY), Text(option.text))
-        parts.append(Padding(grid, (0, 0, 0, 1)))
-    return Group(*parts)
-
-
-def render_feedback(result: Result, *, section_title: str = "") -> RenderableType:
-    """After an answer: right or wrong in words, why, and when wrong the right option and why.
-
-    Letters are the ones the learner saw (display order).
-    """
-    shown = result.shown
-    chosen_letter = shown.display_letter(result.chosen)
-    verdict = Text(
-        RIGHT if result.is_correct else WRONG,
-        style=S.GOOD if result.is_correct else S.BAD,
-    )
-    verdict.append(" You chose ", style="")
-    verdict.append(f"{chosen_letter}) ", style=S.KEY)
-    verdict.append(result.chosen_option.text)
-    parts: list[RenderableType] = [verdict, _indented(result.explanation)]
-    if not result.is_correct:
-        right = Text("The right answer is ", style="")
-        right.append(f"{shown.display_letter(result.question.answer)}) ", style=S.KEY)
-        right.append(result.correct_option.text)
-        parts += [right, _indented(result.correct_option.explanation)]
-    if section_title:
-        parts.append(Text(f"Lesson section: {section_title}", style=S.MUTED))
-    return Group(*parts)
+__all__ = [
+    "render_all_right",
+    "render_feedback",
+    "render_key",
+    "render_question",
+    "render_score",
+]
 
 
 def render_score(run: Run, *, retry: bool = False, lesson: Lesson | None = None) -> RenderableType:
@@ -94,7 +43,7 @@ def render_score(run: Run, *, retry: bool = False, lesson: Lesson | None = None)
     table.add_column("Result", no_wrap=True)
     for number, result in enumerate(run.results, start=1):
         outcome = Text("right", style=S.GOOD) if result.is_correct else Text("missed", style=S.BAD)
-        prompt = Text(result.question.prompt)
+        prompt = inline(result.question.prompt)
         if lesson is not None and not result.is_correct:
             prompt.append(f"\nsee: {lesson.section_title(result.question.section)}", style=S.MUTED)
         table.add_row(Text(str(number)), prompt, outcome)
@@ -121,19 +70,19 @@ def render_key(lesson: Lesson, questions: Sequence[Question], set_name: str) -> 
         # Plain lines rather than a rule title: a long id must wrap at 40 columns, not be cut.
         kind = ", predict what happens" if question.kind == "predict" else ""
         parts.append(Rule(style=S.MUTED))
-        parts.append(Text(f"{number}. {question.prompt}", style=S.TITLE))
+        parts.append(inline(f"{number}. {question.prompt}", S.TITLE))
         section = lesson.section_title(question.section)
         parts.append(Text(f"id {question.id}{kind}; tests: {section}", style=S.MUTED))
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         for index, option in enumerate(question.options):
-            line = Text(option.text)
+            line = inline(option.text)
             if question.is_correct(index):
                 line.append("  (correct)", style=S.GOOD)
             grid.add_row(
                 Text(f"{letter(index)})", style=S.KEY),
-                Group(line, Padding(Text(option.explanation), (0, 0, 0, 2))),
+                Group(line, Padding(inline(option.explanation), (0, 0, 0, 2))),
             )
         parts.append(grid)
         parts.append(Text(f"Answer: {question.answer_letter}", style=S.GOOD))
