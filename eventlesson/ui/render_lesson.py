@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
@@ -23,14 +22,15 @@ from rich.tree import Tree
 from eventlesson.models import Block, Check, Lesson, Section, TreeNode, letter
 from eventlesson.progress import CheckResult
 from eventlesson.ui import styles as S
+from eventlesson.ui.prose import prose
 from eventlesson.ui.render_question import inline, verdict
 
 Answers = Mapping[str, CheckResult]
 
 
-def md(text: str) -> Markdown:
-    """Lesson prose: Markdown, left-aligned, links left as text."""
-    return Markdown(text.strip(), justify="left", hyperlinks=False)
+def md(text: str) -> RenderableType:
+    """Lesson prose (the Markdown subset of `ui.prose`)."""
+    return prose(text)
 
 
 def header(lesson: Lesson, section: Section, position: str) -> RenderableType:
