@@ -4,8 +4,6 @@ Command bodies live in `eventlesson.commands.*` and import their flows lazily, s
 fast and never imports questionary, SimPy or the content parser.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """`eventlesson content check`: lint a content tree for authors and CI."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`eventlesson lessons` and `eventlesson progress`: where the learner stands."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`eventlesson learn`: the guided, resumable lesson."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

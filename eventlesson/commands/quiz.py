@@ -1,7 +1,5 @@
 """`eventlesson quiz`: the knowledge check and the practice set, every option explained."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

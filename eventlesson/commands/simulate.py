@@ -4,8 +4,6 @@ CLI layer: typer here; SimPy, sqlite3, rich and the flow are imported inside the
 `eventlesson --help` stays fast.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
