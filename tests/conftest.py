@@ -8,6 +8,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Shared, noisy machines: a slow example is not a failure (we never assert on time).
+settings.register_profile("eventlesson", deadline=None)
+settings.load_profile("eventlesson")
 
 from eventlesson.app import App
 from eventlesson.ui.console import make_console
