@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# Shared, noisy machines: a slow example is not a failure (we never assert on time).
-settings.register_profile("eventlesson", deadline=None)
-settings.load_profile("eventlesson")
-
 from eventlesson.app import App
 from eventlesson.ui.console import make_console
 from eventlesson.ui.prompts import Prompter
 
 from .support import FIXTURE_COURSE, REPO, pty_env
+
+# Shared, noisy machines: a slow example is not a failure (we never assert on time).
+settings.register_profile("eventlesson", deadline=None)
+settings.load_profile("eventlesson")
 
 
 @pytest.fixture(autouse=True)
