@@ -38,3 +38,15 @@ def ended(child: Any, status: int) -> str:
     assert child.exitstatus == status, seen[-500:]
     assert "Traceback" not in seen
     return seen
+
+
+def modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code` (layering checks)."""
+    import subprocess
+    import sys
+
+    script = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return set(out.stdout.split())

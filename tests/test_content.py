@@ -12,7 +12,7 @@ import pytest
 from eventlesson.content import check_tree, find_lesson_dir, load_lesson, resolve_content_dir
 from eventlesson.errors import ContentError, UsageError
 
-from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT
+from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT, modules_after
 
 
 def test_fixture_course_loads() -> None:
@@ -181,16 +181,7 @@ def test_unknown_simulation_scenario_is_named(broken: Path) -> None:
 
 def test_loading_for_the_quiz_does_not_import_the_simulation() -> None:
     """Scenario names are checked by `content check` only: the quiz must not pay for SimPy."""
-    code = (
-        "import sys\n"
-        "from eventlesson.content import load_lesson\n"
-        "load_lesson('day-089')\n"
-        "print(' '.join(sorted(sys.modules)))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    loaded = set(out.stdout.split())
+    loaded = modules_after("from eventlesson.content import load_lesson\nload_lesson('day-089')")
     assert "eventlesson.content" in loaded
     assert not {"simpy", "eventlesson.sim", "eventlesson.sim.scenarios"} & loaded
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from .support import REPO
+from .support import modules_after
 
 CORE = [
     "eventlesson.models",
@@ -17,17 +14,9 @@ CORE = [
 OPTIONAL_CORE = ["eventlesson.quiz", "eventlesson.sim"]
 
 
-def _modules_after(code: str) -> set[str]:
-    script = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    return set(out.stdout.split())
-
-
 def test_core_imports_no_terminal_libraries() -> None:
     imports = "\n".join(f"import {m}" for m in CORE + OPTIONAL_CORE)
-    loaded = _modules_after(imports)
+    loaded = modules_after(imports)
     assert not {"rich", "typer", "questionary", "prompt_toolkit"} & loaded
 
 
@@ -38,7 +27,7 @@ def test_help_imports_no_questionary_simpy_or_content_parser() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    app(['--help'], standalone_mode=False, prog_name='eventlesson')\n"
     )
-    loaded = _modules_after(code)
+    loaded = modules_after(code)
     assert "typer" in loaded  # the check itself works
     assert (
         not {"questionary", "prompt_toolkit", "simpy", "sqlite3", "tomllib", "eventlesson.content"}

@@ -11,8 +11,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from eventlesson.sim.scenarios import COMMIT_SECONDS, SERVICE_RESTART_SECONDS
 from eventlesson.sim.stats import EXACT_LIMIT, StreamingQuantiles
 from eventlesson.sim.store import APPLICATION_ID, StoreError
 
-from .support import REPO
+from .support import modules_after
 
 GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_SEED = 7
@@ -47,15 +45,9 @@ def records(text: str) -> list[dict]:
 
 
 def test_core_imports_no_terminal_library_in_a_fresh_interpreter() -> None:
-    script = (
-        "import sys\nimport eventlesson.sim\nfrom eventlesson.sim import Simulation\n"
-        "Simulation('happy', purchases=2, observe=True).run()\n"
-        "print(' '.join(sorted(sys.modules)))"
+    loaded = modules_after(
+        "from eventlesson.sim import Simulation\nSimulation('happy', purchases=2, observe=True).run()"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    loaded = set(out.stdout.split())
     assert "simpy" in loaded
     assert not {"rich", "typer", "questionary", "prompt_toolkit"} & loaded
 
