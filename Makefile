@@ -20,6 +20,7 @@ simulate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/eventlesson content check
 	$(BIN)/python -m pytest
 

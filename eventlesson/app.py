@@ -51,7 +51,7 @@ class LazyConsole:
         return self.real.__enter__()
 
     def __exit__(self, *exc: object) -> None:
-        self.real.__exit__(*exc)  # type: ignore[arg-type]
+        self.real.__exit__(*exc)
 
 
 def _is_tty(stream: IO[str] | None) -> bool:

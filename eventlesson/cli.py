@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.26 vendors click; older releases use the real one
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from eventlesson import __version__
 from eventlesson.commands.content import content_app

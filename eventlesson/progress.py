@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 try:  # POSIX only; elsewhere saves are unlocked (still atomic)
     import fcntl
@@ -146,7 +146,7 @@ class Progress:
 # -- reading records, type by type ------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)  # True is not a number here
 
 

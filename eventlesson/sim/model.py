@@ -396,7 +396,8 @@ class Simulation:
         Timeout(self.env, COMMIT_SECONDS, request).callbacks.append(self._transaction_done)
 
     def _transaction_done(self, event: simpy.Event) -> None:
-        pid, course, cents, asked = event.value
+        request: Request = event.value  # type: ignore[assignment]  # set by the Timeout above
+        pid, course, cents, asked = request
         mode = self.mode
         if mode == "publish-first":
             self._commit(pid, course, cents, asked)

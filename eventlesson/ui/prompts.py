@@ -105,7 +105,8 @@ class QuestionaryPrompter:
                 qmark="?",
             )
         )
-        return int(picked)
+        assert isinstance(picked, int)  # each Choice's value is its index
+        return picked
 
     def confirm(self, message: str, *, default: bool = False) -> bool:
         import questionary
