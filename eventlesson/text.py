@@ -1,0 +1,42 @@
+"""Make untrusted text safe to show on a terminal: no control codes, no bidi tricks.
+
+Core module: standard library only (no rich, questionary or typer). Text that comes from files
+(lesson content, progress.json, trace files) or from the command line passes through `clean()`
+before it can reach a terminal, so an ESC or a C1 control in a file cannot change the window
+title, write the clipboard (OSC 52), hide a hyperlink or clear the screen.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, the C1 range (U+0080-U+009F, which includes the
+# one-character CSI U+009B), and the bidirectional overrides and isolates that can make a line
+# read differently from what it contains (U+202A-U+202E, U+2066-U+2069).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The unsafe characters in `text`, each once, as `U+XXXX` names (for error reports)."""
+    seen: dict[str, None] = {}
+    for match in _UNSAFE.finditer(text):
+        seen.setdefault(f"U+{ord(match.group()):04X}", None)
+    return list(seen)
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether `text` holds a control or bidi character that `clean()` would replace."""
+    return _UNSAFE.search(text) is not None
+
+
+def clean(text: str) -> str:
+    """`text` with every unsafe character replaced by U+FFFD; newline and tab are kept."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """`text` cleaned, shortened to `limit` characters and in single quotes, for error lines."""
+    safe = clean(text).replace("\n", " ").replace("\t", " ")
+    if len(safe) > limit:
+        safe = safe[: limit - 1] + "…"
+    return f"'{safe}'"
