@@ -21,6 +21,7 @@ from eventlesson.models import (
     QUESTION_SETS,
     Block,
     Check,
+    Course,
     Insight,
     Lesson,
     Objective,
@@ -34,10 +35,12 @@ from eventlesson.models import (
 )
 
 CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"
+COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
 QUIZ_FILE = "quiz.toml"
 
 # The keys each kind of table may hold; anything else is reported (catches typos like `recpa`).
+COURSE_KEYS = frozenset({"format_version", "lessons", "default"})
 LESSON_KEYS = frozenset(
     {"format_version", "id", "title", "summary", "minutes", "objectives", "insights"}
     | {"resources", "glossary", "sections", "checks"}
@@ -113,12 +116,75 @@ def resolve_content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return root
 
 
-def lesson_dirs(root: Path) -> list[Path]:
-    """Every folder under `root` that holds a lesson.toml, sorted by name."""
+def _rel(path: Path, root: Path) -> str:
+    """`path` as problems name it: relative to the folder above the content root."""
     try:
-        return sorted(p.parent for p in root.glob(f"*/{LESSON_FILE}"))
-    except OSError as exc:
-        raise ContentError(f"{root}: cannot list content ({exc.strerror})") from exc
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def read_course(root: Path) -> tuple[Course, list[Problem]]:
+    """The course.toml at `root` and every problem with it (names only: folders are not opened)."""
+    path = root / COURSE_FILE
+    file = _rel(path, root)
+    problems: list[Problem] = []
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return Course(()), [Problem(file, "-", "file not found (it lists the lessons, in order)")]
+    except tomllib.TOMLDecodeError as exc:
+        return Course(()), [Problem(file, "-", f"TOML syntax error: {exc}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return Course(()), [Problem(file, "-", f"cannot read: {exc}")]
+    version = data.get("format_version")
+    if version is None:
+        problems.append(Problem(file, "format_version", "missing"))
+    elif version != FORMAT_VERSION:
+        problems.append(
+            Problem(
+                file,
+                "format_version",
+                f"{version!r} is not supported (this tool reads {FORMAT_VERSION})",
+            )
+        )
+    for key in data:
+        if key not in COURSE_KEYS:
+            problems.append(Problem(file, key, f"unknown key{_suggestion(key, COURSE_KEYS)}"))
+    raw = data.get("lessons")
+    names: list[str] = []
+    if not isinstance(raw, list) or not raw or not all(isinstance(n, str) for n in raw):
+        problems.append(Problem(file, "lessons", "expected a list of lesson folder names"))
+    else:
+        for i, name in enumerate(raw):
+            if not name or name in (".", "..") or "/" in name or "\\" in name:
+                problems.append(Problem(file, f"lessons[{i}]", f"{name!r} is not a folder name"))
+            elif name in names:
+                problems.append(Problem(file, f"lessons[{i}]", f"{name!r} is listed twice"))
+            else:
+                names.append(name)
+    default = data.get("default", "")
+    if not isinstance(default, str):
+        problems.append(Problem(file, "default", "expected a lesson folder name"))
+        default = ""
+    elif default and names and default not in names:
+        problems.append(Problem(file, "default", f"{default!r} is not one of the lessons"))
+        default = ""
+    return Course(tuple(names), default), problems
+
+
+def load_course(root: Path) -> Course:
+    """The course at `root`; its first problem becomes a ContentError."""
+    course, problems = read_course(root)
+    if problems:
+        raise ContentError(str(problems[0]))
+    return course
+
+
+def lesson_dirs(root: Path) -> list[Path]:
+    """The lesson folders course.toml lists, in its order."""
+    return [root / name for name in load_course(root).lessons]
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -136,10 +202,7 @@ class _Reader:
         self.question_ids: list[tuple[str, str, str]] = []  # (id, file, field) in reading order
 
     def rel(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root.parent))
-        except ValueError:
-            return str(path)
+        return _rel(path, self.root)
 
     def problem(self, where: str, message: str, file: str | None = None) -> None:
         self.problems.append(Problem(file or self.file, where, message))
@@ -459,6 +522,10 @@ class _Reader:
                 )
                 lesson = replace(lesson, questions=questions)
         self.file = lesson_file
+        if lesson.id and lesson.id != self.folder.name:
+            self.problem(
+                "id", f"{lesson.id!r} must be the lesson's folder name, {self.folder.name!r}"
+            )
         self.cross_check(lesson)
         return lesson
 
@@ -554,28 +621,38 @@ def _duplicates(ids: list[str]) -> Iterator[str]:
 
 
 def check_tree(root: Path) -> list[Problem]:
-    """Lint every lesson under `root` (or the single lesson folder `root`); [] means all is well."""
+    """Lint a content root (course.toml and every lesson) or one lesson folder; [] means all is well."""
     if not root.is_dir():
         return [Problem(str(root), "-", "not a directory")]
-    folders = [root] if (root / LESSON_FILE).exists() else lesson_dirs(root)
-    if not folders:
-        return [Problem(str(root), "-", f"no lessons found (no */{LESSON_FILE})")]
-    problems: list[Problem] = []
-    ids: dict[str, Path] = {}
-    for folder in folders:
-        reader = _Reader(folder, root, scenarios=True)
-        lesson = reader.lesson()
-        problems.extend(reader.problems)
-        if lesson and lesson.id:
-            if lesson.id in ids:
-                problems.append(
-                    Problem(
-                        reader.rel(folder / LESSON_FILE),
-                        "id",
-                        f"lesson id {lesson.id!r} is used twice",
-                    )
+    if (root / LESSON_FILE).exists():  # one lesson folder
+        reader = _Reader(root, root.parent, scenarios=True)
+        reader.lesson()
+        return reader.problems
+    course, problems = read_course(root)
+    course_file = _rel(root / COURSE_FILE, root)
+    listed = set(course.lessons)
+    try:
+        found = sorted(p.parent.name for p in root.glob(f"*/{LESSON_FILE}"))
+    except OSError as exc:
+        return [*problems, Problem(str(root), "-", f"cannot list content ({exc.strerror})")]
+    for name in found:
+        if name not in listed and course.lessons:
+            problems.append(
+                Problem(course_file, "lessons", f"{name!r} holds a lesson but is not listed")
+            )
+    # Without a readable course.toml, still check every lesson folder there is.
+    for i, name in enumerate(course.lessons or tuple(found)):
+        folder = root / name
+        if not (folder / LESSON_FILE).is_file():
+            problems.append(
+                Problem(
+                    course_file, f"lessons[{i}]", f"{_rel(folder, root)}/{LESSON_FILE} not found"
                 )
-            ids[lesson.id] = folder
+            )
+            continue
+        reader = _Reader(folder, root, scenarios=True)
+        reader.lesson()
+        problems.extend(reader.problems)
     return problems
 
 
@@ -592,29 +669,18 @@ def load_folder(folder: Path, root: Path | None = None) -> Lesson:
 
 
 def find_lesson_dir(root: Path, lesson_id: str | None) -> Path:
-    """The folder of the lesson asked for; the first lesson when none is named."""
-    folders = lesson_dirs(root)
-    if not folders:
-        raise ContentError(f"{root}: no lessons found (no */{LESSON_FILE})")
+    """The folder of the lesson asked for (by id or a unique part of it); the default without one."""
+    course = load_course(root)
     if lesson_id is None:
-        return folders[0]
+        return root / course.default_lesson
     wanted = lesson_id.strip().lower()
-    for folder in folders:
-        if folder.name.lower() == wanted or _declared_id(folder) == wanted:
-            return folder
-    matches = [f for f in folders if wanted and wanted in f.name.lower()]
+    for name in course.lessons:
+        if name.lower() == wanted:
+            return root / name
+    matches = [name for name in course.lessons if wanted and wanted in name.lower()]
     if len(matches) == 1:
-        return matches[0]
-    known = ", ".join(f.name for f in folders)
-    raise UsageError(f"unknown lesson {lesson_id!r}; available: {known}")
-
-
-def _declared_id(folder: Path) -> str:
-    try:
-        with (folder / LESSON_FILE).open("rb") as handle:
-            return str(tomllib.load(handle).get("id", "")).lower()
-    except (OSError, tomllib.TOMLDecodeError):
-        return ""
+        return root / matches[0]
+    raise UsageError(f"unknown lesson {lesson_id!r}; available: {', '.join(course.lessons)}")
 
 
 def load_lesson(

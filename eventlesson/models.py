@@ -146,6 +146,19 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Course:
+    """The lessons on offer (course.toml at the content root): their order and the default."""
+
+    lessons: tuple[str, ...]  # lesson folder names, which are also the lesson ids, in order
+    default: str = ""  # the lesson opened when none is named; "" means the first listed
+
+    @property
+    def default_lesson(self) -> str:
+        """The lesson `learn`, `quiz` and `progress` open without a LESSON argument."""
+        return self.default or (self.lessons[0] if self.lessons else "")
+
+
+@dataclass(frozen=True)
 class Lesson:
     """A whole lesson: its pages, checks, quiz questions and reference lists."""
 

@@ -23,12 +23,16 @@ settings.load_profile("eventlesson")
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the real progress file; keep output plain and 80 columns wide."""
+    """Never touch the real progress file; run on the fixture course; plain output, 80 columns.
+
+    Child processes (CliRunner, pexpect, subprocess) inherit the fixture course through
+    EVENTLESSON_CONTENT_DIR; only the smoke tests of the shipped lesson unset it.
+    """
     home = tmp_path / "home"
     monkeypatch.setenv("EVENTLESSON_HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.delenv("EVENTLESSON_CONTENT_DIR", raising=False)
+    monkeypatch.setenv("EVENTLESSON_CONTENT_DIR", str(FIXTURE_COURSE))
     return home
 
 

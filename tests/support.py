@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eventlesson.models import Lesson
 
 REPO = Path(__file__).resolve().parent.parent
+# The course every test runs on unless it is about the shipped lesson (tests/test_shipped.py).
+# Its default lesson, "sample", uses every block kind and every question kind; "mini" is three
+# short pages for the walk-through tests.
 FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
-SHIPPED_CONTENT = REPO / "content"
+SAMPLE = "sample"
+# The shipped content, for the smoke tests only; test_shipped.py re-runs them on a copy with more
+# lessons added by pointing this variable at it.
+SHIPPED_CONTENT = Path(os.environ.get("EVENTLESSON_TEST_SHIPPED_CONTENT") or REPO / "content")
+
+
+@functools.cache
+def fixture_lesson(lesson_id: str = SAMPLE) -> Lesson:
+    """A lesson of the fixture course, loaded once."""
+    from eventlesson.content import load_lesson
+
+    return load_lesson(lesson_id, FIXTURE_COURSE)
+
+
+def page_of(section_id: str, lesson_id: str = SAMPLE) -> int:
+    """The page number (from 1) of a section of a fixture lesson."""
+    return fixture_lesson(lesson_id).section_index(section_id) + 1
+
+
+def position(section_id: str, lesson_id: str = SAMPLE) -> str:
+    """What the header shows on that page, e.g. "4/7"."""
+    total = len(fixture_lesson(lesson_id).sections)
+    return f"{page_of(section_id, lesson_id)}/{total}"
 
 
 def pty_env(home: Path, **extra: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ from eventlesson.flows.info import reset_progress
 from eventlesson.flows.quiz import run_quiz
 from eventlesson.progress import Progress, ProgressStore
 
-from .support import SHIPPED_CONTENT
+from .support import SAMPLE, fixture_lesson, page_of, position
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -36,10 +36,11 @@ KEYS = {"ctrl-c": "\x03", "ctrl-d": "\x04"}
 QUIT = r"q(?:\x1b\[[0-9;]*m)* quit"  # the end of every pager footer, coloured or not
 COMMAND = r"q quit\r\n> "  # TERM=dumb: a page's footer, then the command prompt
 DUMB = {"TERM": "dumb"}
+TOTAL = len(fixture_lesson().sections)
 
 
 def lesson_state(home: Path) -> dict[str, Any]:
-    return json.loads((home / "progress.json").read_text())["lessons"]["day-089"]
+    return json.loads((home / "progress.json").read_text())["lessons"][SAMPLE]
 
 
 def quiz_record(home: Path) -> dict[str, Any]:
@@ -59,37 +60,37 @@ def wait_for_raw_mode(child: Any) -> None:
 
 
 def pager_menu(child: Any) -> None:
-    child.expect("1/15")
+    child.expect(position("welcome"))
     child.expect(QUIT)
     child.send("n")
-    child.expect("2/15")
+    child.expect(position("panels"))
     child.expect(QUIT)
     child.send("m")
     child.expect("Stay on this page")
 
 
 def pager_check_pause(child: Any) -> None:
-    """Answer the first practice check on page 6, then stop at "Press Enter to continue"."""
+    """Answer the first practice check (a classify one), then stop at "Press Enter to continue"."""
     child.expect(QUIT)
     child.send("m")
     child.expect("Stay on this page")
-    child.send(DOWN * 5 + ENTER)  # 6. Practice: command, query or event?
-    child.expect("6/15")
+    child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
+    child.expect(position("check-kinds"))
     child.expect(QUIT)
     child.send(ENTER)  # start the check
     child.expect("Question 1 of")
     child.expect(r"\(arrow keys, then Enter\)")
-    child.send(ENTER)  # A) Command: right
+    child.send(ENTER)  # A) Command: right for DoThing
     child.expect("Press Enter to continue")
 
 
 def inline_simulation(child: Any) -> None:
-    """Page 7 plays the happy scenario inside the lesson; stop it while it runs."""
+    """The fan-out page plays the happy scenario inside the lesson; stop it while it runs."""
     child.expect(QUIT)
     child.send("m")
     child.expect("Stay on this page")
-    child.send(DOWN * 6 + ENTER)  # 7. Events decouple consequences...
-    child.expect("7/15")
+    child.send(DOWN * (page_of("fan-out") - 1) + ENTER)
+    child.expect(position("fan-out"))
     child.expect(r"s(?:\x1b\[0m)? simulate")
     child.send("s")
     child.expect("purchase [1-9]")  # the live view is up and running
@@ -125,25 +126,25 @@ def reset_confirmation(child: Any) -> None:
 
 
 def dumb_page(child: Any) -> None:
-    child.expect("1/15")
+    child.expect(position("welcome"))
     child.expect(COMMAND)
     child.send(ENTER)
-    child.expect("2/15")
+    child.expect(position("panels"))
     child.expect(COMMAND)
 
 
 def dumb_menu(child: Any) -> None:
     dumb_page(child)
     child.send("m" + ENTER)
-    child.expect(r"Your choice \(1-15, Enter for 2\): ")  # a page number, or Enter to stay
+    child.expect(rf"Your choice \(1-{TOTAL}, Enter for 2\): ")  # a page number, or Enter to stay
 
 
 def dumb_check(child: Any) -> None:
     child.expect(COMMAND)
     child.send("m" + ENTER)
-    child.expect(r"Your choice \(1-15, Enter for 1\): ")
-    child.send("6" + ENTER)  # 6. Practice: command, query or event?
-    child.expect("6/15")
+    child.expect(rf"Your choice \(1-{TOTAL}, Enter for 1\): ")
+    child.send(f"{page_of('check-kinds')}{ENTER}")
+    child.expect(position("check-kinds"))
     child.expect(COMMAND)
     child.send(ENTER)  # start the check
     child.expect("Question 1 of")
@@ -152,7 +153,7 @@ def dumb_check(child: Any) -> None:
 
 def dumb_check_pause(child: Any) -> None:
     dumb_check(child)
-    child.send("A" + ENTER)  # Command: right
+    child.send("A" + ENTER)  # Command: right for DoThing
     child.expect("Press Enter to continue ")
 
 
@@ -177,27 +178,27 @@ def dumb_retry_offer(child: Any) -> None:
 
 def kept_page_2(home: Path) -> None:
     state = lesson_state(home)
-    assert state["current"] == "aha" and state["done"] == ["start"]
+    assert state["current"] == "panels" and state["done"] == ["welcome"]
 
 
 def kept_check_answer(home: Path) -> None:
     state = lesson_state(home)
-    assert state["current"] == "check-1"
-    assert state["checks"]["classify-complete-purchase"]["correct"] is True
+    assert state["current"] == "check-kinds"
+    assert state["checks"]["kinds-do-thing"]["correct"] is True
 
 
 def kept_page_7(home: Path) -> None:
-    assert lesson_state(home)["current"] == "concept-2"
+    assert lesson_state(home)["current"] == "fan-out"
 
 
 def kept_check_page(home: Path) -> None:
     state = lesson_state(home)
-    assert state["current"] == "check-1" and state["checks"] == {}
+    assert state["current"] == "check-kinds" and state["checks"] == {}
 
 
 def kept_first_answer(home: Path) -> None:
     record = quiz_record(home)
-    assert record["answers"] == {"kc-what-is-an-event": 0}
+    assert record["answers"] == {"kc-event": 0}
     assert record["attempts"] == 0  # an unfinished round is not an attempt
 
 
@@ -208,7 +209,7 @@ def kept_scored_round(home: Path) -> None:
 
 
 def kept_everything(home: Path) -> None:
-    assert lesson_state(home)["done"] == ["start", "aha"]  # what `seeded` wrote, untouched
+    assert lesson_state(home)["done"] == ["welcome", "panels"]  # what `seeded` wrote, untouched
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,8 @@ PROMPTS = {
 def seed_progress(home: Path) -> bytes:
     """Two pages done in the lesson, saved the way the program saves; returns the file's bytes."""
     progress = Progress()
-    lesson = progress.lesson("day-089")
-    for section_id in ("start", "aha"):
+    lesson = progress.lesson(SAMPLE)
+    for section_id in ("welcome", "panels"):
         lesson.mark_done(section_id)
     assert ProgressStore(home).save(progress)
     return (home / "progress.json").read_bytes()
@@ -340,7 +341,7 @@ def run_guarded(call: Callable[[], int]) -> int:
 
 
 def test_sigint_mid_quiz_says_goodbye(make_app: Any) -> None:
-    app = make_app(SignalledPrompter(), content_dir=SHIPPED_CONTENT)
+    app = make_app(SignalledPrompter())
     code = run_guarded(lambda: run_quiz(app, None, set_name="knowledge-check"))
     assert code == 130
     assert "Stopped. Your progress is saved." in make_app.errors.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from eventlesson import __version__
 from eventlesson.cli import app
 
-from .support import FIXTURE_COURSE, SHIPPED_CONTENT
+from .support import FIXTURE_COURSE, fixture_lesson, position
 
 ESC = "\x1b"
 
@@ -38,60 +39,48 @@ def test_help_on_every_command(runner: CliRunner) -> None:
         assert "Usage" in result.stdout
 
 
-def test_print_contains_every_part_of_the_seed(runner: CliRunner) -> None:
+def test_print_shows_every_block_kind_as_plain_text(runner: CliRunner) -> None:
     result = run(runner, "learn", "--print")
     assert result.exit_code == 0
     text = result.stdout
     assert ESC not in text
     for needle in (
-        "Day 089: Event-Driven Fundamentals",
-        "Aha!",
-        "Why this matters",
-        "Learning objectives",
-        "Distinguish commands, events and queries precisely",
-        "different speech acts",
-        "CompletePurchase",
-        "purchase.completed",
-        "enrollment access",
-        "recommendations",
-        "affiliate",
-        "def complete_purchase(store, bus, purchase):",
-        "store.mark_completed(purchase.id)",
-        "Troubleshooting",
-        "Calling every message an event",
-        "Service Boundaries".lower(),
-        "Kafka",
-        "Designing Event-Driven Systems",
-        "Enterprise Integration Patterns",
-        "martinfowler.com/articles/201701-event-driven.html",
-        "Building Event-Driven Microservices",
-        "Events are facts, not generic messages",
-        "Glossary",
-        "Eventual consistency",
-        "eventlesson quiz",
-        "eventlesson simulate",
+        "Sample: Every Kind of Block",  # the default lesson of the fixture course
+        "A sample lesson",  # markdown, with its heading
+        "Walk every kind of page",
+        "Remember",  # a callout
+        "tell me this",  # a table cell
+        "thing.happened",  # the tree
+        "def complete(store, bus, thing):",  # code
+        "eventlesson simulate happy",  # a simulation offered as a command
+        "Facts follow commits",  # insights
+        "A Sample Resource",
+        "A fact that already happened.",  # glossary
+        "[bold]markup[/]",  # shown literally, never as markup
     ):
-        assert needle.lower() in text.lower(), needle
-    # checks are shown with their answers and reasons
-    assert "Answer: A) Command" in text
-    assert re.search(r"15/15\s+Wrap-up", text)
+        assert needle in text, needle
+    assert "Answer: A) Command" in text  # checks are shown with their answers and reasons
+    assert re.search(rf"{position('wrap-up')}\s+Wrap-up", text)
     assert not any(line.endswith(" ") for line in text.splitlines())
 
 
 def test_no_terminal_means_linear_and_no_wait(runner: CliRunner) -> None:
     result = run(runner, "learn")  # CliRunner gives no terminal: prints, never waits
-    assert result.exit_code == 0 and "1/15" in result.stdout and "15/15" in result.stdout
+    assert result.exit_code == 0
+    assert position("welcome") in result.stdout and position("wrap-up") in result.stdout
 
 
-def test_bare_command_starts_the_lesson(runner: CliRunner) -> None:
+def test_bare_command_starts_the_default_lesson(runner: CliRunner) -> None:
     result = run(runner)
-    assert result.exit_code == 0 and "Day 089" in result.stdout
+    assert result.exit_code == 0 and "Sample: Every Kind of Block" in result.stdout
 
 
 def test_unknown_lesson_is_one_line_exit_2(runner: CliRunner) -> None:
     result = run(runner, "learn", "day-999")
     assert result.exit_code == 2
-    assert result.stderr == "eventlesson: error: unknown lesson 'day-999'; available: day-089\n"
+    assert (
+        result.stderr == "eventlesson: error: unknown lesson 'day-999'; available: sample, mini\n"
+    )
 
 
 def test_bad_option_is_one_line_exit_2(runner: CliRunner) -> None:
@@ -107,54 +96,55 @@ def test_missing_content_dir_exit_1(runner: CliRunner, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_content_dir_from_environment(runner: CliRunner) -> None:
+def test_content_dir_from_environment(runner: CliRunner, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
+    course = tmp_path / "course" / "course.toml"
+    course.write_text(course.read_text().replace('default = "sample"', 'default = "mini"'))
     result = runner.invoke(
-        app, ["learn", "--print"], env={"EVENTLESSON_CONTENT_DIR": str(FIXTURE_COURSE)}
+        app, ["learn", "--print"], env={"EVENTLESSON_CONTENT_DIR": str(tmp_path / "course")}
     )
     assert result.exit_code == 0 and "Mini: A Fixture Lesson" in result.stdout
     assert "[bold]markup-looking text[/]" in result.stdout  # shown literally, never as markup
 
 
 def test_markdown_missing_names_the_file(runner: CliRunner, tmp_path: Path) -> None:
-    import shutil
-
-    shutil.copytree(SHIPPED_CONTENT, tmp_path / "content")
-    (tmp_path / "content" / "day-089" / "pages" / "glossary.md").unlink()
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "content")
+    (tmp_path / "content" / "sample" / "pages" / "failure.md").unlink()
     result = run(runner, "--content-dir", str(tmp_path / "content"), "learn", "--print")
     assert result.exit_code == 1
-    assert "glossary.md not found" in result.stderr and result.stderr.count("\n") == 1
+    assert "failure.md not found" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_content_check_ok_and_broken(runner: CliRunner, tmp_path: Path) -> None:
     ok = run(runner, "content", "check")
     assert ok.exit_code == 0 and ok.stdout.startswith("ok:")
-    import shutil
-
-    shutil.copytree(SHIPPED_CONTENT, tmp_path / "content")
-    lesson = tmp_path / "content" / "day-089" / "lesson.toml"
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "content")
+    lesson = tmp_path / "content" / "sample" / "lesson.toml"
     lesson.write_text(
-        lesson.read_text().replace('file = "pages/why.md"', 'file = "pages/missing.md"')
+        lesson.read_text().replace('file = "pages/failure.md"', 'file = "pages/missing.md"')
     )
     bad = run(runner, "content", "check", str(tmp_path / "content"))
     assert bad.exit_code == 1
-    assert "content/day-089/lesson.toml: sections[2].blocks[0].file:" in bad.stdout
+    assert "content/sample/lesson.toml: sections[5].blocks[0].file:" in bad.stdout
     assert "missing.md not found" in bad.stdout
 
 
 def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
     listing = run(runner, "lessons")
-    assert listing.exit_code == 0 and "day-089" in listing.stdout and "new" in listing.stdout
+    assert listing.exit_code == 0 and "new" in listing.stdout
+    assert listing.stdout.index("sample") < listing.stdout.index("mini")  # course.toml's order
+    total = len(fixture_lesson().sections)
     empty = run(runner, "progress")
-    assert empty.exit_code == 0 and "0 of 15 pages done" in empty.stdout
+    assert empty.exit_code == 0 and f"0 of {total} pages done" in empty.stdout
     home.mkdir(parents=True, exist_ok=True)
     (home / "progress.json").write_text(
         json.dumps(
             {
                 "format_version": 1,
                 "lessons": {
-                    "day-089": {
-                        "current": "concept-2",
-                        "done": ["start", "aha", "why"],
+                    "sample": {
+                        "current": "fan-out",
+                        "done": ["welcome", "panels", "check-kinds"],
                         "quiz": {
                             "knowledge-check": {
                                 "attempts": 2,
@@ -170,8 +160,8 @@ def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
         )
     )
     shown = run(runner, "progress")
-    assert "3 of 15 pages done" in shown.stdout
-    assert "Events decouple consequences" in shown.stdout
+    assert f"3 of {total} pages done" in shown.stdout
+    assert "One fact, many consumers" in shown.stdout
     assert "knowledge-check" in shown.stdout and "3/3" in shown.stdout
     assert "started" in run(runner, "lessons").stdout
 
@@ -199,8 +189,8 @@ def test_damaged_progress_warns_once_and_keeps_backup(runner: CliRunner, home: P
 
 def test_progress_of_an_unfinished_quiz_shows_no_score(runner: CliRunner, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    record = {"attempts": 0, "total": 3, "answers": {"kc-what-is-an-event": 0}}
-    data = {"format_version": 1, "lessons": {"day-089": {"quiz": {"knowledge-check": record}}}}
+    record = {"attempts": 0, "total": 3, "answers": {"kc-event": 0}}
+    data = {"format_version": 1, "lessons": {"sample": {"quiz": {"knowledge-check": record}}}}
     (home / "progress.json").write_text(json.dumps(data))
     shown = run(runner, "progress")
     assert "1 answered, not finished" in shown.stdout

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from .support import ended
+from .support import SAMPLE, ended, fixture_lesson, page_of, position
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -22,11 +23,15 @@ SGR = r"(?:\x1b\[[0-9;]*m)*"  # colour codes between words, if any
 
 
 def saved(home: Path) -> dict:
-    return json.loads((home / "progress.json").read_text())["lessons"]["day-089"]
+    return json.loads((home / "progress.json").read_text())["lessons"][SAMPLE]
+
+
+SECTIONS = [s.id for s in fixture_lesson().sections]
+TOTAL = len(SECTIONS)
 
 
 def page(child, number: int) -> None:
-    child.expect(f"{number}/15")
+    child.expect(f"{number}/{TOTAL}")
 
 
 def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
@@ -40,39 +45,39 @@ def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
     child.send("m")
     child.expect("Jump to which page")
     child.expect(f"\u00bb {SGR}here  1\\. Welcome")  # the cursor starts on this page; no letters
-    for _ in range(5):  # down to "6. Practice: ..."
+    for _ in range(page_of("check-kinds") - 1):  # down to "3. Practice: Kinds"
         child.send(DOWN)
     child.send(ENTER)
-    page(child, 6)
+    page(child, page_of("check-kinds"))
     child.expect("Practice")
     child.send(ENTER)  # start the check
-    child.expect("Practice · Question 1 of 8")
-    child.expect(f"What kind of message is {SGR}CompletePurchase{SGR}\\?")  # no backticks
+    child.expect("Practice · Question 1 of 3")
+    child.expect(f"What kind of message is {SGR}DoThing{SGR}\\?")  # no backticks
     child.send(DOWN)  # B) Query: wrong on purpose
     child.send(ENTER)
     child.expect(f"Not quite\\.{SGR} You chose {SGR}B\\)")
     child.expect(f"The right answer is {SGR}A\\)")
     child.send(ENTER)
-    child.expect("purchase.completed")
+    child.expect("thing.happened")
     child.send(DOWN * 2 + ENTER)  # C) Event: right
     child.expect("Right.")
     child.send("q")  # a key other than Enter does not skip the pause
     child.send(ENTER)
-    child.expect("Question 3 of 8")
+    child.expect("Question 3 of 3")
     child.expect(MENU_DRAWN)  # the menu is on screen
     child.sendcontrol("c")
     ended(child, 130)
     state = saved(home)
-    assert state["current"] == "check-1"
-    assert state["checks"]["classify-complete-purchase"]["correct"] is False
-    assert state["checks"]["classify-purchase-completed"]["correct"] is True
+    assert state["current"] == "check-kinds"
+    assert state["checks"]["kinds-do-thing"]["correct"] is False
+    assert state["checks"]["kinds-thing-happened"]["correct"] is True
 
     again = spawn("learn")
-    again.expect("6/15")  # resumes on the page where it stopped
+    again.expect(position("check-kinds"))  # resumes on the page where it stopped
     again.expect("Welcome back")
     again.expect("you covered:")  # then the recap lines
     again.send("q")
-    again.expect("Saved at page 6/15")
+    again.expect(f"Saved at page {position('check-kinds')}")
     ended(again, 0)
 
 
@@ -87,7 +92,7 @@ def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
     child.expect("Stopped. Your progress is saved.")
     ended(child, 130)
     state = saved(home)
-    assert state["current"] == "why" and state["done"] == ["start", "aha"]
+    assert state["current"] == SECTIONS[2] and state["done"] == SECTIONS[:2]
 
 
 def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
@@ -96,7 +101,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
     for _ in range(200):
         index = child.expect(
             [
-                r"(\d+)/15.*?q(?:\x1b\[0m)? quit",
+                rf"(\d+)/{TOTAL}.*?q(?:\x1b\[0m)? quit",
                 "\u00bb A\\)",
                 "Press Enter to continue",
                 "You finished",
@@ -110,10 +115,10 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
         else:
             break
     ended(child, 0)
-    assert seen == set(range(1, 16))
+    assert seen == set(range(1, TOTAL + 1))
     state = saved(home)
-    assert len(state["done"]) == 15 and state["finished_at"]
-    assert len(state["checks"]) >= 10
+    assert len(state["done"]) == TOTAL and state["finished_at"]
+    assert len(state["checks"]) == sum(len(c.questions) for c in fixture_lesson().checks)
 
 
 def test_restart_starts_over(spawn, home: Path) -> None:
@@ -133,10 +138,12 @@ def test_restart_starts_over(spawn, home: Path) -> None:
 def test_resize_redraws_at_the_new_size(spawn) -> None:
     child = spawn("learn", rows=24, cols=80)
     gap = r"(?:\x1b\[[0-9;]*m)* {%d}(?:\x1b\[[0-9;]*m)*"
-    child.expect("Fundamentals" + gap % 42 + "1/15")  # title left, position right, at 80
+    title, first = fixture_lesson().title, position(SECTIONS[0])
+    at_80, at_40 = 80 - len(title) - len(first), 40 - len(title) - len(first)
+    child.expect(re.escape(title) + gap % at_80 + first)  # title left, position right, at 80
     child.expect("quit")
     child.setwinsize(20, 40)
-    child.expect("Fundamentals" + gap % 2 + "1/15")  # redrawn for 40 columns
+    child.expect(re.escape(title) + gap % at_40 + first)  # redrawn for 40 columns
     child.expect("quit")
     child.send("q")
     child.expect(pexpect.EOF)
@@ -153,8 +160,8 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
     elif where == "check":
         child.send("m")
         child.expect("Stay on this page")
-        child.send(DOWN * 5 + ENTER)
-        page(child, 6)
+        child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
+        page(child, page_of("check-kinds"))
         child.expect("quit")
         child.send(ENTER)
         child.expect(MENU_DRAWN)
@@ -163,10 +170,13 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
     assert (home / "progress.json").exists()
 
 
-@pytest.mark.parametrize(("page_number", "scenario"), [(7, "happy"), (11, "publish-before-commit")])
+@pytest.mark.parametrize(
+    ("section_id", "scenario"), [("fan-out", "happy"), ("failure", "publish-before-commit")]
+)
 def test_lesson_plays_its_simulation_inline_and_continues(
-    spawn, page_number: int, scenario: str
+    spawn, section_id: str, scenario: str
 ) -> None:
+    page_number = page_of(section_id)
     child = spawn("learn", EVENTLESSON_SIM_SPEED="60", timeout=30)
     page(child, 1)
     child.expect("quit")
@@ -190,11 +200,16 @@ def test_lesson_plays_its_simulation_inline_and_continues(
 
 
 @pytest.mark.parametrize(
-    "args",
-    [("learn", "--print"), ("simulate", "happy", "--plain", "--purchases", "2", "--speed", "50")],
+    ("args", "needle"),
+    [
+        (("learn", "--print"), "thing.happened"),
+        (("simulate", "happy", "--plain", "--purchases", "2", "--speed", "50"), "purchase"),
+    ],
 )
-def test_print_and_plain_on_a_terminal_with_no_color_have_no_escape_codes(spawn, args) -> None:
+def test_print_and_plain_on_a_terminal_with_no_color_have_no_escape_codes(
+    spawn, args, needle: str
+) -> None:
     child = spawn(*args, NO_COLOR="1")
     seen = ended(child, 0)
     assert "\x1b" not in seen
-    assert "purchase" in seen
+    assert needle in seen

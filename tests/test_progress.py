@@ -14,7 +14,7 @@ from eventlesson.progress import CheckResult, Progress, ProgressStore, QuizRecor
 
 def _sample() -> Progress:
     progress = Progress()
-    mine = progress.lesson("day-089")
+    mine = progress.lesson("sample")
     mine.current = "concept-2"
     mine.done = ["start", "aha"]
     mine.checks["q1"] = CheckResult(chosen=2, correct=True, at="2026-01-01T00:00:00+00:00")
@@ -31,8 +31,8 @@ def test_round_trip(tmp_path: Path) -> None:
     assert store.save(sample)
     loaded = ProgressStore(tmp_path).load()
     assert loaded == sample
-    assert loaded.lessons["day-089"].started_at  # the stamps survived, not just the answers
-    assert loaded.lessons["day-089"].quiz["knowledge-check"].best == 3
+    assert loaded.lessons["sample"].started_at  # the stamps survived, not just the answers
+    assert loaded.lessons["sample"].quiz["knowledge-check"].best == 3
     assert not list(tmp_path.glob(".progress-*"))  # no temp files left behind
 
 
@@ -88,7 +88,7 @@ def test_unwritable_home_warns_once_and_keeps_running(tmp_path: Path, make_home)
     progress = store.load()
     store.warnings.clear()  # a directory where the file should be is also unreadable: not this test
     for page in ("a", "b", "c"):  # a session saves after every page
-        progress.lesson("day-089").current = page
+        progress.lesson("sample").current = page
         assert store.save(progress) is False
     assert not store.writable
     assert len(store.warnings) == 1 and "progress will not be kept" in store.warnings[0]
@@ -98,7 +98,7 @@ def _writer(home: str, name: str, count: int) -> None:
     store = ProgressStore(Path(home))
     for i in range(count):
         progress = Progress()
-        mine = progress.lesson("day-089")
+        mine = progress.lesson("sample")
         mine.current = f"{name}-{i}"
         mine.done = [f"{name}-{j}" for j in range(i % 7)]
         store.save(progress)
@@ -116,7 +116,7 @@ def test_two_processes_saving_at_once_leave_valid_json(tmp_path: Path) -> None:
         assert w.exitcode == 0
     data = json.loads((tmp_path / "progress.json").read_text())
     loaded = Progress.from_json(data)
-    mine = loaded.lessons["day-089"]
+    mine = loaded.lessons["sample"]
     writer, _, number = mine.current.partition("-")
     assert writer in ("left", "right")
     # one writer's complete state: its done list matches the step it wrote
@@ -125,7 +125,7 @@ def test_two_processes_saving_at_once_leave_valid_json(tmp_path: Path) -> None:
 
 
 def _doc(**lesson: object) -> str:
-    return json.dumps({"format_version": 1, "lessons": {"day-089": lesson}})
+    return json.dumps({"format_version": 1, "lessons": {"sample": lesson}})
 
 
 GOOD_CHECK = {"chosen": 1, "correct": True, "at": "2026-01-01T00:00:00+00:00"}
@@ -163,7 +163,7 @@ def test_unknown_keys_are_ignored_not_fatal(tmp_path: Path) -> None:
         "format_version": 1,
         "written_by": "a later release",
         "lessons": {
-            "day-089": {
+            "sample": {
                 "current": "aha",
                 "bookmarks": ["why"],
                 "checks": {"q1": {**GOOD_CHECK, "time_taken": 4.5}},
@@ -173,7 +173,7 @@ def test_unknown_keys_are_ignored_not_fatal(tmp_path: Path) -> None:
     }
     (tmp_path / "progress.json").write_text(json.dumps(raw))
     store = ProgressStore(tmp_path)
-    mine = store.load().lessons["day-089"]
+    mine = store.load().lessons["sample"]
     assert store.warnings == []
     assert mine.current == "aha"
     assert mine.checks["q1"] == CheckResult(**GOOD_CHECK)
@@ -188,10 +188,10 @@ def test_reset_one_lesson_keeps_the_others(tmp_path: Path) -> None:
     assert store.save(progress)
     assert store.reset("day-090") is True
     assert store.reset("day-090") is False  # already forgotten
-    assert list(ProgressStore(tmp_path).load().lessons) == ["day-089"]
+    assert list(ProgressStore(tmp_path).load().lessons) == ["sample"]
     assert store.reset() is True
     assert not (tmp_path / "progress.json").exists()
-    assert store.reset() is False and store.reset("day-089") is False
+    assert store.reset() is False and store.reset("sample") is False
 
 
 @pytest.mark.parametrize("make_home", [_parent_is_a_file, _file_is_a_directory])

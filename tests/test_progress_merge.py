@@ -24,8 +24,6 @@ from eventlesson.progress import (
     merge_lessons,
 )
 
-from .support import SHIPPED_CONTENT
-
 
 def saved(home: Path) -> dict[str, Any]:
     return json.loads((home / "progress.json").read_text())["lessons"]
@@ -34,39 +32,39 @@ def saved(home: Path) -> dict[str, Any]:
 def test_quiz_from_another_terminal_survives_the_next_page(home: Path) -> None:
     learn = ProgressStore(home)
     walk = learn.load()
-    walk.lesson("day-089").current = "start"
+    walk.lesson("sample").current = "start"
     assert learn.save(walk)
 
     quiz = ProgressStore(home)
     scores = quiz.load()
-    scores.lesson("day-089").quiz["knowledge-check"] = QuizRecord(attempts=1, best=3, last=3)
+    scores.lesson("sample").quiz["knowledge-check"] = QuizRecord(attempts=1, best=3, last=3)
     assert quiz.save(scores)
 
-    walk.lesson("day-089").mark_done("start")  # one page on, in the session opened first
-    walk.lesson("day-089").current = "aha"
+    walk.lesson("sample").mark_done("start")  # one page on, in the session opened first
+    walk.lesson("sample").current = "aha"
     assert learn.save(walk)
 
-    lesson = saved(home)["day-089"]
+    lesson = saved(home)["sample"]
     assert lesson["current"] == "aha" and lesson["done"] == ["start"]
     assert lesson["quiz"]["knowledge-check"]["best"] == 3
 
 
 def test_the_reported_repro_through_the_cli(make_app: Any, home: Path) -> None:
     """Keep `learn` open, run `quiz --answers A,A,A` elsewhere, move one page: the quiz stays."""
-    session = make_app(content_dir=SHIPPED_CONTENT)
-    mine = session.progress.lesson("day-089")
+    session = make_app()
+    mine = session.progress.lesson("sample")
     mine.current = "start"
     session.save()
 
     result = CliRunner().invoke(cli_app, ["quiz", "--answers", "A,A,A", "--json"])
     assert result.exit_code == 0, result.output
-    assert saved(home)["day-089"]["quiz"]["knowledge-check"]["attempts"] == 1
+    assert saved(home)["sample"]["quiz"]["knowledge-check"]["attempts"] == 1
 
     mine.mark_done("start")
     mine.current = "aha"
     mine.touch()
     session.save()
-    lesson = saved(home)["day-089"]
+    lesson = saved(home)["sample"]
     assert lesson["current"] == "aha"
     assert lesson["quiz"]["knowledge-check"]["attempts"] == 1  # was lost before the merge
     assert make_app.errors.getvalue() == ""
@@ -78,14 +76,14 @@ def test_a_quiz_session_leaves_the_walk_alone(home: Path) -> None:
 
     learn = ProgressStore(home)
     walk = learn.load()
-    walk.lesson("day-089").current = "concept-2"
-    walk.lesson("day-089").done = ["start", "aha"]
-    walk.lesson("day-089").checks["q1"] = CheckResult(chosen=0, correct=True, at="t")
+    walk.lesson("sample").current = "concept-2"
+    walk.lesson("sample").done = ["start", "aha"]
+    walk.lesson("sample").checks["q1"] = CheckResult(chosen=0, correct=True, at="t")
     assert learn.save(walk)
 
-    scores.lesson("day-089").quiz.setdefault("practice", QuizRecord()).attempts = 1
+    scores.lesson("sample").quiz.setdefault("practice", QuizRecord()).attempts = 1
     assert quiz.save(scores)  # its copy of the walk is empty and stale: not written
-    lesson = saved(home)["day-089"]
+    lesson = saved(home)["sample"]
     assert lesson["current"] == "concept-2" and lesson["done"] == ["start", "aha"]
     assert lesson["checks"]["q1"]["chosen"] == 0
     assert lesson["quiz"]["practice"]["attempts"] == 1
@@ -94,18 +92,18 @@ def test_a_quiz_session_leaves_the_walk_alone(home: Path) -> None:
 def test_only_the_quiz_sets_this_session_changed_are_written(home: Path) -> None:
     first = ProgressStore(home)
     mine = first.load()
-    mine.lesson("day-089").quiz["knowledge-check"] = QuizRecord(attempts=1)
-    mine.lesson("day-089").quiz["practice"] = QuizRecord(attempts=1)
+    mine.lesson("sample").quiz["knowledge-check"] = QuizRecord(attempts=1)
+    mine.lesson("sample").quiz["practice"] = QuizRecord(attempts=1)
     assert first.save(mine)
 
     other = ProgressStore(home)
     theirs = other.load()
-    theirs.lesson("day-089").quiz["practice"].attempts = 5
+    theirs.lesson("sample").quiz["practice"].attempts = 5
     assert other.save(theirs)
 
-    mine.lesson("day-089").quiz["knowledge-check"].attempts = 2
+    mine.lesson("sample").quiz["knowledge-check"].attempts = 2
     assert first.save(mine)
-    quiz = saved(home)["day-089"]["quiz"]
+    quiz = saved(home)["sample"]["quiz"]
     assert quiz["knowledge-check"]["attempts"] == 2  # mine
     assert quiz["practice"]["attempts"] == 5  # theirs, untouched here since my last save
 
@@ -113,14 +111,14 @@ def test_only_the_quiz_sets_this_session_changed_are_written(home: Path) -> None
 def test_a_reset_elsewhere_is_not_undone_by_an_untouched_part(home: Path) -> None:
     learn = ProgressStore(home)
     walk = learn.load()
-    walk.lesson("day-089").current = "start"
-    walk.lesson("day-089").quiz["knowledge-check"] = QuizRecord(attempts=1)
+    walk.lesson("sample").current = "start"
+    walk.lesson("sample").quiz["knowledge-check"] = QuizRecord(attempts=1)
     assert learn.save(walk)
     assert ProgressStore(home).reset() is True  # `progress --reset --yes` in another terminal
 
-    walk.lesson("day-089").current = "aha"
+    walk.lesson("sample").current = "aha"
     assert learn.save(walk)
-    lesson = saved(home)["day-089"]
+    lesson = saved(home)["sample"]
     assert lesson["current"] == "aha"  # what this session did after the reset
     assert lesson["quiz"] == {}  # the quiz record it did not touch stays forgotten
 
@@ -128,12 +126,12 @@ def test_a_reset_elsewhere_is_not_undone_by_an_untouched_part(home: Path) -> Non
 def test_a_file_damaged_meanwhile_is_backed_up_and_ours_written_whole(home: Path) -> None:
     store = ProgressStore(home)
     progress = store.load()
-    progress.lesson("day-089").current = "start"
-    progress.lesson("day-089").quiz["knowledge-check"] = QuizRecord(attempts=2)
+    progress.lesson("sample").current = "start"
+    progress.lesson("sample").quiz["knowledge-check"] = QuizRecord(attempts=2)
     assert store.save(progress)
     (home / "progress.json").write_text("{broken")
 
-    progress.lesson("day-089").current = "aha"
+    progress.lesson("sample").current = "aha"
     assert store.save(progress)
     assert len(store.warnings) == 1 and "unusable" in store.warnings[0]
     assert [b.read_text() for b in home.glob("progress.bad-*.json")] == ["{broken"]
@@ -164,7 +162,7 @@ def _walker(home: str) -> None:
     """A `learn` session: loads once, then saves its walk after every page."""
     store = ProgressStore(Path(home))
     progress = store.load()
-    mine = progress.lesson("day-089")
+    mine = progress.lesson("sample")
     for i in range(ROUNDS):
         mine.mark_done(f"page-{i}")
         mine.current = f"page-{i + 1}"
@@ -177,12 +175,12 @@ def _quizzer(home: str) -> None:
     """A `quiz` session: loads once, then saves its record after every answer."""
     store = ProgressStore(Path(home))
     progress = store.load()
-    record = progress.lesson("day-089").quiz.setdefault("knowledge-check", QuizRecord())
+    record = progress.lesson("sample").quiz.setdefault("knowledge-check", QuizRecord())
     for i in range(ROUNDS):
         record.attempts = i + 1
         record.last = i % 4
         record.answers = {"kc-1": i % 3}
-        progress.lesson("day-089").touch()
+        progress.lesson("sample").touch()
         assert store.save(progress)
 
 
@@ -195,7 +193,7 @@ def test_a_walk_and_a_quiz_saved_at_once_both_survive(tmp_path: Path) -> None:
         w.join(120)
         assert w.exitcode == 0
     loaded = Progress.from_json(json.loads((tmp_path / "progress.json").read_text()))
-    mine = loaded.lessons["day-089"]
+    mine = loaded.lessons["sample"]
     last = ROUNDS - 1
     assert mine.current == f"page-{ROUNDS}"  # the walker's last state, whole
     assert mine.done == [f"page-{i}" for i in range(ROUNDS)]

@@ -10,15 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from eventlesson.cli import app
-from eventlesson.content import load_lesson
 from eventlesson.errors import NotInteractiveError
 from eventlesson.flows.quiz import run_quiz
 from eventlesson.quiz import Session
 from eventlesson.ui.prompts import ScriptedPrompter, fit_choices
 
-from .support import FIXTURE_COURSE, SHIPPED_CONTENT
+from .support import SAMPLE, fixture_lesson
 
-KC = ["kc-what-is-an-event", "kc-why-purchase-completed", "kc-poor-fit"]
+KC = ["kc-event", "kc-fan-out", "kc-order"]
 
 
 def invoke(home: Path, *args: str):
@@ -28,7 +27,7 @@ def invoke(home: Path, *args: str):
 
 
 def saved(home: Path) -> dict:
-    return json.loads((home / "progress.json").read_text())["lessons"]["day-089"]["quiz"]
+    return json.loads((home / "progress.json").read_text())["lessons"][SAMPLE]["quiz"]
 
 
 # -- scripted: --answers, --json, --key -------------------------------------------------------
@@ -39,7 +38,7 @@ def test_all_right_answers_as_json_score_three_of_three(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)  # one JSON object and nothing else
     assert (doc["lesson"], doc["set"], doc["score"], doc["total"]) == (
-        "day-089",
+        SAMPLE,
         "knowledge-check",
         3,
         3,
@@ -80,10 +79,10 @@ def test_key_prints_every_option_explained_without_prompts(tmp_path: Path) -> No
     result = invoke(tmp_path, "--key")
     assert result.exit_code == 0
     out = " ".join(result.stdout.split())
-    assert "Answer key: Day 089" in out
+    assert "Answer key: Sample: Every Kind of Block" in out
     assert out.count("(correct)") == 3
     assert out.count("Answer: A") == 3
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
+    lesson = fixture_lesson()
     for question in lesson.quiz_questions("knowledge-check"):
         for option in question.options:
             assert " ".join(option.explanation.split()) in out
@@ -91,14 +90,14 @@ def test_key_prints_every_option_explained_without_prompts(tmp_path: Path) -> No
 
 
 def test_practice_set_runs_and_all_joins_both_sets(tmp_path: Path) -> None:
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
+    lesson = fixture_lesson()
     practice = lesson.quiz_questions("practice")
     letters = ",".join(q.answer_letter for q in practice)
-    result = invoke(tmp_path, "day-089", "--set", "practice", "--answers", letters, "--json")
+    result = invoke(tmp_path, SAMPLE, "--set", "practice", "--answers", letters, "--json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["set"] == "practice"
-    assert doc["score"] == doc["total"] == len(practice) >= 8
+    assert doc["score"] == doc["total"] == len(practice) >= 2
     key = invoke(tmp_path, "--set", "all", "--key")
     assert key.exit_code == 0
     assert f"all ({len(lesson.questions)} questions)" in key.stdout
@@ -108,12 +107,8 @@ def test_progress_records_attempts_best_and_last(tmp_path: Path) -> None:
     invoke(tmp_path, "--answers", "A,A,B", "--json")
     record = saved(tmp_path)["knowledge-check"]
     assert (record["attempts"], record["best"], record["last"], record["total"]) == (1, 2, 2, 3)
-    assert record["missed"] == ["kc-poor-fit"]
-    assert record["answers"] == {
-        "kc-what-is-an-event": 0,
-        "kc-why-purchase-completed": 0,
-        "kc-poor-fit": 1,
-    }
+    assert record["missed"] == ["kc-order"]
+    assert record["answers"] == {"kc-event": 0, "kc-fan-out": 0, "kc-order": 1}
     assert record["at"]
     invoke(tmp_path, "--answers", "C,C,C", "--json")
     record = saved(tmp_path)["knowledge-check"]
@@ -128,7 +123,7 @@ def test_progress_records_attempts_best_and_last(tmp_path: Path) -> None:
         (["--answers", "A,A,A,A"], "--answers: expected 3 letters, got 4"),
         (
             ["--answers", "A,D,A"],
-            "--answers: answer 2 is 'D', but question 2 (kc-why-purchase-completed) has options A-C",
+            "--answers: answer 2 is 'D', but question 2 (kc-fan-out) has options A-C",
         ),
         (["--answers", "A,?,A"], "--answers: answer 2 is '?', not a letter"),
         (["--set", "everything"], "unknown question set 'everything'"),
@@ -177,8 +172,8 @@ def test_help_is_the_one_sentence_docstring(tmp_path: Path) -> None:
 def test_flow_retries_only_the_missed_until_all_right(make_app) -> None:
     # Authored order (no shuffle): A is right for every knowledge-check question.
     prompter = ScriptedPrompter([1, 0, 2, True, 0, 1, True, 0])
-    application = make_app(prompter, content_dir=SHIPPED_CONTENT)
-    code = run_quiz(application, "day-089", set_name="knowledge-check", shuffle=False)
+    application = make_app(prompter)
+    code = run_quiz(application, SAMPLE, set_name="knowledge-check", shuffle=False)
     assert code == 0
     out = make_app.out.getvalue()
     assert "Score: 1 of 3." in out
@@ -196,16 +191,16 @@ def test_flow_retries_only_the_missed_until_all_right(make_app) -> None:
         "Retry the one you missed?",
         "Your answer",
     ]
-    record = application.progress.lesson("day-089").quiz["knowledge-check"]
+    record = application.progress.lesson(SAMPLE).quiz["knowledge-check"]
     assert (record.attempts, record.best, record.last, record.total) == (1, 1, 1, 3)
-    assert record.missed == ["kc-what-is-an-event", "kc-poor-fit"]  # the scored first pass
+    assert record.missed == ["kc-event", "kc-order"]  # the scored first pass
     assert saved(make_app.home)["knowledge-check"]["attempts"] == 1
 
 
 def test_flow_declining_the_retry_ends_with_exit_0(make_app) -> None:
     prompter = ScriptedPrompter([0, 0, 1, False])
     code = run_quiz(
-        make_app(prompter, content_dir=SHIPPED_CONTENT),
+        make_app(prompter),
         None,
         set_name="knowledge-check",
         shuffle=False,
@@ -219,7 +214,7 @@ def test_flow_all_right_first_time_offers_no_retry(make_app) -> None:
     prompter = ScriptedPrompter([0, 0, 0])
     assert (
         run_quiz(
-            make_app(prompter, content_dir=SHIPPED_CONTENT),
+            make_app(prompter),
             None,
             set_name="knowledge-check",
             shuffle=False,
@@ -231,15 +226,13 @@ def test_flow_all_right_first_time_offers_no_retry(make_app) -> None:
 
 
 def test_flow_with_a_seed_shows_letters_in_the_shuffled_order(make_app) -> None:
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
+    lesson = fixture_lesson()
     questions = lesson.quiz_questions("knowledge-check")
-    twin = Session("day-089", "knowledge-check", questions, seed=5)
+    twin = Session(lesson.id, "knowledge-check", questions, seed=5)
     shown = twin.start_round()
     right = [s.display(s.question.answer) for s in shown]
     prompter = ScriptedPrompter(right)
-    code = run_quiz(
-        make_app(prompter, content_dir=SHIPPED_CONTENT), None, set_name="knowledge-check", seed=5
-    )
+    code = run_quiz(make_app(prompter), None, set_name="knowledge-check", seed=5)
     assert code == 0
     out = make_app.out.getvalue()
     assert "Score: 3 of 3." in out
@@ -249,18 +242,18 @@ def test_flow_with_a_seed_shows_letters_in_the_shuffled_order(make_app) -> None:
 
 def test_flow_interrupted_keeps_what_was_answered_and_exits_130(make_app) -> None:
     prompter = ScriptedPrompter([1])  # then the script runs out, like Ctrl-D
-    application = make_app(prompter, content_dir=SHIPPED_CONTENT)
+    application = make_app(prompter)
     code = run_quiz(application, None, set_name="knowledge-check", shuffle=False)
     assert code == 130
     assert "Stopped. Your progress is saved." in make_app.errors.getvalue()
     record = saved(make_app.home)["knowledge-check"]
-    assert record["answers"] == {"kc-what-is-an-event": 1}
-    assert record["missed"] == ["kc-what-is-an-event"]
+    assert record["answers"] == {"kc-event": 1}
+    assert record["missed"] == ["kc-event"]
     assert record["attempts"] == 0  # an unfinished run is not an attempt
 
 
 def test_flow_without_a_terminal_raises_before_printing_anything(make_app) -> None:
-    application = make_app(None, content_dir=SHIPPED_CONTENT)
+    application = make_app(None)
     with pytest.raises(NotInteractiveError, match="no terminal to ask on"):
         run_quiz(application, None, set_name="knowledge-check")
     assert make_app.out.getvalue() == ""
@@ -274,14 +267,17 @@ def test_choices_fit_one_line_including_the_echo_of_the_answer() -> None:
 
 
 def test_flow_lists_options_above_the_picker_only_when_the_picker_cuts_one(make_app) -> None:
-    long = make_app(ScriptedPrompter([0, 0, 0]), content_dir=SHIPPED_CONTENT)
+    long = make_app(ScriptedPrompter([0, 0, 0]))
     run_quiz(long, None, set_name="knowledge-check", shuffle=False)
     out = " ".join(make_app.out.getvalue().split())
-    assert "A) A report, from whoever owns it, that something has already happened." in out
+    option = fixture_lesson().quiz_questions("knowledge-check")[1].options[0].text
+    assert len(option) > 80 and f"A) {option}" in out
+    before_first_answer = out.split("You chose", 1)[0]
+    assert "A) thing.happened" not in before_first_answer  # question 1's options fit the picker
 
     make_app.out.truncate(0)
     make_app.out.seek(0)
-    short = make_app(ScriptedPrompter([1]), content_dir=FIXTURE_COURSE)
+    short = make_app(ScriptedPrompter([1]))
     run_quiz(short, "mini", set_name="knowledge-check", shuffle=False)
     out = make_app.out.getvalue()
     assert "Question 1 of 1" in out

@@ -1,5 +1,5 @@
 """The quiz core: answer parsing, seeded shuffling, display/authored mapping, grading, retries,
-progress records, and the shipped quiz content."""
+and progress records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventlesson.content import check_tree, load_lesson
 from eventlesson.errors import UsageError
 from eventlesson.models import Option, Question, letter
 from eventlesson.progress import QuizRecord
@@ -27,7 +26,7 @@ from eventlesson.quiz import (
     show,
 )
 
-from .support import SHIPPED_CONTENT
+from .support import fixture_lesson
 
 
 def make_question(qid: str, n_options: int = 3, answer: int = 0, section: str = "s") -> Question:
@@ -259,37 +258,11 @@ def test_record_answer_keeps_a_partial_run_without_counting_an_attempt() -> None
     assert (record.attempts, record.best, record.last) == (2, 3, 2)
 
 
-# -- the shipped content ----------------------------------------------------------------------
-
-
-def test_shipped_content_passes_the_lint() -> None:
-    assert check_tree(SHIPPED_CONTENT) == []
-
-
-def test_knowledge_check_matches_the_seed_shape() -> None:
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
-    kc = questions_for(lesson, "knowledge-check")
-    assert len(kc) == 3
-    assert all(q.answer_letter == "A" and len(q.options) == 3 for q in kc)
-    assert [q.section for q in kc] == ["concept-1", "concept-2", "concept-3"]
-
-
-def test_practice_set_is_varied_and_explained() -> None:
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
-    practice = questions_for(lesson, "practice")
-    assert len(practice) >= 8
-    assert sum(q.kind == "predict" for q in practice) >= 3
-    assert len({q.answer_letter for q in practice}) >= 3  # the right answer is not always A
-    section_ids = {s.id for s in lesson.sections}
-    for question in lesson.questions:
-        assert question.section in section_ids
-        explanations = [o.explanation for o in question.options]
-        assert len(set(explanations)) == len(explanations), question.id
-    assert len(questions_for(lesson, "all")) == len(practice) + 3
+# -- lessons and sets -------------------------------------------------------------------------
 
 
 def test_a_lesson_without_questions_in_a_set_is_a_usage_error() -> None:
-    lesson = load_lesson("day-089", SHIPPED_CONTENT)
+    lesson = fixture_lesson()
     empty = dataclasses.replace(lesson, questions=())
     with pytest.raises(UsageError, match="no quiz questions in the 'practice' set"):
         questions_for(empty, "practice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -9,13 +10,13 @@ import pytest
 from rich.console import Console, RenderableType
 
 from eventlesson.content import load_lesson
-from eventlesson.models import Lesson
+from eventlesson.models import Block, Lesson
 from eventlesson.progress import CheckResult
 from eventlesson.quiz import grade, show
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui.render_question import inline, plain, render_feedback, render_question
 
-from .support import FIXTURE_COURSE, SHIPPED_CONTENT
+from .support import FIXTURE_COURSE, fixture_lesson, position
 
 
 def text_of(renderable: RenderableType, width: int = 80) -> str:
@@ -26,15 +27,14 @@ def text_of(renderable: RenderableType, width: int = 80) -> str:
 
 @pytest.fixture(scope="module")
 def lesson() -> Lesson:
-    return load_lesson("day-089", SHIPPED_CONTENT)
+    return fixture_lesson()
 
 
 def test_header_shows_lesson_section_and_position(lesson: Lesson) -> None:
-    out = text_of(view.header(lesson, lesson.sections[3], "4/15"))
+    where = position(lesson.sections[3].id)
+    out = text_of(view.header(lesson, lesson.sections[3], where))
     first = out.splitlines()[0]
-    assert first.startswith("Day 089: Event-Driven Fundamentals") and first.rstrip().endswith(
-        "4/15"
-    )
+    assert first.startswith(lesson.title) and first.rstrip().endswith(where)
     assert lesson.sections[3].title in out
 
 
@@ -70,14 +70,14 @@ def test_every_page_renders_without_cutting_words(lesson: Lesson, width: int) ->
 
 
 def test_fan_out_tree_and_code(lesson: Lesson) -> None:
-    section = lesson.sections[lesson.section_index("concept-2")]
+    section = lesson.sections[lesson.section_index("fan-out")]
     out = text_of(view.body(lesson, section))
-    assert "learner -> purchase service -> purchase committed" in out
-    assert "└── purchase.completed" in out
-    for leaf in ("enrollment access", "email", "analytics", "recommendations", "affiliate"):
+    assert "service -> change committed" in out
+    assert "└── thing.happened" in out
+    for leaf in ("email", "analytics"):
         assert f"── {leaf}" in out
-    assert "store.mark_completed(purchase.id)" in out
-    assert out.index("store.mark_completed") < out.index('bus.publish("purchase.completed"')
+    assert "store.commit(thing.id)" in out
+    assert out.index("store.commit") < out.index('bus.publish("thing.happened"')
     assert "╭─ python" in out  # wide enough: the snippet sits in its panel
     assert "Press s to watch the 'happy' scenario live" in out
 
@@ -85,16 +85,19 @@ def test_fan_out_tree_and_code(lesson: Lesson) -> None:
 def test_code_too_wide_for_a_panel_loses_the_border_and_folds_inside_brackets(
     lesson: Lesson,
 ) -> None:
-    section = lesson.sections[lesson.section_index("concept-2")]
+    section = lesson.sections[lesson.section_index("fan-out")]
     block = next(b for b in section.blocks if b.kind == "code")
     lines = [line.rstrip() for line in text_of(view.code(block), 40).splitlines()]
     assert all(len(line) <= 40 for line in lines)
     assert not any(line.startswith(("╭", "│")) for line in lines)
     assert lines[0] == "python"
-    assert "    store.mark_completed(purchase.id)" in lines  # every token whole
-    at = lines.index('    bus.publish("purchase.completed",')
-    assert lines[at + 1] == '        {"purchase_id": purchase.id})'
-    end = next(i for i, line in enumerate(lines) if line.startswith("Tiny"))
+    assert "    store.commit(thing.id)" in lines  # every token whole
+    at = lines.index('    bus.publish("thing.happened",')
+    assert lines[at + 1 : at + 3] == [
+        '        {"thing_id": thing.id,',
+        '        "by": "sample"})',
+    ]
+    end = next(i for i, line in enumerate(lines) if line.startswith("The order"))
     folded = "\n".join(lines[1:end])
     compile(folded, "snippet", "exec")  # still Python
 
@@ -106,10 +109,10 @@ def test_fold_breaks_after_commas_outside_strings() -> None:
 
 
 def test_check_pending_then_reviewed(lesson: Lesson) -> None:
-    section = lesson.sections[lesson.section_index("check-2")]
+    section = lesson.sections[lesson.section_index("check-order")]
     pending = text_of(view.body(lesson, section, answers={}))
     assert "Press Enter to start" in pending
-    check = lesson.check("before-publish")
+    check = lesson.check("order")
     answers = {q.id: CheckResult(chosen=q.answer, correct=True, at="now") for q in check.questions}
     reviewed = text_of(view.body(lesson, section, answers=answers))
     assert f"({len(check.questions)}/{len(check.questions)} right)" in reviewed
@@ -122,7 +125,15 @@ def test_handout_reveals_answers_and_offers_commands(lesson: Lesson) -> None:
     assert "Run eventlesson simulate publish-before-commit" in out
     assert "* A) Command" in out
     assert "`" not in out  # inline code is styled, not shown with its backticks
-    assert out.count("Next:") == 0 and out.count("What next") == 1  # the last page says it once
+    assert out.count("Next:") == 0
+
+
+def test_handout_whose_last_page_says_what_next_does_not_repeat_it(lesson: Lesson) -> None:
+    what_next = Block(kind="callout", title="What next", text="Run `eventlesson quiz`.")
+    last = dataclasses.replace(lesson.sections[-1], blocks=(what_next,))
+    edited = dataclasses.replace(lesson, sections=(*lesson.sections[:-1], last))
+    out = "".join(text_of(part) for part in view.handout(edited))
+    assert out.count("eventlesson quiz") == 1
     assert out.rstrip().endswith(f"End of {lesson.title}.")
 
 
@@ -132,9 +143,10 @@ def test_handout_page_titles_wrap_whole_over_a_plain_rule(lesson: Lesson, width:
     out = "".join(text_of(part, width) for part in parts)
     lines = out.splitlines()
     for number, section in enumerate(lesson.sections, 1):
-        start = next(i for i, line in enumerate(lines) if line.startswith(f"{number}/15  "))
+        where = f"{number}/{len(lesson.sections)}"
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{where}  "))
         title = " ".join(" ".join(lines[start : start + 3]).split())
-        assert f"{number}/15 {section.title}" in title, title
+        assert f"{where} {section.title}" in title, title
         assert "…" not in lines[start]
 
 
@@ -151,12 +163,12 @@ def test_check_pending_counts_questions_in_words(lesson: Lesson) -> None:
     mini = load_lesson("mini", FIXTURE_COURSE)
     one = text_of(view.check_pending(mini.check("mini-check"), 0))
     assert "1 question." in one and "question(s)" not in one
-    eight = text_of(view.check_pending(lesson.check("classify-messages"), 2))
-    assert "2 of 8 answered. 8 questions." in " ".join(eight.split())
+    three = text_of(view.check_pending(lesson.check("kinds"), 2))
+    assert "2 of 3 answered. 3 questions." in " ".join(three.split())
 
 
 def test_check_feedback_is_the_quiz_feedback_in_authored_order(lesson: Lesson) -> None:
-    question = lesson.check("classify-messages").questions[0]
+    question = lesson.check("kinds").questions[0]
     shown = show(question)
     wrong = " ".join(text_of(render_feedback(grade(shown, question.answer + 1))).split())
     right_text = question.options[question.answer].text
@@ -177,11 +189,11 @@ def test_feedback_shows_a_shared_explanation_once() -> None:
 
 
 def test_check_prompts_show_inline_code_without_backticks(lesson: Lesson) -> None:
-    question = lesson.check("classify-messages").questions[0]
+    question = lesson.check("kinds").questions[0]
     assert "`" in question.prompt
-    out = text_of(render_question(1, 8, question, practice=True))
-    assert "Practice · Question 1 of 8" in out
-    assert "What kind of message is CompletePurchase?" in out and "`" not in out
+    out = text_of(render_question(1, 3, question, practice=True))
+    assert "Practice · Question 1 of 3" in out
+    assert "What kind of message is DoThing?" in out and "`" not in out
     code = inline("call `f()` now")
     assert code.plain == "call f() now" and code.spans[0].style == "bold cyan"
     assert plain("`a` and `b`") == "a and b"
@@ -196,9 +208,9 @@ def test_markup_in_content_is_shown_literally() -> None:
 
 def test_welcome_back_and_finish(lesson: Lesson) -> None:
     out = text_of(
-        view.welcome(lesson, recap=["one", "two"], position="3/15", resume_title="Why"), 40
+        view.welcome(lesson, recap=["one", "two"], position="3/7", resume_title="Why"), 40
     )
-    assert "Welcome back." in out and "- two" in out and "3/15" in out
+    assert "Welcome back." in out and "- two" in out and "3/7" in out
     end = text_of(view.finish(lesson, right=5, asked=6))
     assert "Practice checks: 5 of 6 right." in end
     assert "eventlesson quiz" in end and "eventlesson simulate" in end
@@ -206,9 +218,10 @@ def test_welcome_back_and_finish(lesson: Lesson) -> None:
 
 
 def test_menu_marks_done_and_current_in_words_with_page_numbers(lesson: Lesson) -> None:
-    labels = view.menu_choices(lesson, ["start"], "aha")
+    labels = view.menu_choices(lesson, ["welcome"], "panels")
     assert labels[0] == "done  1. Welcome"
-    assert labels[1].startswith("here  2. Today")
-    assert labels[2] == "      3. Why this matters"
-    assert labels[9].startswith("     10. ")
+    assert labels[1] == "here  2. Panels and tables"
+    assert labels[2] == "      3. Practice: Kinds"
     assert len(labels) == len(lesson.sections)
+    longer = dataclasses.replace(lesson, sections=lesson.sections * 2)  # page numbers line up
+    assert view.menu_choices(longer, [], "")[9].startswith("     10. ")

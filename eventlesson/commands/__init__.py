@@ -11,5 +11,8 @@ import typer
 # The optional LESSON argument that learn, quiz and progress share.
 LessonArg = Annotated[
     str | None,
-    typer.Argument(metavar="[LESSON]", help="Lesson id, e.g. day-089 (default: the first)."),
+    typer.Argument(
+        metavar="[LESSON]",
+        help="Lesson id, e.g. day-089 (default: the one content/course.toml names).",
+    ),
 ]
