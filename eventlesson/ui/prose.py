@@ -34,14 +34,14 @@ def inline(text: str, style: str = "") -> Text:
     for match in _INLINE.finditer(text):
         out.append(text[position : match.start()])
         if match.group("bold") is not None:
-            out.append(match.group("bold"), style="bold")
+            out.append(match.group("bold"), style=S.STRONG)
         elif match.group("code") is not None:
-            out.append(match.group("code"), style=S.KEY)
+            out.append(match.group("code"), style=S.CODE)
         elif match.group("label") is not None:
             out.append(match.group("label"))
             out.append(f" ({match.group('url')})", style=S.MUTED)
         else:
-            out.append(match.group("em"), style="italic")
+            out.append(match.group("em"), style=S.EMPHASIS)
         position = match.end()
     out.append(text[position:])
     return out
@@ -102,12 +102,12 @@ def _runs(lines: list[str]) -> list[tuple[str, list[str]]]:
 def _render(kind: str, lines: list[str]) -> RenderableType:
     if kind == "fence":
         code = [line for line in lines if not line.strip().startswith(_FENCE)]
-        return Text("\n".join("    " + line for line in code), style=S.KEY)
+        return Text("\n".join("    " + line for line in code), style=S.CODE)
     if kind == "heading":
         match = _HEADING.match(lines[0])
         assert match is not None
         level = len(match.group(1))
-        return inline(match.group(2).strip(), style="bold underline" if level == 1 else "bold")
+        return inline(match.group(2).strip(), style=S.HEADING if level == 1 else S.STRONG)
     if kind == "list":
         return _list(lines)
     return inline(" ".join(line.strip() for line in lines))

@@ -82,7 +82,7 @@ def tree(node: TreeNode, caption: str = "") -> RenderableType:
             style = S.EVENT if "." in child.label and " " not in child.label else ""
             grow(branch.add(Text(child.label, style=style)), child.children)
 
-    root = Tree(Text(node.label, style="bold"), guide_style=S.MUTED)
+    root = Tree(Text(node.label, style=S.STRONG), guide_style=S.MUTED)
     grow(root, node.children)
     parts: list[RenderableType] = [root]
     if caption:
@@ -91,7 +91,7 @@ def tree(node: TreeNode, caption: str = "") -> RenderableType:
 
 
 def table(block: Block) -> RenderableType:
-    grid = Table(show_lines=True, expand=False, header_style="bold", title_justify="left")
+    grid = Table(show_lines=True, expand=False, header_style=S.STRONG, title_justify="left")
     for column in block.columns:
         grid.add_column(column, overflow="fold")
     for row in block.rows:
@@ -180,7 +180,9 @@ def code(block: Block) -> RenderableType:
 
 
 def callout(title: str, body: str, style: str = S.ACCENT) -> RenderableType:
-    return Panel(md(body), title=Text(title, style="bold"), title_align="left", border_style=style)
+    return Panel(
+        md(body), title=Text(title, style=S.STRONG), title_align="left", border_style=style
+    )
 
 
 def simulation_offer(block: Block, *, interactive: bool) -> RenderableType:
@@ -191,7 +193,7 @@ def simulation_offer(block: Block, *, interactive: bool) -> RenderableType:
     )
     return Panel(
         md(f"{block.text}\n\n{how}"),
-        title=Text("Watch it happen", style="bold"),
+        title=Text("Watch it happen", style=S.STRONG),
         border_style=S.EVENT,
     )
 
@@ -207,7 +209,7 @@ def insights(lesson: Lesson) -> RenderableType:
 def _numbered(number: int, title: str, detail: str) -> RenderableType:
     text = Text()
     text.append(f"{number}. ", style=S.ACCENT)
-    text.append(title, style="bold")
+    text.append(title, style=S.STRONG)
     return Group(text, Padding(Text(detail), (0, 0, 1, 3)))
 
 
@@ -216,7 +218,7 @@ def resources(lesson: Lesson) -> RenderableType:
     for item in lesson.resources:
         text = Text()
         text.append(f"[{item.kind}] ", style=S.MUTED)
-        text.append(item.title, style="bold")
+        text.append(item.title, style=S.STRONG)
         items.append(
             Group(
                 text,
@@ -230,7 +232,7 @@ def glossary(lesson: Lesson) -> RenderableType:
     items = []
     for entry in lesson.glossary:
         items.append(
-            Group(Text(entry.term, style="bold"), Padding(md(entry.meaning), (0, 0, 1, 2)))
+            Group(Text(entry.term, style=S.STRONG), Padding(md(entry.meaning), (0, 0, 1, 2)))
         )
     return Group(*items)
 
@@ -244,7 +246,7 @@ def check_pending(check: Check, answered: int) -> RenderableType:
         f"{check.intro}\n\n{status}{questions}. Press Enter to start; use the arrow keys to answer."
     )
     return Panel(
-        md(body), title=Text(f"Practice: {check.title}", style="bold"), border_style=S.ACCENT
+        md(body), title=Text(f"Practice: {check.title}", style=S.STRONG), border_style=S.ACCENT
     )
 
 
@@ -265,8 +267,8 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
                 mark = "*" if i == q.answer else " "
                 rows.append(Text(f"   {mark} {letter(i)}) ").append_text(inline(option.text)))
         answer_line = Text("   Answer: ", style=S.MUTED)
-        answer_line.append(f"{q.answer_letter}) ", style="bold")
-        answer_line.append_text(inline(q.options[q.answer].text, "bold"))
+        answer_line.append(f"{q.answer_letter}) ", style=S.STRONG)
+        answer_line.append_text(inline(q.options[q.answer].text, S.STRONG))
         if result is not None:
             right += result.correct
             answer_line.append("  you: ")
@@ -278,7 +280,7 @@ def check_review(check: Check, answers: Answers | None, *, reveal: bool) -> Rend
     if answers is not None and not reveal:
         title += f" ({right}/{len(check.questions)} right)"
     return Panel(
-        Group(*rows), title=Text(title, style="bold"), title_align="left", border_style=S.ACCENT
+        Group(*rows), title=Text(title, style=S.STRONG), title_align="left", border_style=S.ACCENT
     )
 
 
@@ -341,12 +343,12 @@ def welcome(
 ) -> RenderableType:
     """The greeting for a returning learner: two or three lines of what they covered."""
     lines = Text()
-    lines.append("Welcome back. ", style="bold")
+    lines.append("Welcome back. ", style=S.STRONG)
     lines.append(f"So far in {lesson.title} you covered:\n")
     for item in recap:
         lines.append(f"  - {item}\n")
     lines.append(f"Picking up at {position}: ")
-    lines.append(resume_title, style="bold")
+    lines.append(resume_title, style=S.STRONG)
     return Panel(lines, border_style=S.ACCENT)
 
 
@@ -356,10 +358,10 @@ def finish(lesson: Lesson, *, right: int, asked: int) -> RenderableType:
     if asked:
         parts.append(Text(f"Practice checks: {right} of {asked} right."))
     parts.append(Text(""))
-    parts.append(Text("Take-away", style="bold"))
+    parts.append(Text("Take-away", style=S.STRONG))
     parts.append(insights(lesson))
     nxt = Text()
-    nxt.append("Next: ", style="bold")
+    nxt.append("Next: ", style=S.STRONG)
     nxt.append("eventlesson quiz", style=S.KEY)
     nxt.append(" for the knowledge check, ")
     nxt.append("eventlesson simulate", style=S.KEY)

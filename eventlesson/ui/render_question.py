@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 INDENT = 3  # how far explanations sit under the line they explain
 RIGHT = "Right."
 WRONG = "Not quite."
-CODE = S.KEY  # inline code: bold cyan; bold alone still marks it without colour
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
@@ -37,7 +36,7 @@ def inline(text: str, style: str = "") -> Text:
     position = 0
     for match in _CODE_SPAN.finditer(text):
         out.append(text[position : match.start()])
-        out.append(match.group(1), style=CODE)
+        out.append(match.group(1), style=S.CODE)
         position = match.end()
     out.append(text[position:])
     return out
