@@ -1,7 +1,8 @@
 """The application object every command talks to (the terminal side of the program).
 
-It owns the consoles, decides whether a person is at the keyboard, hands out the prompter, and
-loads content and progress on demand. Tests build one with StringIO consoles and a scripted
+It owns the consoles, the environment (resolved once, in `from_environment`), decides whether a
+person is at the keyboard and which screen and prompter suit the terminal, and loads content and
+progress on demand. Tests build one with StringIO consoles, an `Environment` and a scripted
 prompter instead of patching internals. Imports rich lazily-cheap pieces only; never questionary
 or SimPy at import time.
 """
@@ -9,10 +10,12 @@ or SimPy at import time.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from eventlesson.environment import Environment
 from eventlesson.errors import ExitCode
 from eventlesson.progress import Progress, ProgressStore
 from eventlesson.ui.prompts import LinePrompter, NoPrompter, Prompter, QuestionaryPrompter
@@ -26,8 +29,9 @@ if TYPE_CHECKING:
 class LazyConsole:
     """Stands in for a rich Console until something is printed, so `--json` runs never load rich."""
 
-    def __init__(self, *, stderr: bool = False) -> None:
+    def __init__(self, *, stderr: bool = False, plain: bool = False) -> None:
         self._stderr = stderr
+        self._plain = plain
         self._real: Console | None = None
 
     @property
@@ -40,7 +44,7 @@ class LazyConsole:
         if self._real is None:
             from eventlesson.ui.console import make_console
 
-            self._real = make_console(stderr=self._stderr)
+            self._real = make_console(stderr=self._stderr, plain=self._plain)
         return self._real
 
     def __getattr__(self, name: str) -> Any:
@@ -63,30 +67,42 @@ def _is_tty(stream: IO[str] | None) -> bool:
 
 @dataclass
 class App:
-    """Side channels in one place: streams, terminal flags, content and progress locations."""
+    """Side channels in one place: streams, terminal flags, the environment, content and progress."""
 
     console: Console  # learner-facing output (stdout)
     err: Console  # warnings and errors (stderr)
     stdin_tty: bool  # a person can type at us
     stdout_tty: bool  # what we print lands on a screen, not in a pipe
-    content_dir: str | None = (
-        None  # --content-dir or EVENTLESSON_CONTENT_DIR, else the shipped copy
-    )
-    home: Path | None = None  # where progress.json lives; None means the default place
+    env: Environment  # variables and platform abilities, read once
     prompter_override: Prompter | None = None  # tests and scripts inject answers here
     _store: ProgressStore | None = field(default=None, repr=False)
     _progress: Progress | None = field(default=None, repr=False)
 
     @classmethod
-    def from_environment(cls, content_dir: str | None = None) -> App:
-        """The real terminal."""
+    def from_environment(
+        cls, content_dir: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> App:
+        """The real terminal; `content_dir` (the --content-dir option) wins over the variable."""
+        env = Environment.detect(environ)
+        if content_dir:
+            env = replace(env, content_dir=content_dir)
         return cls(
-            console=LazyConsole(),  # type: ignore[arg-type]
-            err=LazyConsole(stderr=True),  # type: ignore[arg-type]
+            console=LazyConsole(plain=env.no_color),  # type: ignore[arg-type]
+            err=LazyConsole(stderr=True, plain=env.no_color),  # type: ignore[arg-type]
             stdin_tty=_is_tty(sys.stdin),
             stdout_tty=_is_tty(sys.stdout),
-            content_dir=content_dir,
+            env=env,
         )
+
+    @property
+    def content_dir(self) -> str | None:
+        """The lessons' folder asked for (option or variable); None: the shipped lessons."""
+        return self.env.content_dir
+
+    @property
+    def home(self) -> Path:
+        """Where progress.json lives."""
+        return self.env.home
 
     # -- terminal --
 
@@ -98,9 +114,21 @@ class App:
     @property
     def dumb(self) -> bool:
         """A terminal that cannot redraw: ask line by line."""
-        from eventlesson.ui.console import is_dumb_terminal
+        return self.env.dumb
 
-        return is_dumb_terminal()
+    @property
+    def full_screen(self) -> bool:
+        """Whether the full-screen pager can run: a real terminal that redraws, and single keys.
+
+        Otherwise (TERM=dumb, a platform without termios, a test's scripted prompter) pages are
+        printed whole and a typed command answers them.
+        """
+        return (
+            self.prompter_override is None
+            and self.interactive
+            and not self.env.dumb
+            and self.env.single_keys
+        )
 
     def prompter(self, advice: str) -> Prompter:
         """Who asks the learner: `advice` is the error shown when nobody can answer."""
@@ -108,7 +136,7 @@ class App:
             return self.prompter_override
         if not self.interactive:
             return NoPrompter(advice)
-        if self.dumb:
+        if self.env.dumb or not self.env.menus:
             return LinePrompter()
         return QuestionaryPrompter()
 

@@ -113,9 +113,9 @@ def root(
         typer.Option(
             "--content-dir",
             metavar="DIR",
-            envvar="EVENTLESSON_CONTENT_DIR",
-            help="Read lessons from this folder instead of the shipped ones.",
-            show_envvar=True,
+            # not typer's envvar=: the App reads every variable in one place (environment.py)
+            help="Read lessons from this folder instead of the shipped ones (or set "
+            "EVENTLESSON_CONTENT_DIR).",
         ),
     ] = None,
     version: Annotated[

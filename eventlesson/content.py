@@ -34,7 +34,6 @@ from eventlesson.models import (
     letter,
 )
 
-CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"
 COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
 QUIZ_FILE = "quiz.toml"
@@ -104,9 +103,11 @@ def default_content_dir() -> Path:
 
 
 def resolve_content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The content root: explicit option, then EVENTLESSON_CONTENT_DIR, then the shipped copy."""
-    chosen = explicit or os.environ.get(CONTENT_ENV) or None
-    root = Path(chosen).expanduser() if chosen else default_content_dir()
+    """The content root: the folder asked for, else the shipped copy.
+
+    The App passes --content-dir or EVENTLESSON_CONTENT_DIR (read in `eventlesson.environment`).
+    """
+    root = Path(explicit).expanduser() if explicit else default_content_dir()
     if not root.exists():
         raise ContentError(f"{root}: content directory not found")
     if not root.is_dir():

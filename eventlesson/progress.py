@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,6 @@ try:  # POSIX only; elsewhere saves are unlocked (still atomic)
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-HOME_ENV = "EVENTLESSON_HOME"
 PROGRESS_FORMAT = 1  # bump when the JSON shape changes incompatibly
 FILE_NAME = "progress.json"
 LOCK_NAME = ".progress.lock"  # sibling of the progress file, held while reading-merging-writing
@@ -40,20 +38,6 @@ WALK_FIELDS = ("current", "done", "checks", "finished_at")  # saved together, as
 def now_iso() -> str:
     """The current UTC time, to the second, as ISO 8601."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def default_home() -> Path:
-    """The per-user data directory: EVENTLESSON_HOME, else the platform's usual place."""
-    explicit = os.environ.get(HOME_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "eventlesson"
 
 
 @dataclass
@@ -259,8 +243,8 @@ class ProgressStore:
     changes and keeps those another session made meanwhile.
     """
 
-    def __init__(self, home: Path | None = None) -> None:
-        self.home = home or default_home()
+    def __init__(self, home: Path) -> None:
+        self.home = home  # the folder, resolved by the caller (see eventlesson.environment)
         self.path = self.home / FILE_NAME
         self.lock_path = self.home / LOCK_NAME
         self.warnings: list[str] = []

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from eventlesson.app import App
+from eventlesson.environment import Environment
 from eventlesson.ui.console import make_console
 from eventlesson.ui.prompts import Prompter
 
@@ -57,8 +58,7 @@ class AppFactory:
             err=make_console(self.errors, width=80),
             stdin_tty=prompter is not None,
             stdout_tty=prompter is not None,
-            content_dir=str(content_dir) if content_dir else None,
-            home=self.home,
+            env=Environment(home=self.home, content_dir=str(content_dir) if content_dir else None),
             prompter_override=prompter,
         )
 

@@ -17,8 +17,9 @@ import pytest
 from rich.console import Console, RenderableType
 
 from eventlesson.errors import Interrupted
-from eventlesson.flows.learn import MENU, LineScreen, hint, run_learn
+from eventlesson.flows.learn import MENU, run_learn
 from eventlesson.ui.prompts import LinePrompter, ScriptedPrompter
+from eventlesson.ui.screens import LineScreen, hint
 
 from .conftest import AppFactory
 

@@ -240,19 +240,16 @@ def test_play_inline_plays_plain_on_a_non_terminal_and_shows_the_summary(monkeyp
 
 
 @pytest.mark.parametrize(("width", "height"), [(80, 24), (40, 20)])
-def test_play_inline_clears_the_live_view_and_ends_on_one_screen(
-    monkeypatch, width: int, height: int
-) -> None:
+def test_play_inline_clears_the_live_view_and_ends_on_one_screen(width: int, height: int) -> None:
     import io
 
     from rich.console import Console
 
     from eventlesson.flows import simulate as flow
 
-    monkeypatch.setenv(flow.SPEED_ENV, "10000")
     out = io.StringIO()
     console = Console(file=out, width=width, height=height, force_terminal=True, color_system=None)
-    flow.play_inline(console, "publish-before-commit")
+    flow.play_inline(console, "publish-before-commit", speed=10000)
     text = out.getvalue()
     assert "What just happened" in text  # the live view ran ...
     after = text.rsplit("\x1b[2J", 1)[1]  # ... and was cleared before the summary

@@ -1,18 +1,15 @@
 """The guided lesson loop: show a page, take a key, move, ask the checks, save after every step.
 
-Three ways to show it, chosen by what the terminal can do:
-- a full-screen pager (a terminal that can redraw),
-- line by line (TERM=dumb: a screen reader or a very plain terminal), typed commands and Enter,
+Three ways to show it, chosen by what the terminal can do (the screens are in `ui.screens`):
+- a full-screen pager (a terminal that can redraw, on a platform with termios),
+- line by line (TERM=dumb: a screen reader or a very plain terminal; or no termios), typed
+  commands and Enter,
 - a linear handout with no prompts (`--print`, or stdin/stdout not a terminal) that never waits.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import ClassVar, Protocol
-
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 
 from eventlesson.app import App
@@ -21,112 +18,13 @@ from eventlesson.lesson import LessonSession
 from eventlesson.models import Lesson, Question
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
+from eventlesson.ui.console import print_trimmed
 from eventlesson.ui.prompts import wrap_choices
+from eventlesson.ui.screens import Keys, LineScreen, PagerScreen, Screen
 
-NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
 MENU = "Jump to which page?"
 STAY = "Stay on this page"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
-
-Keys = list[tuple[str, str]]  # (key, action) pairs a page offers, e.g. ("b", "back")
-
-
-class Screen(Protocol):
-    """How a page reaches the learner and a key comes back."""
-
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
-        """Show a page with the keys that apply; return the key pressed (a name from NAV_KEYS)."""
-        ...
-
-    def clear(self) -> None:
-        """Make room for prompts or a simulation."""
-        ...
-
-    def pause(self, prompt: str) -> None:
-        """Wait until the learner is ready to go on."""
-        ...
-
-    def close(self) -> None:
-        """Give the terminal back."""
-        ...
-
-
-class PagerScreen:
-    """Full screen, alternate buffer, scrolling, single keys."""
-
-    def __init__(self, console: Console) -> None:
-        from eventlesson.flows import terminal
-
-        self._terminal = terminal
-        self._pager = terminal.Pager(console)
-        self._screen = terminal.alternate_screen()
-        self._screen.__enter__()
-        self._open = True
-
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
-        def footer(more: bool) -> RenderableType:
-            if not more:
-                return view.footer(keys)
-            scrolled = [("Enter", "more"), *(k for k in keys if k[0] != "Enter")]
-            return view.footer(scrolled, "space/arrows scroll")
-
-        frame = self._terminal.Frame(header, body, footer)
-        return self._pager.show(frame, NAV_KEYS | {"more"})
-
-    def clear(self) -> None:
-        self._pager.leave()
-
-    def pause(self, prompt: str) -> None:
-        self._terminal.wait_for_enter(prompt=prompt)
-
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            self._screen.__exit__(None, None, None)
-
-
-class LineScreen:
-    """Print each page in full and read a typed command: nothing is redrawn or hidden."""
-
-    COMMANDS: ClassVar[dict[str, str]] = {"": "enter", "n": "enter", "next": "enter"}
-    COMMANDS |= {"b": "b", "back": "b", "m": "m", "menu": "m", "q": "q", "quit": "q"}
-    COMMANDS |= {"s": "s", "simulate": "s", "r": "r", "retry": "r"}
-
-    def __init__(self, console: Console, read: Callable[[], str] | None = None) -> None:
-        self.console = console
-        self._read = read or sys.stdin.readline
-
-    def _line(self, prompt: str) -> str:
-        self.console.print(prompt, end="", markup=False)
-        self.console.file.flush()
-        line = self._read()
-        if line == "":
-            raise Interrupted("end of input")
-        return line.strip().lower()
-
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
-        print_trimmed(self.console, header, body, view.footer(keys))
-        valid = {key.lower() for key, _ in keys}
-        while True:
-            key = self.COMMANDS.get(self._line("> "))
-            if key in valid:
-                return key
-            self.console.print(hint(keys), markup=False)
-
-    def clear(self) -> None:
-        self.console.print()
-
-    def pause(self, prompt: str) -> None:
-        self._line(prompt + " ")
-
-    def close(self) -> None:
-        pass
-
-
-def hint(keys: Keys) -> str:
-    """What may be typed on a page, e.g. "Type Enter for next, b back, s simulate, q quit."."""
-    said = [f"{key} {'for ' if key == 'Enter' else ''}{action}" for key, action in keys]
-    return f"Type {', '.join(said)}."
 
 
 class LessonWalk:
@@ -253,7 +151,7 @@ class LessonWalk:
 
         self.screen.clear()
         if scenario in SCENARIOS:
-            play_inline(self.app.console, scenario)
+            play_inline(self.app.console, scenario, self.app.env.sim_speed)
         else:  # content that skipped `content check`: say so rather than crash mid-lesson
             self.app.console.print(
                 Text(f"This page offers a simulation this version does not have: {scenario!r}.")
@@ -264,15 +162,6 @@ class LessonWalk:
 def _score(session: LessonSession) -> tuple[int, int]:
     results = session.progress.checks.values()
     return sum(r.correct for r in results), len(results)
-
-
-def print_trimmed(console: Console, *parts: RenderableType) -> None:
-    """Print without the padding rich adds to line ends: cleaner in files and for screen readers."""
-    with console.capture() as captured:
-        for part in parts:
-            console.print(part)
-    console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
-    console.file.flush()
 
 
 def print_handout(app: App, lesson: Lesson) -> None:
@@ -296,10 +185,7 @@ def run_learn(
     session = LessonSession.start(lesson, app.progress.lesson(lesson.id), restart=restart)
     app.save()
     if screen is None:
-        if app.prompter_override is not None or app.dumb:
-            screen = LineScreen(app.console)
-        else:
-            screen = PagerScreen(app.console)
+        screen = PagerScreen(app.console) if app.full_screen else LineScreen(app.console)
     try:
         outcome = LessonWalk(app, session, screen).run()
     except (KeyboardInterrupt, Interrupted):

@@ -98,11 +98,6 @@ def write_problem(path: str) -> str | None:
     return None
 
 
-SPEED_ENV = (
-    "EVENTLESSON_SIM_SPEED"  # instructors slow the lesson's inline runs down, tests speed them up
-)
-
-
 def real_console(console: Console) -> Console:
     """A rich Console itself: Live checks types, so unwrap the App's lazy stand-in."""
     return getattr(console, "real", console)
@@ -288,18 +283,10 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
     return code
 
 
-def inline_speed() -> float:
-    """Speed of simulations played inside the lesson: EVENTLESSON_SIM_SPEED, else the default."""
-    raw = os.environ.get(SPEED_ENV, "")
-    try:
-        speed = float(raw) if raw else DEFAULT_SPEED
-    except ValueError:
-        return DEFAULT_SPEED
-    return speed if speed > 0 and speed != float("inf") else DEFAULT_SPEED
-
-
-def play_inline(console: Console, scenario: str) -> None:
+def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -> None:
     """Play a scenario inline in the guided lesson with defaults; Ctrl-C propagates.
+
+    `speed`: the App's `env.sim_speed` (EVENTLESSON_SIM_SPEED), for a slower classroom demo.
 
     The lesson pager's screen has no scrollback, so the run ends on a compact summary that fits
     one screen (80x24, and 40x20): on a terminal the live view is cleared first.
@@ -308,7 +295,6 @@ def play_inline(console: Console, scenario: str) -> None:
 
     console = real_console(console)
     sim = Simulation(scenario, observe=True)
-    speed = inline_speed()
     try:
         if console.is_terminal and not console.is_dumb_terminal:
             _live(sim, console, speed)

@@ -1,48 +1,33 @@
 """Build the rich consoles every command writes through.
 
-Honours NO_COLOR (rich reads it), TERM=dumb (no colour, no cursor tricks) and a forced width from
-COLUMNS. Knows nothing of lessons; imports only rich.
+The theme is the one palette (`eventlesson.ui.styles`), so console markup and render functions
+share style names. Whether colour is wanted is decided by the caller from the `Environment`
+(NO_COLOR, TERM=dumb); this module reads no environment variables itself. Imports only rich.
 """
 
 from __future__ import annotations
 
-import os
 from typing import IO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.theme import Theme
 
-THEME = Theme(
-    {
-        "title": "bold",
-        "muted": "dim",
-        "key": "bold cyan",
-        "good": "bold green",
-        "bad": "bold red",
-        "warn": "yellow",
-        "accent": "cyan",
-        "event": "magenta",
-        "command": "blue",
-        "query": "green",
-    }
-)
+from eventlesson.ui.styles import PALETTE
 
-
-def is_dumb_terminal() -> bool:
-    """Whether TERM says the terminal understands no escape codes."""
-    return os.environ.get("TERM", "").lower() in ("dumb", "unknown")
-
-
-def plain_wanted() -> bool:
-    """Whether the learner asked for output with no colour at all."""
-    return "NO_COLOR" in os.environ or is_dumb_terminal()
+THEME = Theme(PALETTE)
 
 
 def make_console(
-    file: IO[str] | None = None, *, stderr: bool = False, width: int | None = None
+    file: IO[str] | None = None,
+    *,
+    stderr: bool = False,
+    width: int | None = None,
+    plain: bool = False,
 ) -> Console:
-    """A console for learner-facing output; markup in content is never interpreted by it."""
-    plain = plain_wanted()
+    """A console for learner-facing output; markup in content is never interpreted by it.
+
+    `plain`: no colour at all (NO_COLOR or a dumb terminal).
+    """
     return Console(
         file=file,
         stderr=stderr,
@@ -53,3 +38,12 @@ def make_console(
         no_color=plain or None,
         color_system=None if plain else "auto",
     )
+
+
+def print_trimmed(console: Console, *parts: RenderableType) -> None:
+    """Print without the padding rich adds to line ends: cleaner in files and for screen readers."""
+    with console.capture() as captured:
+        for part in parts:
+            console.print(part)
+    console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+    console.file.flush()

@@ -1,0 +1,196 @@
+"""Terminal primitives: single keys without echo, the alternate screen, Ctrl-Z, the real size.
+
+The reusable API for anything that reads raw keys (the lesson pager, the live simulation's run
+controls):
+
+    with KeyReader() as keys:          # cbreak, no echo, Ctrl-C/Ctrl-Z arrive as keys
+        key = keys.read()              # a key name: "enter", "up", "q", ...; blocks
+        key = keys.read(timeout=0)     # None when no key is waiting (poll from a loop)
+
+The terminal mode is restored on any exit (an exception, Ctrl-C, SIGTERM/SIGHUP turned into an
+exception by the CLI). Ctrl-C raises KeyboardInterrupt, Ctrl-D raises `Interrupted`, and Ctrl-Z
+suspends the process the way `less` does: the terminal is given back (callers pass what to undo
+and redo, e.g. leave and re-enter the alternate screen) and `read` returns "redraw" after `fg`.
+
+POSIX only (termios): callers ask `Environment.single_keys` first and use line input otherwise.
+Imports no rich, questionary or typer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from eventlesson.errors import Interrupted
+
+KEYS = {
+    "\r": "enter",
+    "\n": "enter",
+    " ": "space",
+    "\x1b[A": "up",
+    "\x1b[B": "down",
+    "\x1b[5~": "pgup",
+    "\x1b[6~": "pgdn",
+    "\x1b[H": "home",
+    "\x1b[F": "end",
+    "\x1bOA": "up",
+    "\x1bOB": "down",
+    "\x1b[C": "right",
+    "\x1b[D": "left",
+    "\x1bOC": "right",
+    "\x1bOD": "left",
+    "\x7f": "backspace",
+    "\x1b": "escape",
+}
+CTRL_C, CTRL_D, CTRL_Z = "\x03", "\x04", "\x1a"
+SHOW_CURSOR, HIDE_CURSOR = "\x1b[?25h", "\x1b[?25l"
+ENTER_ALTERNATE, LEAVE_ALTERNATE = "\x1b[?1049h", "\x1b[?1049l"
+
+
+def write(text: str, stream: TextIO | None = None) -> None:
+    """Write control text to the terminal; a terminal that is gone (hang-up, EIO) is not an error.
+
+    Restoring the screen must never turn a clean exit into a traceback.
+    """
+    out = sys.stdout if stream is None else stream
+    with contextlib.suppress(OSError, ValueError):
+        out.write(text)
+        out.flush()
+
+
+class KeyReader:
+    """Keys one at a time, unechoed, in cbreak mode; the terminal is restored however we leave.
+
+    `on_suspend` runs before the process stops on Ctrl-Z (give the screen back: leave the
+    alternate screen, show the cursor) and `on_resume` after `fg` (take it again); `read` then
+    returns "redraw" so the caller draws its screen once. `suspend=False`: for a screen that
+    cannot be drawn again after `fg`, Ctrl-Z is only the key "ctrl-z".
+    """
+
+    def __init__(
+        self,
+        fd: int | None = None,
+        *,
+        suspend: bool = True,
+        on_suspend: Callable[[], None] | None = None,
+        on_resume: Callable[[], None] | None = None,
+    ) -> None:
+        self.fd = sys.stdin.fileno() if fd is None else fd
+        self.can_suspend = suspend
+        self.on_suspend = on_suspend
+        self.on_resume = on_resume
+        self._saved: list[Any] | None = None
+
+    def __enter__(self) -> KeyReader:
+        import termios
+
+        self._saved = termios.tcgetattr(self.fd)
+        self._cbreak()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._restore()
+        self._saved = None
+
+    def _cbreak(self) -> None:
+        import termios
+        import tty
+
+        tty.setcbreak(self.fd)
+        mode = termios.tcgetattr(self.fd)
+        # Ctrl-C and Ctrl-Z arrive as keys: Ctrl-C so the caller can save before leaving,
+        # Ctrl-Z so the screen is given back before the process stops
+        mode[3] &= ~termios.ISIG
+        termios.tcsetattr(self.fd, termios.TCSANOW, mode)
+
+    def _restore(self) -> None:
+        import termios
+
+        if self._saved is not None:
+            with contextlib.suppress(termios.error, OSError):  # a hung-up terminal
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def suspend(self) -> None:
+        """Stop like Ctrl-Z in a shell, with the terminal as we found it; back in cbreak after `fg`."""
+        if self.on_suspend is not None:
+            self.on_suspend()
+        self._restore()
+        os.kill(os.getpid(), signal.SIGTSTP)  # the default action stops us here until SIGCONT
+        self._cbreak()
+        if self.on_resume is not None:
+            self.on_resume()
+
+    def read(
+        self, timeout: float | None = None, on_idle: Callable[[], bool] | None = None
+    ) -> str | None:
+        """The next key's name, or None when `timeout` seconds pass with none.
+
+        `on_idle` runs every 0.2 s while waiting and may return True to ask for a redraw (the
+        key "redraw"), e.g. when the terminal was resized. Ctrl-C raises KeyboardInterrupt,
+        Ctrl-D `Interrupted`; Ctrl-Z suspends and returns "redraw" once resumed.
+        """
+        step = 0.2 if timeout is None else min(timeout, 0.2)
+        waited = 0.0
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], step)
+            if ready:
+                break
+            if on_idle is not None and on_idle():
+                return "redraw"
+            waited += step
+            if timeout is not None and waited >= timeout:
+                return None
+        data = os.read(self.fd, 1).decode(errors="replace")
+        if data == "\x1b":
+            # an escape sequence arrives in one burst; a lone Esc does not
+            while select.select([self.fd], [], [], 0.03)[0]:
+                data += os.read(self.fd, 1).decode(errors="replace")
+                if data[-1].isalpha() or data[-1] == "~":
+                    break
+        if data == CTRL_C:
+            raise KeyboardInterrupt
+        if data == CTRL_D:
+            raise Interrupted("end of input")
+        if data == CTRL_Z:
+            if not self.can_suspend:
+                return "ctrl-z"
+            self.suspend()
+            return "redraw"
+        return KEYS.get(data, data.lower() if len(data) == 1 else "unknown")
+
+
+def terminal_size() -> os.terminal_size:
+    """The real size of the screen (not COLUMNS/LINES, which would hide a resize)."""
+    try:
+        return os.get_terminal_size(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return shutil.get_terminal_size()
+
+
+@contextlib.contextmanager
+def alternate_screen() -> Iterator[None]:
+    """Use the terminal's alternate screen, like `less`, and always come back (cursor shown)."""
+    write(ENTER_ALTERNATE)
+    try:
+        yield
+    finally:
+        write(SHOW_CURSOR + LEAVE_ALTERNATE)
+
+
+def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
+    """Pause until Enter (cbreak; Ctrl-C and Ctrl-D behave as everywhere else).
+
+    What is above the prompt was printed, not kept, so it could not be drawn again after `fg`:
+    Ctrl-Z does nothing here.
+    """
+    write(f"\r\n{prompt}")
+    with KeyReader(suspend=False) as keys:
+        while keys.read() != "enter":
+            pass
+    write("\r\n")
