@@ -77,6 +77,7 @@ class App:
     prompter_override: Prompter | None = None  # tests and scripts inject answers here
     _store: ProgressStore | None = field(default=None, repr=False)
     _progress: Progress | None = field(default=None, repr=False)
+    _kept: bool = field(default=True, repr=False)  # the latest save reached the file
 
     @classmethod
     def from_environment(
@@ -159,10 +160,14 @@ class App:
         self.err.print(f"[bad]error:[/] {escape(message)}", soft_wrap=True)
 
     def goodbye(self) -> int:
-        """The one line shown on Ctrl-C; returns the exit code to use."""
-        self.err.print(
-            "\n[muted]Stopped. Your progress is saved.[/]" if self.progress_kept else "\nStopped."
-        )
+        """The one line shown on Ctrl-C; returns the exit code to use.
+
+        It saves first, so "saved" is said only when the file really holds this session's work.
+        """
+        if self.save():
+            self.err.print("\n[muted]Stopped. Your progress is saved.[/]")
+        else:
+            self.err.print("\nStopped. Your progress could not be saved.")
         return int(ExitCode.INTERRUPTED)
 
     # -- content and progress --
@@ -187,17 +192,20 @@ class App:
 
     @property
     def progress_kept(self) -> bool:
-        return self.store.writable
+        """Whether the latest save reached the file (True before any: nothing is at stake yet)."""
+        return self._kept
 
-    def save(self) -> None:
+    def save(self) -> bool:
         """Write progress now; a failure becomes a single warning, never an error.
 
         Only what this session changed is written: the store merges it into the file as it is
         now, so a `quiz` run in another terminal is not undone by this session's next save.
+        Returns whether the file holds this session's progress (True when none was loaded).
         """
         if self._progress is not None:
-            self.store.save(self._progress)
+            self._kept = self.store.save(self._progress)
             self.flush_warnings()
+        return self._kept
 
     def flush_warnings(self) -> None:
         while self.store.warnings:
