@@ -1,94 +1,47 @@
-"""Find, load and lint lesson content (TOML + Markdown) into the dataclasses of `models`.
+"""Find, load and lint lesson content (course.toml, lesson.toml, quiz.toml, Markdown pages).
 
-Core module: standard library only (no rich, questionary or typer). Every problem is reported as
-`file: field: problem`, so a content author can go straight to it.
+Core module: standard library only (no rich, questionary or typer). The schema is the dataclasses
+of `models`; `schema.Reader` turns each TOML file into them. This module adds what spans files:
+finding them (regular files only, within MAX_FILE_BYTES), the Markdown pages, ids unique across
+lesson.toml and quiz.toml, the lesson's id matching its folder, the Markdown subset, and (for
+`content check` only) simulation scenario names. Every problem is `file: field: problem`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import stat
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from eventlesson import markup
 from eventlesson.errors import ContentError, UsageError
 from eventlesson.models import (
-    BLOCK_KINDS,
     FORMAT_VERSION,
-    QUESTION_SETS,
-    Block,
-    Check,
+    ChoiceCheck,
+    ClassifyCheck,
     Course,
-    Insight,
     Lesson,
-    Objective,
-    Option,
-    Question,
-    Resource,
+    MarkdownBlock,
+    Quiz,
     Section,
-    Term,
-    TreeNode,
-    letter,
+    SimulationBlock,
 )
+from eventlesson.schema import Markdown, Problem, Reader, fields_of
+from eventlesson.text import clean, unsafe_characters
 
 COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
 QUIZ_FILE = "quiz.toml"
+MAX_FILE_BYTES = 1_000_000  # a content file (TOML or Markdown) larger than this is refused
 
-# The keys each kind of table may hold; anything else is reported (catches typos like `recpa`).
-COURSE_KEYS = frozenset({"format_version", "lessons", "default"})
-LESSON_KEYS = frozenset(
-    {"format_version", "id", "title", "summary", "minutes", "objectives", "insights"}
-    | {"resources", "glossary", "sections", "checks"}
-)
-QUIZ_KEYS = frozenset({"format_version", "questions"})
-SECTION_KEYS = frozenset({"id", "title", "recap", "blocks"})
-BLOCK_KEYS: dict[str, frozenset[str]] = {  # per block kind, besides `kind`
-    "markdown": frozenset({"file"}),
-    "code": frozenset({"language", "code", "caption"}),
-    "tree": frozenset({"tree", "caption"}),
-    "table": frozenset({"columns", "rows", "caption"}),
-    "callout": frozenset({"title", "text"}),
-    "check": frozenset({"check"}),
-    "simulation": frozenset({"scenario", "text"}),
-    "objectives": frozenset(),
-    "resources": frozenset(),
-    "insights": frozenset(),
-    "glossary": frozenset(),
-}
-CHECK_KEYS = {  # per check kind
-    "classify": frozenset(
-        {"id", "section", "title", "intro", "kind", "prompt", "choices", "items"}
-    ),
-    "choice": frozenset({"id", "section", "title", "intro", "kind", "questions"}),
-}
-CHOICE_KEYS = frozenset({"text", "note"})  # one shared choice of a classify check
-ITEM_KEYS = frozenset({"id", "message", "answer", "why"})  # one message of a classify check
-CHECK_QUESTION_KEYS = frozenset({"id", "prompt", "answer", "options"})
-QUIZ_QUESTION_KEYS = frozenset({"id", "set", "section", "kind", "prompt", "answer", "options"})
-OPTION_KEYS = frozenset({"text", "explanation"})
-TREE_KEYS = frozenset({"label", "children"})
-LIST_KEYS = {  # the reference lists: table name -> its fields, in order
-    "objectives": ("title", "detail"),
-    "insights": ("title", "detail"),
-    "resources": ("kind", "title", "link", "focus"),
-    "glossary": ("term", "meaning"),
-}
+T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a content tree."""
-
-    file: str  # path of the file, relative to the content root where possible
-    field: str  # where in the file, e.g. "sections[3].blocks[1].file"
-    message: str  # what is wrong
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+__all__ = ["Problem"]  # re-exported: callers name problems through this module
 
 
 # -- locating ---------------------------------------------------------------------------------
@@ -108,10 +61,13 @@ def resolve_content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     The App passes --content-dir or EVENTLESSON_CONTENT_DIR (read in `eventlesson.environment`).
     """
     root = Path(explicit).expanduser() if explicit else default_content_dir()
-    if not root.exists():
-        raise ContentError(f"{root}: content directory not found")
-    if not root.is_dir():
-        raise ContentError(f"{root}: not a directory")
+    try:
+        if not root.exists():
+            raise ContentError(f"{root}: content directory not found")
+        if not root.is_dir():
+            raise ContentError(f"{root}: not a directory")
+    except OSError as exc:  # e.g. a loop of symbolic links
+        raise ContentError(f"{root}: cannot open ({exc.strerror or exc})") from None
     if not os.access(root, os.R_OK | os.X_OK):
         raise ContentError(f"{root}: content directory is not readable")
     return root
@@ -120,25 +76,72 @@ def resolve_content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 def _rel(path: Path, root: Path) -> str:
     """`path` as problems name it: relative to the folder above the content root."""
     try:
-        return str(path.relative_to(root.parent))
+        return clean(str(path.relative_to(root.parent)))
     except ValueError:
-        return str(path)
+        return clean(str(path))
 
 
-def read_course(root: Path) -> tuple[Course, list[Problem]]:
-    """The course.toml at `root` and every problem with it (names only: folders are not opened)."""
-    path = root / COURSE_FILE
-    file = _rel(path, root)
-    problems: list[Problem] = []
+class FileError(Exception):
+    """A content file that cannot be used; the message says why, in a few words."""
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; FileError otherwise.
+
+    A FIFO or a device is refused without being read (it could block forever, or never end).
+    """
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        return Course(()), [Problem(file, "-", "file not found (it lists the lessons, in order)")]
+        raise FileError("not found") from None
+    except OSError as exc:
+        raise FileError(f"cannot open ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileError("not a regular file")
+        if info.st_size > limit:
+            raise FileError(f"larger than the {limit:,} byte limit ({info.st_size:,} bytes)")
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while we read
+            raise FileError(f"larger than the {limit:,} byte limit")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileError(f"cannot read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def read_toml(path: Path, file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """A TOML file as a table; None (with the problem recorded) when it cannot be read."""
+    try:
+        data = tomllib.loads(read_file(path).decode("utf-8"))
+    except FileError as exc:
+        message = "file not found" if str(exc) == "not found" else str(exc)
+        problems.append(Problem(file, "-", message))
+    except UnicodeDecodeError:
+        problems.append(Problem(file, "-", "not UTF-8 text"))
     except tomllib.TOMLDecodeError as exc:
-        return Course(()), [Problem(file, "-", f"TOML syntax error: {exc}")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return Course(()), [Problem(file, "-", f"cannot read: {exc}")]
+        problems.append(Problem(file, "-", f"TOML syntax error: {clean(str(exc))}"))
+    except RecursionError:
+        problems.append(Problem(file, "-", "TOML nested too deeply"))
+    else:
+        return data
+    return None
+
+
+def read_document(cls: type[T], path: Path, file: str, problems: list[Problem]) -> T | None:
+    """One TOML file read into `cls`: its format_version checked, then the schema applied."""
+    data = read_toml(path, file, problems)
+    if data is None:
+        return None
     version = data.get("format_version")
     if version is None:
         problems.append(Problem(file, "format_version", "missing"))
@@ -147,32 +150,31 @@ def read_course(root: Path) -> tuple[Course, list[Problem]]:
             Problem(
                 file,
                 "format_version",
-                f"{version!r} is not supported (this tool reads {FORMAT_VERSION})",
+                f"{clean(repr(version))} is not supported (this tool reads {FORMAT_VERSION})",
             )
         )
-    for key in data:
-        if key not in COURSE_KEYS:
-            problems.append(Problem(file, key, f"unknown key{_suggestion(key, COURSE_KEYS)}"))
-    raw = data.get("lessons")
-    names: list[str] = []
-    if not isinstance(raw, list) or not raw or not all(isinstance(n, str) for n in raw):
-        problems.append(Problem(file, "lessons", "expected a list of lesson folder names"))
-    else:
-        for i, name in enumerate(raw):
-            if not name or name in (".", "..") or "/" in name or "\\" in name:
-                problems.append(Problem(file, f"lessons[{i}]", f"{name!r} is not a folder name"))
-            elif name in names:
-                problems.append(Problem(file, f"lessons[{i}]", f"{name!r} is listed twice"))
-            else:
-                names.append(name)
-    default = data.get("default", "")
-    if not isinstance(default, str):
-        problems.append(Problem(file, "default", "expected a lesson folder name"))
-        default = ""
-    elif default and names and default not in names:
-        problems.append(Problem(file, "default", f"{default!r} is not one of the lessons"))
-        default = ""
-    return Course(tuple(names), default), problems
+        return None
+    reader = Reader(file)
+    result = reader.read(cls, data, also=("format_version",))
+    problems.extend(reader.problems)
+    return result
+
+
+# -- the course ---------------------------------------------------------------------------------
+
+
+def read_course(root: Path) -> tuple[Course, list[Problem]]:
+    """The course.toml at `root` and every problem with it (names only: folders are not opened)."""
+    problems: list[Problem] = []
+    path = root / COURSE_FILE
+    course = read_document(Course, path, _rel(path, root), problems)
+    if problems and problems[0].message == "file not found":
+        problems[0] = dataclasses.replace(
+            problems[0], message="file not found (it lists the lessons, in order)"
+        )
+    if course is None or problems:
+        return Course(()), problems
+    return course, problems
 
 
 def load_course(root: Path) -> Course:
@@ -188,434 +190,167 @@ def lesson_dirs(root: Path) -> list[Path]:
     return [root / name for name in load_course(root).lessons]
 
 
-# -- parsing ----------------------------------------------------------------------------------
+# -- a lesson -----------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Reads one lesson folder, collecting problems instead of stopping at the first."""
+class LessonReader:
+    """Reads one lesson folder (lesson.toml, its Markdown pages, quiz.toml), collecting problems."""
 
     def __init__(self, folder: Path, root: Path, *, scenarios: bool = False) -> None:
         self.folder = folder
         self.root = root
         self.scenarios = scenarios  # also check simulation scenario names (imports the simulation)
         self.problems: list[Problem] = []
-        self.file = ""
-        self.question_ids: list[tuple[str, str, str]] = []  # (id, file, field) in reading order
 
     def rel(self, path: Path) -> str:
         return _rel(path, self.root)
 
-    def problem(self, where: str, message: str, file: str | None = None) -> None:
-        self.problems.append(Problem(file or self.file, where, message))
+    def lesson(self) -> Lesson | None:
+        lesson_file = self.rel(self.folder / LESSON_FILE)
+        lesson = read_document(Lesson, self.folder / LESSON_FILE, lesson_file, self.problems)
+        if lesson is None:
+            return None
+        lesson = dataclasses.replace(
+            lesson, sections=tuple(self.pages(s, i) for i, s in enumerate(lesson.sections))
+        )
+        quiz_path = self.folder / QUIZ_FILE
+        quiz_file = self.rel(quiz_path)
+        quiz = Quiz()
+        if quiz_path.exists() or quiz_path.is_symlink():
+            quiz = read_document(Quiz, quiz_path, quiz_file, self.problems) or Quiz()
+        lesson = dataclasses.replace(lesson, questions=quiz.questions, path=str(self.folder))
+        self.cross_check(lesson, lesson_file, quiz_file)
+        self.lint_prose(lesson, lesson_file)
+        return lesson
 
-    def keys(self, table: dict[str, Any], known: frozenset[str], where: str) -> None:
-        """Report every key of `table` that the schema does not know."""
-        for key in table:
-            if key not in known:
-                self.problem(f"{where}{key}", f"unknown key{_suggestion(key, known)}")
-
-    def load_toml(self, path: Path) -> dict[str, Any] | None:
-        self.file = self.rel(path)
-        try:
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
-        except FileNotFoundError:
-            self.problem("-", "file not found")
-        except tomllib.TOMLDecodeError as exc:
-            self.problem("-", f"TOML syntax error: {exc}")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problem("-", f"cannot read: {exc}")
-        return None
-
-    def text(self, table: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{where}{key}", "missing")
-            return ""
-        if not isinstance(value, str):
-            self.problem(f"{where}{key}", f"expected text, got {type(value).__name__}")
-            return ""
-        if required and not value.strip():
-            self.problem(f"{where}{key}", "is empty")
-        return value
-
-    def tables(self, table: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem(f"{where}{key}", "expected a list of tables ([[...]])")
-            return []
-        return value
-
-    def answer(self, raw: object, count: int, where: str) -> int:
-        if not isinstance(raw, str) or len(raw.strip()) != 1:
-            self.problem(f"{where}answer", 'expected one letter, e.g. "A"')
-            return 0
-        index = ord(raw.strip().upper()) - ord("A")
-        if not 0 <= index < count:
-            if count:  # no options at all is reported on its own
-                last = letter(count - 1)
-                self.problem(f"{where}answer", f"{raw!r} is not one of the options (A-{last})")
-            return 0
-        return index
-
-    def check_version(self, data: dict[str, Any]) -> None:
-        version = data.get("format_version")
-        if version is None:
-            self.problem("format_version", "missing")
-        elif version != FORMAT_VERSION:
-            self.problem(
-                "format_version", f"{version!r} is not supported (this tool reads {FORMAT_VERSION})"
-            )
+    def pages(self, section: Section, index: int) -> Section:
+        """The section with each Markdown block's file read into its text."""
+        blocks = []
+        for j, block in enumerate(section.blocks):
+            if isinstance(block, MarkdownBlock):
+                where = f"sections[{index}].blocks[{j}].file"
+                block = dataclasses.replace(block, text=self.markdown(block.file, where))
+            blocks.append(block)
+        return dataclasses.replace(section, blocks=tuple(blocks))
 
     def markdown(self, name: str, where: str) -> str:
+        lesson_file = self.rel(self.folder / LESSON_FILE)
         path = (self.folder / name).resolve()
         if self.folder.resolve() not in path.parents:
-            self.problem(where, f"{name!r} points outside the lesson folder")
-            return ""
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self.problem(where, f"{self.rel(path)} not found")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problem(where, f"cannot read {self.rel(path)}: {exc}")
-        return ""
-
-    # -- pieces --
-
-    def options(self, table: dict[str, Any], where: str) -> tuple[Option, ...]:
-        options = []
-        raw = self.tables(table, "options", where)
-        if len(raw) < 2:
-            self.problem(f"{where}options", "a question needs at least two options")
-        for i, item in enumerate(raw):
-            at = f"{where}options[{i}]."
-            self.keys(item, OPTION_KEYS, at)
-            options.append(Option(self.text(item, "text", at), self.text(item, "explanation", at)))
-        return tuple(options)
-
-    def question_id(self, table: dict[str, Any], where: str) -> str:
-        question_id = self.text(table, "id", where)
-        self.question_ids.append((question_id, self.file, f"{where}id"))
-        return question_id
-
-    def question(
-        self, table: dict[str, Any], where: str, *, check_section: str | None = None
-    ) -> Question:
-        """A quiz question, or (with `check_section`) a question of a choice check."""
-        in_quiz = check_section is None
-        self.keys(table, QUIZ_QUESTION_KEYS if in_quiz else CHECK_QUESTION_KEYS, where)
-        options = self.options(table, where)
-        set_name, kind = "check", "choice"
-        if in_quiz:
-            set_name = self.text(table, "set", where)
-            if set_name and set_name not in QUESTION_SETS:
-                self.problem(
-                    f"{where}set", f"{set_name!r} is not a known set ({', '.join(QUESTION_SETS)})"
-                )
-            kind = table.get("kind", "choice")
-            if kind not in ("choice", "predict"):
-                self.problem(f"{where}kind", f"{kind!r} is not a question kind (choice, predict)")
-        return Question(
-            id=self.question_id(table, where),
-            prompt=self.text(table, "prompt", where),
-            options=options,
-            answer=self.answer(table.get("answer"), len(options), where),
-            section=self.text(table, "section", where) if in_quiz else str(check_section),
-            set=set_name,
-            kind=str(kind),
-        )
-
-    def choices(self, table: dict[str, Any], where: str) -> list[tuple[str, str]]:
-        """A classify check's shared choices, each (text, note)."""
-        raw = table.get("choices")
-        if not isinstance(raw, list) or len(raw) < 2:
-            self.problem(
-                f"{where}choices",
-                "a classify check needs at least two choices, each a table with text and note",
+            self.problems.append(
+                Problem(lesson_file, where, f"{name!r} points outside the lesson folder")
             )
-            return []
-        choices = []
-        for i, item in enumerate(raw):
-            at = f"{where}choices[{i}]"
-            if not isinstance(item, dict):
-                self.problem(at, "expected a table with text and note")
-                choices.append((item if isinstance(item, str) else "", ""))
-                continue
-            self.keys(item, CHOICE_KEYS, f"{at}.")
-            choices.append((self.text(item, "text", f"{at}."), self.text(item, "note", f"{at}.")))
-        return choices
+            return ""
+        file = self.rel(self.folder / name)
+        try:
+            text = read_file(path).decode("utf-8")
+        except FileError as exc:
+            what = "not found" if str(exc) == "not found" else str(exc)
+            self.problems.append(Problem(lesson_file, where, f"{file} {what}"))
+            return ""
+        except UnicodeDecodeError:
+            self.problems.append(Problem(lesson_file, where, f"{file} is not UTF-8 text"))
+            return ""
+        for number, line in enumerate(text.split("\n"), 1):
+            bad = unsafe_characters(line)
+            if bad:
+                self.problems.append(
+                    Problem(file, f"line {number}", f"control character ({', '.join(bad[:5])})")
+                )
+        for number, message in markup.unsupported(text):
+            self.problems.append(Problem(file, f"line {number}", message))
+        return clean(text)
 
-    def check(self, table: dict[str, Any], where: str) -> Check:
-        section = self.text(table, "section", where)
-        kind = table.get("kind", "choice")
-        if isinstance(kind, str) and kind in CHECK_KEYS:
-            self.keys(table, CHECK_KEYS[kind], where)
-        questions: list[Question] = []
-        if kind == "classify":
-            choices = self.choices(table, where)
-            template = self.text(table, "prompt", where)
-            if template and "{message}" not in template:
-                self.problem(f"{where}prompt", "must contain {message}")
-            for i, item in enumerate(self.tables(table, "items", where)):
-                at = f"{where}items[{i}]."
-                self.keys(item, ITEM_KEYS, at)
-                message = self.text(item, "message", at)
-                why = self.text(item, "why", at)
-                answer = self.answer(item.get("answer"), len(choices), at)
-                questions.append(
-                    Question(
-                        id=self.question_id(item, at),
-                        prompt=template.replace("{message}", message),
-                        options=tuple(
-                            Option(text, why if j == answer else _not_this(text, note))
-                            for j, (text, note) in enumerate(choices)
-                        ),
-                        answer=answer,
-                        section=section,
-                        set="check",
+    def cross_check(self, lesson: Lesson, lesson_file: str, quiz_file: str) -> None:
+        """What spans files: the folder name, question ids, sections the quiz tests, scenarios."""
+        if lesson.id and lesson.id != self.folder.name:
+            self.problems.append(
+                Problem(
+                    lesson_file,
+                    "id",
+                    f"{lesson.id!r} must be the lesson's folder name, {self.folder.name!r}",
+                )
+            )
+        first: dict[str, tuple[str, str]] = {}
+        for file, where, question_id in self.question_ids(lesson, lesson_file, quiz_file):
+            if question_id in first:
+                first_file, first_where = first[question_id]
+                at = first_where if first_file == file else f"{first_file}: {first_where}"
+                self.problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"question id {question_id!r} is used more than once (first at {at})",
                     )
                 )
-        elif kind == "choice":
-            for i, item in enumerate(self.tables(table, "questions", where)):
-                questions.append(
-                    self.question(item, f"{where}questions[{i}].", check_section=section)
+            else:
+                first[question_id] = (file, where)
+        section_ids = {s.id for s in lesson.sections}
+        for i, q in enumerate(lesson.questions):
+            if q.section not in section_ids:
+                self.problems.append(
+                    Problem(quiz_file, f"questions[{i}].section", f"unknown section {q.section!r}")
                 )
-        else:
-            self.problem(f"{where}kind", f"{kind!r} is not a check kind (classify, choice)")
-        if not questions:
-            self.problem(where.rstrip("."), "a check needs at least one question")
-        return Check(
-            id=self.text(table, "id", where),
-            title=self.text(table, "title", where),
-            intro=self.text(table, "intro", where, required=False),
-            questions=tuple(questions),
-        )
+        if self.scenarios:
+            self.check_scenarios(lesson, lesson_file)
 
-    def tree(self, table: object, where: str) -> TreeNode | None:
-        if not isinstance(table, dict):
-            self.problem(where, "expected a table with a label and children")
-            return None
-        self.keys(table, TREE_KEYS, f"{where}.")
-        children = [
-            self.tree(c, f"{where}.children[{i}]")
-            for i, c in enumerate(self.tables(table, "children", f"{where}."))
-        ]
-        return TreeNode(self.text(table, "label", f"{where}."), tuple(c for c in children if c))
+    @staticmethod
+    def question_ids(
+        lesson: Lesson, lesson_file: str, quiz_file: str
+    ) -> Iterator[tuple[str, str, str]]:
+        """(file, field, id) of every question, in reading order."""
+        for i, check in enumerate(lesson.checks):
+            if isinstance(check, ClassifyCheck):
+                for j, item in enumerate(check.items):
+                    yield lesson_file, f"checks[{i}].items[{j}].id", item.id
+            elif isinstance(check, ChoiceCheck):
+                for j, asked in enumerate(check.questions):
+                    yield lesson_file, f"checks[{i}].questions[{j}].id", asked.id
+        for i, question in enumerate(lesson.questions):
+            yield quiz_file, f"questions[{i}].id", question.id
 
-    def block(self, table: dict[str, Any], where: str) -> Block:
-        kind = table.get("kind")
-        if kind not in BLOCK_KINDS:
-            self.problem(f"{where}kind", f"{kind!r} is not a block kind ({', '.join(BLOCK_KINDS)})")
-            return Block(kind="markdown")
-        self.keys(table, BLOCK_KEYS[kind] | {"kind"}, where)
-        fields: dict[str, Any] = {"kind": kind}
-        if kind == "markdown":
-            fields["file"] = self.text(table, "file", where)
-            fields["text"] = self.markdown(fields["file"], f"{where}file") if fields["file"] else ""
-        elif kind == "code":
-            fields["code"] = self.text(table, "code", where).strip("\n")
-            fields["language"] = self.text(table, "language", where, required=False) or "text"
-        elif kind == "tree":
-            fields["tree"] = self.tree(table.get("tree"), f"{where}tree")
-        elif kind == "table":
-            columns = table.get("columns")
-            rows = table.get("rows")
-            if (
-                not isinstance(columns, list)
-                or not columns
-                or not all(isinstance(c, str) for c in columns)
-            ):
-                self.problem(f"{where}columns", "expected a list of headings")
-                columns = []
-            if not isinstance(rows, list) or not all(
-                isinstance(r, list)
-                and len(r) == len(columns)
-                and all(isinstance(c, str) for c in r)
-                for r in rows
-            ):
-                self.problem(f"{where}rows", f"expected rows of {len(columns)} texts each")
-                rows = []
-            fields["columns"] = tuple(columns)
-            fields["rows"] = tuple(tuple(r) for r in rows)
-        elif kind == "callout":
-            fields["title"] = self.text(table, "title", where)
-            fields["text"] = self.text(table, "text", where)
-        elif kind == "check":
-            fields["check"] = self.text(table, "check", where)
-        elif kind == "simulation":
-            fields["scenario"] = self.text(table, "scenario", where)
-            fields["text"] = self.text(table, "text", where)
-            if self.scenarios and fields["scenario"]:
-                self.scenario(fields["scenario"], f"{where}scenario")
-        if "caption" in BLOCK_KEYS[kind]:
-            fields["caption"] = self.text(table, "caption", where, required=False)
-        return Block(**fields)
-
-    def scenario(self, name: str, where: str) -> None:
+    def check_scenarios(self, lesson: Lesson, lesson_file: str) -> None:
         # Imported here, and only by `content check`: importing the simulation package loads
         # SimPy, which every other command (the quiz's start-up budget) must not pay for.
         from eventlesson.sim.scenarios import SCENARIOS
 
-        if name not in SCENARIOS:
-            self.problem(
-                where, f"unknown scenario {name!r} (choose one of: {', '.join(SCENARIOS)})"
-            )
-
-    # -- whole lesson --
-
-    def lesson(self) -> Lesson | None:
-        data = self.load_toml(self.folder / LESSON_FILE)
-        if data is None:
-            return None
-        lesson_file = self.file
-        self.check_version(data)
-        self.keys(data, LESSON_KEYS, "")
-        sections = []
-        for i, raw in enumerate(self.tables(data, "sections", "")):
-            where = f"sections[{i}]."
-            self.keys(raw, SECTION_KEYS, where)
-            blocks = tuple(
-                self.block(b, f"{where}blocks[{j}].")
-                for j, b in enumerate(self.tables(raw, "blocks", where))
-            )
-            if not blocks:
-                self.problem(f"{where}blocks", "a section needs at least one block")
-            sections.append(
-                Section(
-                    id=self.text(raw, "id", where),
-                    title=self.text(raw, "title", where),
-                    blocks=blocks,
-                    recap=self.text(raw, "recap", where, required=False),
-                )
-            )
-        if not sections:
-            self.problem("sections", "a lesson needs at least one section")
-        checks = tuple(
-            self.check(c, f"checks[{i}].") for i, c in enumerate(self.tables(data, "checks", ""))
-        )
-        minutes = data.get("minutes", 0)
-        if not isinstance(minutes, int) or minutes < 0:
-            self.problem("minutes", "expected a whole number of minutes")
-            minutes = 0
-        lesson = Lesson(
-            id=self.text(data, "id", ""),
-            title=self.text(data, "title", ""),
-            summary=self.text(data, "summary", ""),
-            minutes=minutes,
-            sections=tuple(sections),
-            checks=checks,
-            objectives=self._list(data, "objectives", Objective),
-            resources=self._list(data, "resources", Resource),
-            insights=self._list(data, "insights", Insight),
-            glossary=self._list(data, "glossary", Term),
-            path=str(self.folder),
-        )
-        quiz_path = self.folder / QUIZ_FILE
-        if quiz_path.exists():
-            quiz = self.load_toml(quiz_path)
-            if quiz is not None:
-                self.check_version(quiz)
-                self.keys(quiz, QUIZ_KEYS, "")
-                questions = tuple(
-                    self.question(q, f"questions[{i}].")
-                    for i, q in enumerate(self.tables(quiz, "questions", ""))
-                )
-                lesson = replace(lesson, questions=questions)
-        self.file = lesson_file
-        if lesson.id and lesson.id != self.folder.name:
-            self.problem(
-                "id", f"{lesson.id!r} must be the lesson's folder name, {self.folder.name!r}"
-            )
-        self.cross_check(lesson)
-        return lesson
-
-    def _list(self, data: dict[str, Any], key: str, cls: Callable[..., Any]) -> tuple[Any, ...]:
-        names = LIST_KEYS[key]
-        items = []
-        for i, item in enumerate(self.tables(data, key, "")):
-            self.keys(item, frozenset(names), f"{key}[{i}].")
-            items.append(cls(*(self.text(item, n, f"{key}[{i}].") for n in names)))
-        return tuple(items)
-
-    def cross_check(self, lesson: Lesson) -> None:
-        """Ids unique, references resolve, reference lists present where a page shows them."""
-        quiz_file = self.rel(self.folder / QUIZ_FILE)
-        for label, ids in (
-            ("sections", [s.id for s in lesson.sections]),
-            ("checks", [c.id for c in lesson.checks]),
-        ):
-            for dup in _duplicates(ids):
-                self.problem(label, f"id {dup!r} is used more than once")
-        first_use: dict[str, tuple[str, str]] = {}
-        for question_id, file, where in self.question_ids:
-            if not question_id:
-                continue
-            if question_id in first_use:
-                first_file, first_where = first_use[question_id]
-                at = first_where if first_file == file else f"{first_file}: {first_where}"
-                self.problem(
-                    where,
-                    f"question id {question_id!r} is used more than once (first at {at})",
-                    file=file,
-                )
-            else:
-                first_use[question_id] = (file, where)
-        section_ids = {s.id for s in lesson.sections}
-        check_ids = {c.id for c in lesson.checks}
-        for i, check in enumerate(lesson.checks):
-            for q in check.questions[:1]:
-                if q.section not in section_ids:
-                    self.problem(f"checks[{i}].section", f"unknown section {q.section!r}")
-        for i, q in enumerate(lesson.questions):
-            if q.section not in section_ids:
-                self.problem(
-                    f"questions[{i}].section", f"unknown section {q.section!r}", file=quiz_file
-                )
-        used_checks = set()
         for i, section in enumerate(lesson.sections):
             for j, block in enumerate(section.blocks):
-                where = f"sections[{i}].blocks[{j}]."
-                if block.kind == "check":
-                    used_checks.add(block.check)
-                    if block.check and block.check not in check_ids:
-                        self.problem(f"{where}check", f"unknown check {block.check!r}")
-                elif block.kind in LIST_KEYS and not getattr(lesson, block.kind):
-                    self.problem(
-                        f"{where}kind", f"the page shows {block.kind} but the lesson lists none"
+                if isinstance(block, SimulationBlock) and block.scenario not in SCENARIOS:
+                    self.problems.append(
+                        Problem(
+                            lesson_file,
+                            f"sections[{i}].blocks[{j}].scenario",
+                            f"unknown scenario {block.scenario!r} "
+                            f"(choose one of: {', '.join(SCENARIOS)})",
+                        )
                     )
-        for i, check in enumerate(lesson.checks):
-            if check.id not in used_checks:
-                self.problem(f"checks[{i}].id", f"check {check.id!r} is not shown on any page")
-        for i, resource in enumerate(lesson.resources):
-            if resource.link and not resource.link.startswith(("https://", "http://")):
-                self.problem(f"resources[{i}].link", "expected an http(s) address")
+
+    def lint_prose(self, lesson: Lesson, lesson_file: str) -> None:
+        """Markdown fields of lesson.toml (not the pages: `markdown` lints those) in the subset."""
+        for where, text in markdown_fields(lesson):
+            for number, message in markup.unsupported(text):
+                line = f" (line {number})" if "\n" in text.strip() else ""
+                self.problems.append(Problem(lesson_file, where, message + line))
 
 
-def _not_this(text: str, note: str) -> str:
-    """The explanation of a wrong classify choice: which kind it is not, and what that kind is."""
-    kind = text.split(":", 1)[0].strip().lower()
-    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
-    return f"Not {article} {kind}. {note}"
-
-
-def _suggestion(key: str, known: frozenset[str]) -> str:
-    import difflib  # only when a key is wrong
-
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    return (
-        f" (expected one of: {', '.join(sorted(known))})" if known else " (this table takes none)"
-    )
-
-
-def _duplicates(ids: list[str]) -> Iterator[str]:
-    seen: set[str] = set()
-    for item in ids:
-        if item and item in seen:
-            yield item
-        seen.add(item)
+def markdown_fields(value: object, where: str = "") -> Iterator[tuple[str, str]]:
+    """(field, text) of every Markdown-marked field read from a file, anywhere under `value`."""
+    if isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from markdown_fields(item, f"{where}[{i}]")
+        return
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return
+    for spec in fields_of(type(value)):
+        item = getattr(value, spec.name)
+        at = f"{where}.{spec.name}" if where else spec.name
+        if spec.derived:
+            continue  # e.g. a Markdown page's text: linted where it is read, by line
+        if any(m is Markdown for m in spec.markers) and isinstance(item, str):
+            yield at, item
+        else:
+            yield from markdown_fields(item, at)
 
 
 # -- public API -------------------------------------------------------------------------------
@@ -623,43 +358,53 @@ def _duplicates(ids: list[str]) -> Iterator[str]:
 
 def check_tree(root: Path) -> list[Problem]:
     """Lint a content root (course.toml and every lesson) or one lesson folder; [] means all is well."""
-    if not root.is_dir():
-        return [Problem(str(root), "-", "not a directory")]
-    if (root / LESSON_FILE).exists():  # one lesson folder
-        reader = _Reader(root, root.parent, scenarios=True)
-        reader.lesson()
-        return reader.problems
+    try:
+        if not root.is_dir():
+            return [Problem(clean(str(root)), "-", "not a directory")]
+        if (root / LESSON_FILE).exists():  # one lesson folder
+            reader = LessonReader(root, root.parent, scenarios=True)
+            reader.lesson()
+            return reader.problems
+        found = sorted(p.parent.name for p in root.glob(f"*/{LESSON_FILE}"))
+    except OSError as exc:
+        return [Problem(clean(str(root)), "-", f"cannot open ({exc.strerror or exc})")]
+    except RecursionError:
+        return [Problem(clean(str(root)), "-", "nested too deeply")]
     course, problems = read_course(root)
     course_file = _rel(root / COURSE_FILE, root)
     listed = set(course.lessons)
-    try:
-        found = sorted(p.parent.name for p in root.glob(f"*/{LESSON_FILE}"))
-    except OSError as exc:
-        return [*problems, Problem(str(root), "-", f"cannot list content ({exc.strerror})")]
-    for name in found:
-        if name not in listed and course.lessons:
-            problems.append(
-                Problem(course_file, "lessons", f"{name!r} holds a lesson but is not listed")
-            )
+    if course.lessons:
+        for name in found:
+            if name not in listed:
+                problems.append(
+                    Problem(course_file, "lessons", f"{name!r} holds a lesson but is not listed")
+                )
     # Without a readable course.toml, still check every lesson folder there is.
     for i, name in enumerate(course.lessons or tuple(found)):
         folder = root / name
-        if not (folder / LESSON_FILE).is_file():
+        try:
+            present = (folder / LESSON_FILE).is_file()
+        except OSError:
+            present = False
+        if not present:
             problems.append(
                 Problem(
                     course_file, f"lessons[{i}]", f"{_rel(folder, root)}/{LESSON_FILE} not found"
                 )
             )
             continue
-        reader = _Reader(folder, root, scenarios=True)
-        reader.lesson()
+        reader = LessonReader(folder, root, scenarios=True)
+        try:
+            reader.lesson()
+        except RecursionError:
+            reader.problems.append(Problem(_rel(folder, root), "-", "nested too deeply"))
         problems.extend(reader.problems)
     return problems
 
 
 def load_folder(folder: Path, root: Path | None = None) -> Lesson:
     """Load one lesson folder; the first problem found becomes a ContentError."""
-    reader = _Reader(folder, root or folder.parent)
+    reader = LessonReader(folder, root or folder.parent)
     lesson = reader.lesson()
     if reader.problems or lesson is None:
         first = reader.problems[0]

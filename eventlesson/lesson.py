@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventlesson.models import Check, Lesson, Question, Section
+from eventlesson.models import Check, CheckBlock, Lesson, Question, Section
 from eventlesson.progress import CheckResult, LessonProgress, now_iso
 
 
@@ -102,7 +102,8 @@ class LessonSession:
 
     def checks_on_page(self) -> list[Check]:
         """The practice checks this page asks."""
-        return [self.lesson.check(b.check) for b in self.section.blocks if b.kind == "check"]
+        blocks = self.section.blocks
+        return [self.lesson.check(b.check) for b in blocks if isinstance(b, CheckBlock)]
 
     def questions_on_page(self) -> list[Question]:
         """Every question of this page's checks, in the order they are asked."""

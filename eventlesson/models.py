@@ -1,36 +1,35 @@
-"""The typed schema of lesson content: what a lesson, a page and a question are.
+"""The typed schema of lesson content: what a course, a lesson, a page and a question are.
 
-Core module: standard library only (no rich, questionary or typer). The TOML files
-under `content/` are parsed into these dataclasses by `eventlesson.content`.
+Core module: standard library only (no rich, questionary or typer). These dataclasses *are* the
+content format: `eventlesson.schema` reads the TOML files into them (field types, `Annotated`
+rules and `validate()` say what is allowed) and content/FORMAT.md documents every field. A new
+block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+from dataclasses import dataclass, field
+from typing import Annotated, ClassVar, Literal, get_args
 
-FORMAT_VERSION = 1  # the content format this code reads; lesson.toml and quiz.toml state theirs
+from eventlesson.schema import (
+    Derived,
+    Items,
+    Kinds,
+    Letter,
+    Markdown,
+    MaxLen,
+    Min,
+    letter,
+)
 
-QUESTION_SETS = ("knowledge-check", "practice")  # the sets a quiz question may belong to
-BlockKind = Literal[
-    "markdown",  # prose from a Markdown file: file
-    "code",  # a highlighted snippet: language, code, caption
-    "tree",  # a fan-out picture: tree (a TreeNode), caption
-    "table",  # a small grid: columns, rows, caption
-    "callout",  # a titled panel of Markdown: title, text
-    "check",  # an in-lesson practice check: check (a Check id)
-    "objectives",  # the lesson's learning objectives
-    "resources",  # the lesson's optional resources
-    "insights",  # the lesson's key insights
-    "glossary",  # the lesson's glossary
-    "simulation",  # an offer to play a simulation scenario inline: scenario, text
-]
-BLOCK_KINDS: tuple[str, ...] = get_args(BlockKind)  # the same list, for checking and messages
+FORMAT_VERSION = 1  # the content format this code reads; each TOML file states its own
 
+QuestionSet = Literal["knowledge-check", "practice"]  # the sets a quiz question may belong to
+QUESTION_SETS: tuple[str, ...] = get_args(QuestionSet)
+MAX_OPTIONS = 26  # options are lettered A to Z
 
-def letter(index: int) -> str:
-    """The display letter of the option at `index` (0 -> "A")."""
-    return chr(ord("A") + index)
+Title = Annotated[str, MaxLen(200)]  # a heading or a short label: one line
+Id = Annotated[str, MaxLen(100)]  # an id: unique where its table says
 
 
 @dataclass(frozen=True)
@@ -41,19 +40,26 @@ class Option:
     explanation: str  # why picking it is right, or which confusion it reflects
 
 
+Options = Annotated[tuple[Option, ...], Items(2, MAX_OPTIONS, "options")]
+
+
+def _answer_problems(answer: int, count: int, what: str = "options") -> list[tuple[str, str]]:
+    if count and answer >= count:
+        return [("answer", f"{letter(answer)!r} is not one of the {what} (A-{letter(count - 1)})")]
+    return []
+
+
 @dataclass(frozen=True)
 class Question:
     """A single-choice question: a quiz item or one step of an in-lesson check."""
 
-    id: str  # unique within the lesson
+    id: Id  # unique within the lesson (across checks and quiz)
     prompt: str  # the question as the learner reads it
-    options: tuple[Option, ...]  # in authored order; letters A, B, C... follow this order
-    # (classify checks build one option per shared choice: the right one explains with the
-    # item's `why`, each wrong one with "Not a <kind>." and that choice's `note`)
-    answer: int  # index into options of the correct one
-    section: str  # id of the lesson section it tests
-    set: str = "practice"  # "knowledge-check" or "practice" (quiz questions); "check" otherwise
-    kind: str = "choice"  # "choice", or "predict" for what-happens-next questions
+    options: Options  # in authored order; letters A, B, C... follow this order
+    answer: Annotated[int, Letter]  # the right option: a letter in the file, its index here
+    section: str = ""  # the id of the lesson section it tests
+    set: str = "check"  # quiz questions: a QuestionSet; "check" for a check's questions
+    kind: Literal["choice", "predict"] = "choice"  # "predict": what happens next in a situation
 
     @property
     def answer_letter(self) -> str:
@@ -64,50 +70,237 @@ class Question:
         """Whether the option at authored index `chosen` is the right one."""
         return chosen == self.answer
 
+    def validate(self) -> list[tuple[str, str]]:
+        return _answer_problems(self.answer, len(self.options))
+
 
 @dataclass(frozen=True)
-class Check:
-    """An in-lesson practice check: one or more questions asked on a page."""
+class QuizQuestion(Question):
+    """A question of quiz.toml: it names the section it tests and the set it belongs to."""
 
-    id: str  # unique within the lesson
-    title: str  # short heading shown above the questions
-    intro: str  # one or two sentences of Markdown before the first question
-    questions: tuple[Question, ...]  # asked in order
+    section: str = field()  # the id of the lesson section it tests (required here)
+    set: QuestionSet = field()  # required, so the knowledge check cannot shrink unnoticed
+
+
+@dataclass(frozen=True)
+class CheckQuestion(Question):
+    """A question of a choice check: its section is the check's; it has no set or kind."""
+
+    section: Annotated[str, Derived] = ""
+    set: Annotated[str, Derived] = "check"
+    kind: Annotated[Literal["choice", "predict"], Derived] = "choice"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check(Kinds):
+    """An in-lesson practice check: one or more questions asked on a page (a kind below)."""
+
+    family: ClassVar[str] = "check kind"
+    default_kind: ClassVar[str | None] = "choice"
+
+    id: Id  # unique within the lesson
+    section: str  # the id of the section whose page shows it
+    title: Title  # short heading; its page is titled "Practice: " + this
+    intro: Annotated[str, Markdown] = ""  # one or two sentences before the first question
+    questions: Annotated[tuple[Question, ...], Derived] = ()  # asked in order
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceCheck(Check):
+    """A check of ordinary questions."""
+
+    kind: ClassVar[str] = "choice"
+    questions: Annotated[tuple[CheckQuestion, ...], Items(1, None, "questions")]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One shared choice of a classify check."""
+
+    text: str  # e.g. "Event: this happened"; up to the colon it names the kind
+    note: str  # what that kind of message is, in general
+
+
+@dataclass(frozen=True)
+class ClassifyItem:
+    """One message of a classify check."""
+
+    id: Id  # the question's id
+    message: str  # replaces {message} in the check's prompt
+    answer: Annotated[int, Letter]  # the right choice
+    why: str  # why the message is that kind
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassifyCheck(Check):
+    """The same question of several messages, with shared choices.
+
+    Each item becomes one question: the right choice is explained by the item's `why`, each
+    wrong one by "Not a <kind>." and that choice's `note`.
+    """
+
+    kind: ClassVar[str] = "classify"
+    prompt: str  # the question, with {message} where each item's message goes
+    choices: Annotated[tuple[Choice, ...], Items(2, MAX_OPTIONS, "choices")]
+    items: Annotated[tuple[ClassifyItem, ...], Items(1, None, "items")]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "questions", tuple(self._question(i) for i in self.items))
+
+    def _question(self, item: ClassifyItem) -> Question:
+        return Question(
+            id=item.id,
+            prompt=self.prompt.replace("{message}", item.message),
+            options=tuple(
+                Option(c.text, item.why if j == item.answer else _not_this(c.text, c.note))
+                for j, c in enumerate(self.choices)
+            ),
+            answer=item.answer,
+            section=self.section,
+        )
+
+    def validate(self) -> list[tuple[str, str]]:
+        found = []
+        if "{message}" not in self.prompt:
+            found.append(("prompt", "must contain {message}"))
+        for i, item in enumerate(self.items):
+            for where, message in _answer_problems(item.answer, len(self.choices), "choices"):
+                found.append((f"items[{i}].{where}", message))
+        return found
+
+
+def _not_this(text: str, note: str) -> str:
+    """The explanation of a wrong classify choice: which kind it is not, and what that kind is."""
+    kind = text.split(":", 1)[0].strip().lower()
+    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"Not {article} {kind}. {note}"
 
 
 @dataclass(frozen=True)
 class TreeNode:
     """One node of a tree picture (the purchase fan-out)."""
 
-    label: str  # the text of the node
+    label: Title  # the text of the node
     children: tuple[TreeNode, ...] = ()  # nodes under it, in order
 
 
-@dataclass(frozen=True)
-class Block:
-    """One piece of a page, rendered by kind."""
+# -- blocks: one dataclass per kind; its renderer is in ui/render_lesson.py ----------------------
 
-    kind: BlockKind  # one of BLOCK_KINDS
-    text: str = ""  # Markdown (markdown: the file's text; callout, simulation: inline text)
-    file: str = ""  # for markdown: the file it came from, relative to the lesson folder
-    title: str = ""  # for callout: the panel title
-    language: str = ""  # for code: the language for highlighting
-    code: str = ""  # for code: the snippet
-    caption: str = ""  # for code, tree and table: one line under or above the picture
-    tree: TreeNode | None = None  # for tree: the root
-    columns: tuple[str, ...] = ()  # for table: the headings
-    rows: tuple[tuple[str, ...], ...] = ()  # for table: the cells, one tuple a row
-    check: str = ""  # for check: the id of a Check in the lesson
-    scenario: str = ""  # for simulation: the scenario to offer
+
+@dataclass(frozen=True, kw_only=True)
+class Block(Kinds):
+    """One piece of a page, rendered by kind (a subclass below names its `kind`)."""
+
+    family: ClassVar[str] = "block kind"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkdownBlock(Block):
+    """Prose from a Markdown file of the lesson folder."""
+
+    kind: ClassVar[str] = "markdown"
+    file: str  # the file, relative to the lesson folder
+    text: Annotated[str, Derived, Markdown] = ""  # its text (read by the loader)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeBlock(Block):
+    """A highlighted snippet."""
+
+    kind: ClassVar[str] = "code"
+    code: str  # the snippet
+    language: str = "text"  # for highlighting, e.g. "python"
+    caption: str = ""  # one line under the snippet
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeBlock(Block):
+    """A fan-out picture."""
+
+    kind: ClassVar[str] = "tree"
+    tree: TreeNode  # the root
+    caption: str = ""  # one line under the picture
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableBlock(Block):
+    """A small grid of text."""
+
+    kind: ClassVar[str] = "table"
+    columns: Annotated[tuple[Title, ...], Items(1, None, "columns")]  # the headings
+    rows: tuple[tuple[str, ...], ...]  # the cells, one list a row, as many as columns
+    caption: str = ""  # one line above the grid
+
+    def validate(self) -> list[tuple[str, str]]:
+        width = len(self.columns)
+        return [
+            (f"rows[{i}]", f"has {len(row)} cells; expected {width}, one per column")
+            for i, row in enumerate(self.rows)
+            if len(row) != width
+        ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalloutBlock(Block):
+    """A titled panel of Markdown."""
+
+    kind: ClassVar[str] = "callout"
+    title: Title  # the panel title
+    text: Annotated[str, Markdown]  # the panel's prose
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckBlock(Block):
+    """An in-lesson practice check, by id."""
+
+    kind: ClassVar[str] = "check"
+    check: Id  # the id of a check of the lesson
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimulationBlock(Block):
+    """An offer to play a simulation scenario inline (key s)."""
+
+    kind: ClassVar[str] = "simulation"
+    scenario: str  # a name from `eventlesson simulate --list`
+    text: Annotated[str, Markdown]  # one line: what the learner will watch
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectivesBlock(Block):
+    """The lesson's learning objectives."""
+
+    kind: ClassVar[str] = "objectives"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InsightsBlock(Block):
+    """The lesson's key insights."""
+
+    kind: ClassVar[str] = "insights"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourcesBlock(Block):
+    """The lesson's optional resources."""
+
+    kind: ClassVar[str] = "resources"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlossaryBlock(Block):
+    """The lesson's glossary."""
+
+    kind: ClassVar[str] = "glossary"
 
 
 @dataclass(frozen=True)
 class Section:
     """One page of the guided lesson."""
 
-    id: str  # unique within the lesson; progress refers to it
-    title: str  # the heading shown on the page and in the menu
-    blocks: tuple[Block, ...]  # the page's content, top to bottom
+    id: Id  # unique within the lesson; progress refers to it
+    title: Title  # the heading shown on the page and in the menu
+    blocks: Annotated[tuple[Block, ...], Items(1, None, "blocks")]  # top to bottom
     recap: str = ""  # one short line used when greeting a returning learner
 
 
@@ -115,17 +308,22 @@ class Section:
 class Resource:
     """An optional further reading."""
 
-    kind: str  # BOOK, ARTICLE, ...
-    title: str  # as published
-    link: str  # where to find it
+    kind: Title  # BOOK, ARTICLE, ...
+    title: Title  # as published
+    link: str  # where to find it: an http(s) address
     focus: str  # what to read it for
+
+    def validate(self) -> list[tuple[str, str]]:
+        if not self.link.startswith(("https://", "http://")):
+            return [("link", "expected an http(s) address")]
+        return []
 
 
 @dataclass(frozen=True)
 class Objective:
     """One thing the learner can do after the lesson."""
 
-    title: str  # the skill, short
+    title: Title  # the skill, short
     detail: str  # what it means in practice
 
 
@@ -133,7 +331,7 @@ class Objective:
 class Insight:
     """One key take-away."""
 
-    title: str  # the insight, short
+    title: Title  # the insight, short
     detail: str  # why it matters
 
 
@@ -141,16 +339,27 @@ class Insight:
 class Term:
     """One glossary entry."""
 
-    term: str  # the word or phrase
-    meaning: str  # its meaning in this lesson
+    term: Title  # the word or phrase
+    meaning: Annotated[str, Markdown]  # its meaning in this lesson
 
 
 @dataclass(frozen=True)
 class Course:
     """The lessons on offer (course.toml at the content root): their order and the default."""
 
-    lessons: tuple[str, ...]  # lesson folder names, which are also the lesson ids, in order
+    lessons: Annotated[tuple[Id, ...], Items(1, None, "lessons")]  # lesson folders, in order
     default: str = ""  # the lesson opened when none is named; "" means the first listed
+
+    def validate(self) -> list[tuple[str, str]]:
+        found = []
+        for i, name in enumerate(self.lessons):
+            if not name or name in (".", "..") or "/" in name or "\\" in name:
+                found.append((f"lessons[{i}]", f"{name!r} is not a folder name"))
+            elif name in self.lessons[:i]:
+                found.append((f"lessons[{i}]", f"{name!r} is listed twice"))
+        if self.default and self.default not in self.lessons:
+            found.append(("default", f"{self.default!r} is not one of the lessons"))
+        return found
 
     @property
     def default_lesson(self) -> str:
@@ -160,20 +369,51 @@ class Course:
 
 @dataclass(frozen=True)
 class Lesson:
-    """A whole lesson: its pages, checks, quiz questions and reference lists."""
+    """A whole lesson (lesson.toml): its pages, checks and reference lists; quiz.toml's questions."""
 
-    id: str  # short id used on the command line, e.g. "day-089"
-    title: str  # full title, e.g. "Day 089: Event-Driven Fundamentals"
+    id: Id  # used on the command line, e.g. "day-089"; the name of the lesson's folder
+    title: Title  # full title, e.g. "Day 089: Event-Driven Fundamentals"
     summary: str  # one sentence: what the lesson teaches
-    minutes: int  # the expected time of the core path
-    sections: tuple[Section, ...]  # the pages, in order
+    minutes: Annotated[int, Min(0)]  # the expected time of the core path
+    sections: Annotated[tuple[Section, ...], Items(1, None, "sections")]  # the pages, in order
     checks: tuple[Check, ...] = ()  # in-lesson practice checks
-    questions: tuple[Question, ...] = ()  # quiz questions (knowledge-check and practice)
     objectives: tuple[Objective, ...] = ()  # learning objectives
     resources: tuple[Resource, ...] = ()  # optional deepening resources
     insights: tuple[Insight, ...] = ()  # key insights
     glossary: tuple[Term, ...] = ()  # glossary entries
-    path: str = ""  # the folder it was loaded from
+    questions: Annotated[tuple[Question, ...], Derived] = ()  # quiz.toml's questions
+    path: Annotated[str, Derived] = ""  # the folder it was loaded from
+
+    def validate(self) -> list[tuple[str, str]]:
+        """References resolve, ids are unique, a page that shows a list has one."""
+        found: list[tuple[str, str]] = []
+        for label, ids in (
+            ("sections", [s.id for s in self.sections]),
+            ("checks", [c.id for c in self.checks]),
+        ):
+            for dup in _duplicates(ids):
+                found.append((label, f"id {dup!r} is used more than once"))
+        section_ids = {s.id for s in self.sections}
+        check_ids = {c.id for c in self.checks}
+        for i, check in enumerate(self.checks):
+            if check.section not in section_ids:
+                found.append((f"checks[{i}].section", f"unknown section {check.section!r}"))
+        shown: set[str] = set()
+        for i, section in enumerate(self.sections):
+            for j, block in enumerate(section.blocks):
+                where = f"sections[{i}].blocks[{j}]."
+                if isinstance(block, CheckBlock):
+                    shown.add(block.check)
+                    if block.check not in check_ids:
+                        found.append((f"{where}check", f"unknown check {block.check!r}"))
+                elif block.kind in LISTS and not getattr(self, block.kind):
+                    found.append(
+                        (f"{where}kind", f"the page shows {block.kind} but the lesson lists none")
+                    )
+        for i, check in enumerate(self.checks):
+            if check.id not in shown:
+                found.append((f"checks[{i}].id", f"check {check.id!r} is not shown on any page"))
+        return found
 
     def section_index(self, section_id: str) -> int:
         """Position of a section by id; raises KeyError for an unknown id."""
@@ -201,3 +441,29 @@ class Lesson:
             return self.sections[self.section_index(section_id)].title
         except KeyError:
             return section_id
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A lesson's quiz.toml."""
+
+    questions: tuple[QuizQuestion, ...] = ()  # the knowledge check and the practice set
+
+
+LISTS = ("objectives", "resources", "insights", "glossary")  # blocks that show a lesson's list
+BLOCK_KINDS: tuple[str, ...] = tuple(Block.kinds)  # every block kind, for checks and messages
+FILES: dict[str, type] = {  # each file of a lesson folder and the dataclass it is read into
+    "course.toml": Course,
+    "lesson.toml": Lesson,
+    "quiz.toml": Quiz,
+}
+
+
+def _duplicates(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dups = []
+    for item in ids:
+        if item and item in seen and item not in dups:
+            dups.append(item)
+        seen.add(item)
+    return dups

@@ -18,6 +18,7 @@ FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
 SAMPLE = "sample"
 # The shipped content, for the smoke tests only; test_shipped.py re-runs them on a copy with more
 # lessons added by pointing this variable at it.
+FORMAT_MD = REPO / "content" / "FORMAT.md"  # the content format, documented
 SHIPPED_CONTENT = Path(os.environ.get("EVENTLESSON_TEST_SHIPPED_CONTENT") or REPO / "content")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -118,7 +119,10 @@ def test_unexplained_option_and_unknown_set(broken: Path) -> None:
         p.startswith("course/sample/quiz.toml: questions[0].options[0].explanation: missing")
         for p in problems
     )
-    assert any("'homework' is not a known set" in p for p in problems)
+    assert (
+        "course/sample/quiz.toml: questions[3].set: 'homework' is not one of: knowledge-check, practice"
+        in problems
+    )
 
 
 def test_newer_format_is_refused(broken: Path) -> None:
@@ -347,8 +351,9 @@ def test_classify_choices_as_plain_strings_are_refused(broken: Path) -> None:
     end = text.index("  [[checks.items]]")
     lesson.write_text(text[:start] + 'choices = ["Command", "Query", "Event"]\n' + text[end:])
     problems = _problems(broken)
-    assert "course/mini/lesson.toml: checks[0].choices[0]: expected a table with text and note" in (
-        problems
+    assert (
+        "course/mini/lesson.toml: checks[0].choices[0]: expected a table (text, note), got text"
+        in (problems)
     )
 
 
@@ -367,3 +372,151 @@ def test_section_index_and_unknown_section() -> None:
     assert lesson.section_title("nope") == "nope"
     with pytest.raises(KeyError):
         lesson.section_index("nope")
+
+
+# -- hostile and broken files: reported, never a crash, a hang or a control code ----------------
+
+
+def test_control_characters_are_reported_where_they_are(broken: Path) -> None:
+    _edit(broken / "sample" / "lesson.toml", 'title = "Remember"', 'title = "Re\\u001b]0;x\\u0007"')
+    page = broken / "sample" / "pages" / "failure.md"
+    page.write_text(page.read_text() + "\nclipboard \x1b]52;c;cm0gLXJmIH4=\x07 here\n")
+    _edit(broken / "sample" / "quiz.toml", 'text = "DoThing"', 'text = "Do\\u009bThing"')
+    problems = _problems(broken)
+    assert (
+        "course/sample/lesson.toml: sections[1].blocks[0].title: control character (U+001B, U+0007)"
+        in problems
+    )
+    assert "course/sample/pages/failure.md: line 4: control character (U+001B, U+0007)" in problems
+    assert "course/sample/quiz.toml: questions[0].options[1].text: control character (U+009B)" in (
+        problems
+    )
+    with pytest.raises(ContentError, match="control character"):
+        load_lesson("sample", broken)
+
+
+def test_deeply_nested_toml_is_reported(broken: Path) -> None:
+    (broken / "sample" / "quiz.toml").write_text("format_version = 1\nx = " + "[" * 100_000)
+    tree = '{label = "leaf"}'
+    for _ in range(60):  # valid TOML, but a tree 60 levels deep
+        tree = f'{{label = "x", children = [{tree}]}}'
+    mini = broken / "mini" / "lesson.toml"
+    mini.write_text(
+        mini.read_text().replace(
+            "[[checks]]",
+            f'[[sections]]\nid = "deep"\ntitle = "Deep"\n[[sections.blocks]]\nkind = "tree"\n'
+            f"tree = {tree}\n\n[[checks]]",
+            1,
+        )
+    )
+    problems = _problems(broken)
+    assert any(p.startswith("course/sample/quiz.toml: -: TOML") for p in problems), problems
+    assert any(
+        p.startswith("course/mini/lesson.toml: sections[3].blocks[0].tree.children[0]")
+        and p.endswith("nested too deeply (more than 40 levels)")
+        for p in problems
+    ), problems
+
+
+def test_a_folder_that_cannot_be_entered_is_reported(
+    broken: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_glob = Path.glob
+
+    def denied(self: Path, pattern: str):  # what a folder without the x bit gives a non-root user
+        if self == broken:
+            raise PermissionError(13, "Permission denied")
+        return real_glob(self, pattern)
+
+    monkeypatch.setattr(Path, "glob", denied)
+    assert _problems(broken) == [f"{broken}: -: cannot open (Permission denied)"]
+
+
+def test_a_lesson_folder_that_is_a_symlink_loop_is_reported(broken: Path) -> None:
+    shutil.rmtree(broken / "mini")
+    (broken / "mini").symlink_to(broken / "mini")
+    assert _problems(broken) == [
+        "course/course.toml: lessons[1]: course/mini/lesson.toml not found"
+    ]
+
+
+def test_a_fifo_or_a_huge_file_is_refused_without_reading_it(broken: Path) -> None:
+    page = broken / "sample" / "pages" / "failure.md"
+    page.unlink()
+    os.mkfifo(page)  # opening it for reading would wait for a writer forever
+    quiz = broken / "sample" / "quiz.toml"
+    with quiz.open("a") as handle:
+        handle.write("# " + "x" * 1_000_000 + "\n")
+    problems = _problems(broken)
+    assert (
+        "course/sample/lesson.toml: sections[5].blocks[0].file: course/sample/pages/failure.md "
+        "not a regular file" in problems
+    )
+    assert any(
+        p.startswith("course/sample/quiz.toml: -: larger than the 1,000,000 byte limit")
+        for p in problems
+    )
+
+
+def test_a_title_of_fifty_megabytes_is_refused_fast(broken: Path) -> None:
+    _edit(broken / "sample" / "lesson.toml", 'title = "Welcome"', f'title = "{"W" * 50_000_000}"')
+    assert any("larger than the 1,000,000 byte limit" in p for p in _problems(broken))
+    _edit(broken / "sample" / "lesson.toml", "W" * 50_000_000, "W" * 300)
+    assert "course/sample/lesson.toml: sections[0].title: longer than 200 characters (300)" in (
+        _problems(broken)
+    )
+
+
+def test_answers_are_letters_a_to_z_and_at_most_26_options(broken: Path) -> None:
+    quiz = broken / "sample" / "quiz.toml"
+    _edit(quiz, 'answer = "A"', 'answer = "["')
+    many = "".join(
+        f'  [[questions.options]]\n  text = "o{i}"\n  explanation = "e{i}"\n' for i in range(27)
+    )
+    quiz.write_text(
+        quiz.read_text()
+        + f'[[questions]]\nid = "many"\nset = "practice"\nsection = "panels"\nprompt = "?"\nanswer = "A"\n{many}'
+    )
+    problems = _problems(broken)
+    assert (
+        'course/sample/quiz.toml: questions[0].answer: expected one letter, A to Z, e.g. "A"'
+        in (problems)
+    )
+    assert "course/sample/quiz.toml: questions[6].options: has 27 options; at most 26" in problems
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new", "expected"),
+    [
+        (
+            "pages/failure.md",
+            "a ghost event.",
+            "a ghost event.\n\n> quoted",
+            "course/sample/pages/failure.md: line 4: unsupported Markdown: a block quote (>)",
+        ),
+        (
+            "pages/welcome.md",
+            "- a bullet point",
+            "- a bullet point\n  - nested",
+            "course/sample/pages/welcome.md: line 8: unsupported Markdown: a nested list",
+        ),
+        (
+            "lesson.toml",
+            'text = "A **command** asks; an *event* tells."',
+            'text = "A **command asks; an *event* tells."',
+            "course/sample/lesson.toml: sections[1].blocks[0].text: unclosed ** or `",
+        ),
+        (
+            "lesson.toml",
+            'meaning = "A fact that already happened."',
+            'meaning = "A fact <b>that</b> already happened."',
+            "course/sample/lesson.toml: glossary[0].meaning: unsupported Markdown: an HTML tag",
+        ),
+    ],
+)
+def test_prose_outside_the_markdown_subset_is_reported(
+    broken: Path, where: str, old: str, new: str, expected: str
+) -> None:
+    _edit(broken / "sample" / where, old, new)
+    problems = _problems(broken)
+    assert any(p.startswith(expected) for p in problems), problems

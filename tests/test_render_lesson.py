@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console, RenderableType
 
 from eventlesson.content import load_lesson
-from eventlesson.models import Block, Lesson
+from eventlesson.models import CalloutBlock, Lesson
 from eventlesson.progress import CheckResult
 from eventlesson.quiz import grade, show
 from eventlesson.ui import render_lesson as view
@@ -129,7 +129,7 @@ def test_handout_reveals_answers_and_offers_commands(lesson: Lesson) -> None:
 
 
 def test_handout_whose_last_page_says_what_next_does_not_repeat_it(lesson: Lesson) -> None:
-    what_next = Block(kind="callout", title="What next", text="Run `eventlesson quiz`.")
+    what_next = CalloutBlock(title="What next", text="Run `eventlesson quiz`.")
     last = dataclasses.replace(lesson.sections[-1], blocks=(what_next,))
     edited = dataclasses.replace(lesson, sections=(*lesson.sections[:-1], last))
     out = "".join(text_of(part) for part in view.handout(edited))

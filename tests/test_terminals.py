@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 
-from eventlesson.models import Lesson, TreeNode
+from eventlesson.models import (
+    CodeBlock,
+    Lesson,
+    MarkdownBlock,
+    SimulationBlock,
+    TableBlock,
+    TreeBlock,
+    TreeNode,
+)
 from eventlesson.quiz import Session
 from eventlesson.sim import CONSUMER_NAMES, SCENARIOS
 
@@ -215,11 +223,11 @@ def page_texts(lesson: Lesson, section_id: str) -> list[str]:
     section = lesson.sections[lesson.section_index(section_id)]
     texts = [section.title]
     for block in section.blocks:
-        if block.kind in ("markdown", "simulation"):
+        if isinstance(block, MarkdownBlock | SimulationBlock):
             texts.append(block.text)
-        if block.tree is not None:
+        if isinstance(block, TreeBlock):
             texts.append(tree_labels(block.tree))
-        if block.caption:
+        if isinstance(block, CodeBlock | TreeBlock | TableBlock) and block.caption:
             texts.append(block.caption)
     return texts
 
@@ -228,7 +236,10 @@ def code_tokens(lesson: Lesson, section_id: str) -> list[str]:
     """Every whitespace-separated token of a page's code: each must be on screen uncut."""
     section = lesson.sections[lesson.section_index(section_id)]
     return [
-        token for block in section.blocks if block.kind == "code" for token in block.code.split()
+        token
+        for block in section.blocks
+        if isinstance(block, CodeBlock)
+        for token in block.code.split()
     ]
 
 

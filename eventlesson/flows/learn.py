@@ -15,7 +15,7 @@ from rich.text import Text
 from eventlesson.app import App
 from eventlesson.errors import Interrupted
 from eventlesson.lesson import LessonSession
-from eventlesson.models import Lesson, Question
+from eventlesson.models import Lesson, Question, SimulationBlock
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
 from eventlesson.ui.console import print_trimmed
@@ -99,7 +99,8 @@ class LessonWalk:
         return keys
 
     def _scenario(self) -> str:
-        return next((b.scenario for b in self.session.section.blocks if b.kind == "simulation"), "")
+        blocks = self.session.section.blocks
+        return next((b.scenario for b in blocks if isinstance(b, SimulationBlock)), "")
 
     def _answered_checks(self) -> bool:
         return bool(self.session.checks_on_page()) and not self.session.pending_questions()

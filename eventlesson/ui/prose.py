@@ -1,71 +1,36 @@
-"""Lesson prose: the small Markdown subset our content uses, rendered straight to rich Text.
+"""Lesson prose: the Markdown subset of content/FORMAT.md, rendered straight to rich Text.
 
 Why not rich.markdown: importing it (and markdown-it) costs about 65 ms, a quarter of the time
-to the first lesson page, for features the content never uses. This covers what it does use —
-paragraphs, `#`-`###` headings, `-`/`*`/`1.` lists, **bold**, *italic*, `code` and
-[links](url) — and shows anything else as the plain text it is. Pure: nothing is printed.
+to the first lesson page, for features the content never uses. `eventlesson.markup` parses the
+subset (and `content check` reports anything outside it); this module only renders it. Pure:
+nothing is printed.
 """
 
 from __future__ import annotations
-
-import re
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from eventlesson.markup import BULLET, FENCE, HEADING, paragraphs, runs, spans
 from eventlesson.ui import styles as S
 
-_INLINE = re.compile(
-    r"\*\*(?P<bold>[^*\n]+)\*\*"
-    r"|`(?P<code>[^`\n]+)`"
-    r"|\[(?P<label>[^\]\n]+)\]\((?P<url>[^)\s]+)\)"
-    r"|(?<![\w*])[*_](?P<em>[^*_\n]+)[*_](?![\w*])"
-)
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+(.*)$")
-_FENCE = "```"
+STYLES = {"": "", "bold": S.STRONG, "code": S.CODE, "em": S.EMPHASIS}  # by span kind
 
 
 def inline(text: str, style: str = "") -> Text:
-    """One run of prose with its emphasis, code spans and links styled (markers removed)."""
+    """One run of prose with its emphasis, code spans and links styled (markers removed).
+
+    The one inline-markup function: lesson pages, checks and the quiz all show text through it.
+    """
     out = Text(style=style)
-    position = 0
-    for match in _INLINE.finditer(text):
-        out.append(text[position : match.start()])
-        if match.group("bold") is not None:
-            out.append(match.group("bold"), style=S.STRONG)
-        elif match.group("code") is not None:
-            out.append(match.group("code"), style=S.CODE)
-        elif match.group("label") is not None:
-            out.append(match.group("label"))
-            out.append(f" ({match.group('url')})", style=S.MUTED)
+    for kind, part, url in spans(text):
+        if kind == "link":
+            out.append(part)
+            out.append(f" ({url})", style=S.MUTED)
         else:
-            out.append(match.group("em"), style=S.EMPHASIS)
-        position = match.end()
-    out.append(text[position:])
+            out.append(part, style=STYLES[kind])
     return out
-
-
-def _paragraphs(text: str) -> list[list[str]]:
-    """Blocks of lines separated by blank lines; a fenced code block is one block."""
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    fenced = False
-    for line in text.strip("\n").split("\n"):
-        if line.strip().startswith(_FENCE):
-            current.append(line)
-            fenced = not fenced
-            continue
-        if not fenced and not line.strip():
-            if current:
-                blocks.append(current)
-            current = []
-            continue
-        current.append(line)
-    if current:
-        blocks.append(current)
-    return blocks
 
 
 def _list(lines: list[str]) -> RenderableType:
@@ -74,7 +39,7 @@ def _list(lines: list[str]) -> RenderableType:
     grid.add_column(ratio=1)
     items: list[tuple[str, list[str]]] = []
     for line in lines:
-        match = _BULLET.match(line)
+        match = BULLET.match(line)
         if match:
             marker = match.group(1)
             items.append(("•" if marker in "-*+" else marker, [match.group(2).strip()]))
@@ -85,26 +50,12 @@ def _list(lines: list[str]) -> RenderableType:
     return grid
 
 
-def _runs(lines: list[str]) -> list[tuple[str, list[str]]]:
-    """Split a block into runs of one kind: a heading line, a list, a paragraph."""
-    runs: list[tuple[str, list[str]]] = []
-    for line in lines:
-        kind = "heading" if _HEADING.match(line) else "list" if _BULLET.match(line) else "text"
-        if kind == "text" and runs and runs[-1][0] in ("list", "text"):
-            runs[-1][1].append(line)  # a paragraph line, or a list item's continuation
-        elif kind == "list" and runs and runs[-1][0] == "list":
-            runs[-1][1].append(line)
-        else:
-            runs.append((kind, [line]))
-    return runs
-
-
 def _render(kind: str, lines: list[str]) -> RenderableType:
     if kind == "fence":
-        code = [line for line in lines if not line.strip().startswith(_FENCE)]
+        code = [line for line in lines if not line.strip().startswith(FENCE)]
         return Text("\n".join("    " + line for line in code), style=S.CODE)
     if kind == "heading":
-        match = _HEADING.match(lines[0])
+        match = HEADING.match(lines[0])
         assert match is not None
         level = len(match.group(1))
         return inline(match.group(2).strip(), style=S.HEADING if level == 1 else S.STRONG)
@@ -116,9 +67,8 @@ def _render(kind: str, lines: list[str]) -> RenderableType:
 def prose(text: str) -> RenderableType:
     """A piece of lesson Markdown as renderables, one blank line between blocks."""
     parts: list[RenderableType] = []
-    for lines in _paragraphs(text):
-        fenced = lines[0].strip().startswith(_FENCE)
-        for kind, run in [("fence", lines)] if fenced else _runs(lines):
+    for lines in paragraphs(text):
+        for kind, run in runs(lines):
             if parts:
                 parts.append(Text(""))
             parts.append(_render(kind, run))

@@ -19,7 +19,21 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from eventlesson.models import Block, Check, Lesson, Section, TreeNode, letter
+from eventlesson.models import (
+    Block,
+    CalloutBlock,
+    Check,
+    CheckBlock,
+    CodeBlock,
+    Lesson,
+    MarkdownBlock,
+    Section,
+    SimulationBlock,
+    TableBlock,
+    TreeBlock,
+    TreeNode,
+    letter,
+)
 from eventlesson.progress import CheckResult
 from eventlesson.ui import styles as S
 from eventlesson.ui.prose import prose
@@ -90,7 +104,7 @@ def tree(node: TreeNode, caption: str = "") -> RenderableType:
     return Group(*parts)
 
 
-def table(block: Block) -> RenderableType:
+def table(block: TableBlock) -> RenderableType:
     grid = Table(show_lines=True, expand=False, header_style=S.STRONG, title_justify="left")
     for column in block.columns:
         grid.add_column(column, overflow="fold")
@@ -104,7 +118,7 @@ def table(block: Block) -> RenderableType:
 PANEL_EDGES = 4  # a panel's border and padding, left and right
 
 
-class CodeBlock:
+class Snippet:
     """A snippet in a titled panel; where the panel would cut lines, no panel and folded lines.
 
     Folding breaks a long line after a comma or an opening bracket (outside strings), with the
@@ -136,7 +150,7 @@ _BREAK = re.compile(r"""\\.|["'(\[{)\]},]""")
 
 
 def fold(line: str, width: int) -> list[str]:
-    """A line of code as lines of at most `width`, broken only inside brackets (see `CodeBlock`)."""
+    """A line of code as lines of at most `width`, broken only inside brackets (see `Snippet`)."""
     if cell_len(line) <= width:
         return [line]
     breaks: list[int] = []  # offsets a continuation line may start at
@@ -172,8 +186,8 @@ def fold(line: str, width: int) -> list[str]:
     return out
 
 
-def code(block: Block) -> RenderableType:
-    snippet = CodeBlock(block.code, block.language)
+def code(block: CodeBlock) -> RenderableType:
+    snippet = Snippet(block.code, block.language)
     if block.caption:
         return Group(snippet, Text(block.caption, style=S.MUTED))
     return snippet
@@ -185,7 +199,7 @@ def callout(title: str, body: str, style: str = S.ACCENT) -> RenderableType:
     )
 
 
-def simulation_offer(block: Block, *, interactive: bool) -> RenderableType:
+def simulation_offer(block: SimulationBlock, *, interactive: bool) -> RenderableType:
     how = (
         f"Press s to watch the '{block.scenario}' scenario live, here in the lesson."
         if interactive
@@ -293,19 +307,19 @@ def block(
     reveal: bool = False,
 ) -> RenderableType:
     """One block of a page."""
-    if item.kind == "markdown":
+    if isinstance(item, MarkdownBlock):
         return md(item.text)
-    if item.kind == "code":
+    if isinstance(item, CodeBlock):
         return code(item)
-    if item.kind == "tree" and item.tree is not None:
+    if isinstance(item, TreeBlock):
         return tree(item.tree, item.caption)
-    if item.kind == "table":
+    if isinstance(item, TableBlock):
         return table(item)
-    if item.kind == "callout":
+    if isinstance(item, CalloutBlock):
         return callout(item.title, item.text)
-    if item.kind == "simulation":
+    if isinstance(item, SimulationBlock):
         return simulation_offer(item, interactive=interactive)
-    if item.kind == "check":
+    if isinstance(item, CheckBlock):
         check = lesson.check(item.check)
         answered = [q for q in check.questions if answers and q.id in answers]
         if reveal or len(answered) == len(check.questions):
@@ -386,7 +400,11 @@ def handout(lesson: Lesson) -> Iterable[RenderableType]:
         yield body(lesson, section, interactive=False, reveal=True)
     yield Text("")
     end = Text(f"End of {lesson.title}.", style=S.TITLE)
-    last = " ".join(b.text for b in lesson.sections[-1].blocks) if lesson.sections else ""
+    last = (
+        " ".join(getattr(b, "text", "") for b in lesson.sections[-1].blocks)
+        if lesson.sections
+        else ""
+    )
     if "eventlesson quiz" not in last:  # unless the last page already says where to go next
         end.append(" Test yourself with ", style="")
         end.append_text(inline("`eventlesson quiz`; see every simulation with "))

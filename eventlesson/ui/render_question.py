@@ -2,13 +2,12 @@
 
 One header (the number, the prompt, the options in full when the picker must cut them) and one
 feedback renderer (right or wrong in words, why, the right answer). Pure: returns renderables,
-prints nothing. Content text goes through `Text`, never rich markup; `code` spans in backticks are
-shown without the backticks, in the code style.
+prints nothing. Content text goes through `Text`, never rich markup; its inline Markdown (code
+spans, bold, links) through the one `ui.prose.inline`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -18,8 +17,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from eventlesson import markup
 from eventlesson.models import Lesson, Option, Question, letter
 from eventlesson.ui import styles as S
+from eventlesson.ui.prose import inline
 
 if TYPE_CHECKING:
     from eventlesson.quiz import Result
@@ -27,24 +28,11 @@ if TYPE_CHECKING:
 INDENT = 3  # how far explanations sit under the line they explain
 RIGHT = "Right."
 WRONG = "Not quite."
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
-
-
-def inline(text: str, style: str = "") -> Text:
-    """One line of content with `code` spans styled instead of showing their backticks."""
-    out = Text(style=style)
-    position = 0
-    for match in _CODE_SPAN.finditer(text):
-        out.append(text[position : match.start()])
-        out.append(match.group(1), style=S.CODE)
-        position = match.end()
-    out.append(text[position:])
-    return out
 
 
 def plain(text: str) -> str:
-    """The same text for a prompt that shows no styles: code spans lose their backticks."""
-    return _CODE_SPAN.sub(r"\1", text)
+    """The same text for a prompt that shows no styles: markup markers removed."""
+    return markup.plain(text)
 
 
 def verdict(correct: bool) -> Text:
