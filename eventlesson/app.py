@@ -207,6 +207,14 @@ class App:
             self.flush_warnings()
         return self._kept
 
-    def flush_warnings(self) -> None:
+    def flush_warnings(self, *, again: bool = False) -> None:
+        """Show the store's pending warnings once each.
+
+        `again`: also repeat why this session's progress is not kept, for a full-screen view that
+        hid the first warning (call it once the view has closed).
+        """
+        store = self._store
+        if again and store is not None and store.not_kept and store.not_kept not in store.warnings:
+            self.warn(store.not_kept)
         while self.store.warnings:
             self.warn(self.store.warnings.pop(0))

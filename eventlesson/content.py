@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 import tomllib
 from collections.abc import Iterator
 from importlib import resources
@@ -20,6 +19,7 @@ from typing import Any, TypeVar
 
 from eventlesson import markup
 from eventlesson.errors import ContentError, UsageError
+from eventlesson.files import FileError, NotFound, read_file
 from eventlesson.models import (
     FORMAT_VERSION,
     ChoiceCheck,
@@ -81,51 +81,14 @@ def _rel(path: Path, root: Path) -> str:
         return clean(str(path))
 
 
-class FileError(Exception):
-    """A content file that cannot be used; the message says why, in a few words."""
-
-
-def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; FileError otherwise.
-
-    A FIFO or a device is refused without being read (it could block forever, or never end).
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise FileError("not found") from None
-    except OSError as exc:
-        raise FileError(f"cannot open ({exc.strerror or exc})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileError("not a regular file")
-        if info.st_size > limit:
-            raise FileError(f"larger than the {limit:,} byte limit ({info.st_size:,} bytes)")
-        chunks = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:  # it grew while we read
-            raise FileError(f"larger than the {limit:,} byte limit")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise FileError(f"cannot read ({exc.strerror or exc})") from None
-    finally:
-        os.close(fd)
-
-
 def read_toml(path: Path, file: str, problems: list[Problem]) -> dict[str, Any] | None:
     """A TOML file as a table; None (with the problem recorded) when it cannot be read."""
     try:
-        data = tomllib.loads(read_file(path).decode("utf-8"))
+        data = tomllib.loads(read_file(path, MAX_FILE_BYTES).decode("utf-8"))
+    except NotFound:
+        problems.append(Problem(file, "-", "file not found"))
     except FileError as exc:
-        message = "file not found" if str(exc) == "not found" else str(exc)
-        problems.append(Problem(file, "-", message))
+        problems.append(Problem(file, "-", str(exc)))
     except UnicodeDecodeError:
         problems.append(Problem(file, "-", "not UTF-8 text"))
     except tomllib.TOMLDecodeError as exc:
@@ -243,10 +206,9 @@ class LessonReader:
             return ""
         file = self.rel(self.folder / name)
         try:
-            text = read_file(path).decode("utf-8")
+            text = read_file(path, MAX_FILE_BYTES).decode("utf-8")
         except FileError as exc:
-            what = "not found" if str(exc) == "not found" else str(exc)
-            self.problems.append(Problem(lesson_file, where, f"{file} {what}"))
+            self.problems.append(Problem(lesson_file, where, f"{file} {exc}"))
             return ""
         except UnicodeDecodeError:
             self.problems.append(Problem(lesson_file, where, f"{file} is not UTF-8 text"))

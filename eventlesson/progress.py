@@ -1,27 +1,41 @@
-"""Where the learner stands, kept as one JSON file written atomically.
+"""Where the learner stands, kept as one JSON file written atomically; nothing the learner did is lost.
 
-Core module: standard library only (no rich, questionary or typer). A damaged or foreign file is
-never fatal: it is kept beside the new one as a backup and the learner starts fresh with a warning.
-A directory we cannot write to is not fatal either: the session runs and says progress is not kept.
+Core module: standard library only (no rich, questionary or typer). The dataclasses below are the
+file's schema; `schema.Reader` reads progress.json into them (the same reader as the content).
 
-Several sessions may run at once (`learn` in one terminal, `quiz` in another). A save therefore
-never writes the whole in-memory copy: it re-reads the file and applies on top of it only the parts
-this session changed since it loaded or last saved (a lesson's walk — current, done, checks,
-finished_at — as one unit, and each quiz set as one unit), under a best-effort lock file.
+What can happen to the file, and what the store does:
+- It does not exist yet: start empty; the first save creates it.
+- It exists but cannot be read (no permission, not a regular file, a folder): it is never replaced.
+  The session runs, says once that its progress will not be kept, and leaves the file alone.
+- It was written by a newer release (a higher format_version): the same. We cannot know what the
+  newer fields mean, so we do not rewrite it.
+- It is damaged (not JSON, nested too deeply, a field of the wrong type or out of range, a time we
+  cannot read, larger than MAX_BYTES): it is moved aside as `progress.bad-<time>-<pid>.json`, with
+  one warning, and the learner starts fresh. If it cannot be moved, it is treated as unreadable.
+- Keys this release does not know (a compatible newer release may add them) are kept on save.
+
+Several sessions may run at once (`learn` in one terminal, `quiz` in others). A save re-reads the
+file under a lock and applies on top of it only this session's changes since it loaded or last
+saved, as deltas: quiz attempts add up, the best score is the maximum, pages done and check answers
+are merged one by one, and the latest current page wins. N concurrent quiz runs record N attempts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeGuard, TypeVar
+from typing import Annotated, Any
+
+from eventlesson.files import FileError, NotFound, read_file
+from eventlesson.schema import LETTERS, Max, Min, Reader, Timestamp
 
 try:  # POSIX only; elsewhere saves are unlocked (still atomic)
     import fcntl
@@ -31,8 +45,13 @@ except ImportError:  # pragma: no cover - Windows
 PROGRESS_FORMAT = 1  # bump when the JSON shape changes incompatibly
 FILE_NAME = "progress.json"
 LOCK_NAME = ".progress.lock"  # sibling of the progress file, held while reading-merging-writing
-LOCK_WAIT = 5.0  # seconds to wait for another session's save before writing unlocked
-WALK_FIELDS = ("current", "done", "checks", "finished_at")  # saved together, as one unit
+TMP_PREFIX = ".progress-"  # temporary files: .progress-<pid>-<random>.tmp, renamed into place
+MAX_BYTES = 4_000_000  # a larger progress file is treated as damaged (kept aside)
+LOCK_WAIT = 2.0  # seconds to wait for another session's save, the first time
+LOCK_WAIT_AGAIN = 0.2  # after a wait ran out once: the lock is stuck, do not stall every page
+
+Count = Annotated[int, Min(0)]
+Chosen = Annotated[int, Min(0), Max(len(LETTERS) - 1)]  # an option's index: A to Z
 
 
 def now_iso() -> str:
@@ -44,24 +63,22 @@ def now_iso() -> str:
 class CheckResult:
     """The learner's answer to one in-lesson check question."""
 
-    chosen: int  # authored index of the option picked
+    chosen: Chosen  # authored index of the option picked
     correct: bool  # whether it was right
-    at: str  # when (ISO 8601, UTC)
+    at: Annotated[str, Timestamp]  # when (ISO 8601, UTC)
 
 
 @dataclass
 class QuizRecord:
     """The learner's record on one question set of the quiz."""
 
-    attempts: int = 0  # completed runs of the quiz
-    best: int = 0  # best score over all runs
-    last: int = 0  # score of the latest run
-    total: int = 0  # number of questions in the set at the latest run
-    at: str = ""  # when the latest run ended
+    attempts: Count = 0  # completed runs of the quiz
+    best: Count = 0  # best score over all runs
+    last: Count = 0  # score of the latest run
+    total: Count = 0  # number of questions in the set at the latest run
+    at: Annotated[str, Timestamp] = ""  # when the latest run ended
     missed: list[str] = field(default_factory=list)  # question ids wrong at the latest run
-    answers: dict[str, int] = field(
-        default_factory=dict
-    )  # question id -> authored index, latest run
+    answers: dict[str, Chosen] = field(default_factory=dict)  # question id -> index, latest run
 
 
 @dataclass
@@ -72,9 +89,9 @@ class LessonProgress:
     done: list[str] = field(default_factory=list)  # ids of sections finished, in the order finished
     checks: dict[str, CheckResult] = field(default_factory=dict)  # question id -> latest answer
     quiz: dict[str, QuizRecord] = field(default_factory=dict)  # set name -> record
-    started_at: str = ""  # first visit
-    updated_at: str = ""  # latest change
-    finished_at: str = ""  # when the last page was reached, if ever
+    started_at: Annotated[str, Timestamp] = ""  # first visit
+    updated_at: Annotated[str, Timestamp] = ""  # latest change
+    finished_at: Annotated[str, Timestamp] = ""  # when the last page was reached, if ever
 
     def mark_done(self, section_id: str) -> None:
         """Record a section as finished (once)."""
@@ -106,96 +123,77 @@ class Progress:
 
     @classmethod
     def from_json(cls, data: object) -> Progress:
-        """Parse a progress document; raises ValueError when its shape or a field's type is wrong.
+        """Read a progress document; ValueError names the first problem (NewerFormat: a newer one).
 
-        Keys this version does not know are ignored, so a file from a compatible newer release
-        still loads.
+        Keys this version does not know are passed over (and kept by the store on save).
         """
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         version = data.get("format_version")
-        if not _is_int(version):
+        if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError("no format_version")
         if version > PROGRESS_FORMAT:
-            raise ValueError(f"written by a newer eventlesson (format {version})")
-        lessons = data.get("lessons")
-        if not isinstance(lessons, dict):
+            raise NewerFormat(version)
+        if "lessons" not in data:
             raise ValueError("no lessons table")
-        try:
-            return cls({str(k): _lesson_from_json(v, str(k)) for k, v in lessons.items()})
-        except ValueError as exc:
-            raise ValueError(f"unexpected shape ({exc})") from exc
+        reader = Reader(FILE_NAME, unknown="ignore", report_controls=False)
+        progress = reader.read(cls, data)
+        if reader.problems or progress is None:
+            first = reader.problems[0] if reader.problems else None
+            raise ValueError(f"{first.field}: {first.message}" if first else "unreadable")
+        return progress
 
 
-# -- reading records, type by type ------------------------------------------------------------
+class NewerFormat(ValueError):
+    """The file was written by a newer release, in a format this one does not know."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"written by a newer eventlesson (format {version})")
+        self.version = version
 
 
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)  # True is not a number here
-
-
-# field annotation (a string: postponed annotations) -> (test, what the value should be)
-_KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
-    "int": (_is_int, "a whole number"),
-    "bool": (lambda v: isinstance(v, bool), "true or false"),
-    "str": (lambda v: isinstance(v, str), "text"),
-    "list[str]": (
-        lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
-        "a list of text",
-    ),
-    "dict[str, int]": (
-        lambda v: isinstance(v, dict) and all(_is_int(i) for i in v.values()),
-        "a table of whole numbers",
-    ),
-}
-
-_Record = TypeVar("_Record", CheckResult, QuizRecord, LessonProgress)
-
-
-def _record_from_json(
-    cls: type[_Record], raw: object, where: str, *, skip: tuple[str, ...] = ()
-) -> _Record:
-    """Build a dataclass from a JSON object, checking each field's type; unknown keys ignored."""
-    if not isinstance(raw, dict):
-        raise ValueError(f"{where} is not an object")
-    values: dict[str, Any] = {}
-    for spec in fields(cls):
-        if spec.name in skip:
-            continue
-        if spec.name not in raw:
-            if spec.default is MISSING and spec.default_factory is MISSING:
-                raise ValueError(f"{where}: {spec.name} is missing")
-            continue
-        value = raw[spec.name]
-        test, kind = _KINDS[str(spec.type)]
-        if not test(value):
-            raise ValueError(f"{where}: {spec.name} is not {kind}")
-        values[spec.name] = value.copy() if isinstance(value, list | dict) else value
-    return cls(**values)
-
-
-def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    table = raw.get(key, {})
-    if not isinstance(table, dict):
-        raise ValueError(f"{where}: {key} is not a table")
-    return table
-
-
-def _lesson_from_json(raw: object, lesson_id: str) -> LessonProgress:
-    lesson = _record_from_json(LessonProgress, raw, lesson_id, skip=("checks", "quiz"))
-    assert isinstance(raw, dict)  # checked by _record_from_json
-    lesson.checks = {
-        str(k): _record_from_json(CheckResult, v, f"{lesson_id} check {k}")
-        for k, v in _table(raw, "checks", lesson_id).items()
-    }
-    lesson.quiz = {
-        str(k): _record_from_json(QuizRecord, v, f"{lesson_id} quiz {k}")
-        for k, v in _table(raw, "quiz", lesson_id).items()
-    }
-    return lesson
+class Unreadable(Exception):
+    """The file exists but cannot be read (or must not be rewritten); the message says why."""
 
 
 # -- merging one session's changes into what is on disk -------------------------------------
+
+
+def _defaults(target: dict[str, Any], empty: dict[str, Any]) -> dict[str, Any]:
+    """`target` with every field it lacks at its empty value (a table new to the file)."""
+    for key, value in empty.items():
+        target.setdefault(key, json.loads(json.dumps(value)))  # a copy, lists and tables too
+    return target
+
+
+def _merge_record(target: dict[str, Any], had: dict[str, Any] | None, has: dict[str, Any]) -> None:
+    """One quiz set's delta: attempts add, best is the maximum, the latest run's fields are ours."""
+    before = had or asdict(QuizRecord())
+    _defaults(target, asdict(QuizRecord()))
+    target["attempts"] = max(0, target["attempts"] + has["attempts"] - before["attempts"])
+    target["best"] = max(target["best"], has["best"])
+    for key in ("last", "total", "at", "missed", "answers"):
+        if has[key] != before[key]:
+            target[key] = has[key]
+
+
+def _merge_list(disk: list[str], had: list[str], has: list[str]) -> list[str]:
+    """A history: what this session added is appended, what it removed is removed."""
+    removed = [x for x in had if x not in has]
+    added = [x for x in has if x not in had]
+    return [x for x in disk if x not in removed] + [x for x in added if x not in disk]
+
+
+def _merge_table(disk: dict[str, Any], had: dict[str, Any], has: dict[str, Any]) -> dict[str, Any]:
+    """Entries this session set or removed; the others as the file has them."""
+    for key in sorted(set(had) | set(has)):
+        if had.get(key) == has.get(key):
+            continue
+        if key in has:
+            disk[key] = has[key]
+        else:
+            disk.pop(key, None)
+    return disk
 
 
 def merge_lessons(
@@ -203,44 +201,51 @@ def merge_lessons(
 ) -> dict[str, Any]:
     """Apply what changed from `base` to `mine` on top of `disk` (all three `lessons` tables as JSON).
 
-    A lesson's walk (WALK_FIELDS) moves as one unit, and so does each quiz set: whatever this
-    session did not change keeps the file's current value, whoever wrote it. `disk` is updated in
-    place and returned.
+    Only what this session changed is applied, as deltas (see the module docstring); whatever it
+    did not touch keeps the file's value, whoever wrote it, and keys this release does not know
+    stay as they are. `disk` is updated in place and returned.
     """
     empty = asdict(LessonProgress())
     for lesson_id in sorted(set(base) | set(mine)):
         had, has = base.get(lesson_id), mine.get(lesson_id)
         if had == has:
             continue
-        if has is None:  # this session forgot the lesson
+        if has is None:  # this session forgot the lesson (a reset)
             disk.pop(lesson_id, None)
             continue
         had = had or empty
-        target = disk.setdefault(lesson_id, asdict(LessonProgress()))
-        if any(has[k] != had[k] for k in WALK_FIELDS):
-            for k in WALK_FIELDS:
-                target[k] = has[k]
+        target = _defaults(disk.setdefault(lesson_id, {}), empty)
+        for key in ("current", "finished_at"):  # the latest move wins
+            if has[key] != had[key]:
+                target[key] = has[key]
+        target["done"] = _merge_list(target["done"], had["done"], has["done"])
+        target["checks"] = _merge_table(target["checks"], had["checks"], has["checks"])
+        quiz = target["quiz"]
         for name in sorted(set(had["quiz"]) | set(has["quiz"])):
-            record = has["quiz"].get(name)
-            if record == had["quiz"].get(name):
+            record, before = has["quiz"].get(name), had["quiz"].get(name)
+            if record == before:
                 continue
             if record is None:
-                target["quiz"].pop(name, None)
+                quiz.pop(name, None)
             else:
-                target["quiz"][name] = record
+                _merge_record(quiz.setdefault(name, {}), before, record)
         starts = [s for s in (target["started_at"], has["started_at"]) if s]
         target["started_at"] = min(starts, default="")
         target["updated_at"] = max(target["updated_at"], has["updated_at"])
     return disk
 
 
+# -- the store ----------------------------------------------------------------------------------
+
+
 class ProgressStore:
     """Loads and saves `progress.json` under a home directory.
 
-    `warnings` collects the one-line notices the learner should see (damaged file backed up,
-    progress not being kept); the UI decides how to show them. The store remembers what the file
-    held when this session loaded it (or last saved), so that `save` writes only this session's
-    changes and keeps those another session made meanwhile.
+    `warnings` collects the one-line notices the learner should see, each once (a damaged file kept
+    aside, progress not being kept); the UI decides how to show them. `not_kept` says why this
+    session's progress is not being kept ("" while it is), for a UI to repeat after a full-screen
+    view hid the first warning. The store remembers what the file held when this session loaded it
+    (or last saved), so that `save` writes only this session's changes.
     """
 
     def __init__(self, home: Path) -> None:
@@ -248,51 +253,80 @@ class ProgressStore:
         self.path = self.home / FILE_NAME
         self.lock_path = self.home / LOCK_NAME
         self.warnings: list[str] = []
-        self.writable = True
+        self.not_kept = ""
         self._base: dict[str, Any] = {}  # `lessons` as JSON, as of the last load or save
+        self._lock_wait = LOCK_WAIT
+
+    @property
+    def writable(self) -> bool:
+        """Whether this session's progress is still being kept."""
+        return not self.not_kept
+
+    def _stop_keeping(self, why: str) -> None:
+        if not self.not_kept:
+            self.not_kept = why
+            self.warnings.append(why)
 
     def load(self) -> Progress:
-        """The saved progress, or a fresh one (with a warning and a backup when the file was bad)."""
+        """The saved progress, or a fresh one (see the module docstring for what may go wrong)."""
         try:
-            progress = self._read()
-        except OSError as exc:
-            self.warnings.append(
-                f"could not read {self.path} ({exc.strerror or exc}); starting fresh"
-            )
-            progress = None
-        if progress is None:
+            _, progress, _ = self._read()
+        except Unreadable as exc:
+            self._stop_keeping(str(exc))
             progress = Progress()
         self._base = progress.to_json()["lessons"]
         return progress
 
-    def _read(self) -> Progress | None:
-        """What the file holds now: empty when there is none; None when it was unusable.
+    def _read(self) -> tuple[dict[str, Any], Progress, bool]:
+        """The file as raw JSON (every key, for merging), as read into the schema, and whether it
+        was damaged and set aside.
 
-        An unusable file is moved aside as a backup, with a warning. Raises OSError when the file
-        exists but cannot be read.
+        A missing file is empty; a damaged one is moved aside (with a warning) and reads as empty.
+        Raises Unreadable when it exists but cannot be read, or must not be rewritten.
         """
+        fresh: dict[str, Any] = {"format_version": PROGRESS_FORMAT, "lessons": {}}
         try:
-            raw = self.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):  # nothing saved yet
-            return Progress()
+            raw = read_file(self.path, MAX_BYTES)
+        except NotFound:
+            return fresh, Progress(), False
+        except FileError as exc:
+            if "limit" not in str(exc):
+                raise Unreadable(self._unreadable(str(exc))) from None
+            return fresh, self._set_aside(str(exc)), True
         try:
-            return Progress.from_json(json.loads(raw.decode("utf-8")))
+            data = json.loads(raw.decode("utf-8"))
+            return data, Progress.from_json(data), False
+        except NewerFormat as exc:
+            raise Unreadable(
+                f"{self.path} was {exc}; it is left as it is and this session's progress will "
+                "not be kept (update eventlesson to keep it)"
+            ) from None
+        except RecursionError:
+            return fresh, self._set_aside("nested too deeply"), True
         except ValueError as exc:  # also JSONDecodeError and UnicodeDecodeError
-            backup = self._backup()
-            kept = f"kept it as {backup.name}" if backup else "could not back it up"
-            self.warnings.append(
-                f"progress file {self.path} was unusable ({_short(exc)}); {kept}; starting fresh"
-            )
-            return None
+            return fresh, self._set_aside(_short(str(exc))), True
 
-    def _backup(self) -> Path | None:
+    def _unreadable(self, why: str) -> str:
+        return (
+            f"cannot read {self.path} ({why}); it is left as it is and this session's progress "
+            "will not be kept"
+        )
+
+    def _set_aside(self, why: str) -> Progress:
+        """Move a damaged file aside as a backup; Unreadable when it cannot be moved."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         backup = self.path.with_name(f"{self.path.stem}.bad-{stamp}-{os.getpid()}.json")
         try:
             os.replace(self.path, backup)
-        except OSError:
-            return None
-        return backup
+        except OSError as exc:
+            raise Unreadable(
+                self._unreadable(f"unusable ({why}) and cannot be moved aside: {exc.strerror}")
+            ) from None
+        self.warnings.append(
+            f"progress file {self.path} was unusable ({why}); kept it as {backup.name}; "
+            "starting fresh"
+        )
+        return Progress()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -307,11 +341,12 @@ class ProgressStore:
     def _take_lock(self) -> int | None:
         if fcntl is None:
             return None
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:  # e.g. no such directory: the write will say what is wrong
+            fd = os.open(self.lock_path, flags, 0o600)
+        except OSError:  # e.g. no such directory, or a symbolic link planted there
             return None
-        deadline = time.monotonic() + LOCK_WAIT
+        deadline = time.monotonic() + self._lock_wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -321,58 +356,76 @@ class ProgressStore:
                     break
                 time.sleep(0.005)
             except OSError:  # a file system without locks
-                break
+                os.close(fd)
+                return None
         os.close(fd)
+        if self._lock_wait == LOCK_WAIT:  # say it once; from now on wait only briefly
+            self.warnings.append(
+                f"another eventlesson has held {self.lock_path} for {LOCK_WAIT:g} s; "
+                "saving without waiting for it"
+            )
+            self._lock_wait = LOCK_WAIT_AGAIN
         return None
 
-    def _write(self, lessons: dict[str, Any]) -> None:
-        """Write atomically (temp file, fsync, replace); raises OSError."""
-        data = {"format_version": PROGRESS_FORMAT, "lessons": lessons}
-        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    def _write(self, data: dict[str, Any]) -> None:
+        """Write atomically (temp file, fsync, replace); raises OSError. No temp file survives."""
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         tmp_name = ""
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.home)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=self.home
+            )
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, self.path)
-        except OSError:
+        except BaseException:  # OSError, and Ctrl-C or a signal's exit mid-write alike
             if tmp_name:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
             raise
 
+    def _sweep(self) -> None:
+        """Remove temp files left by sessions that were killed mid-save (their process is gone)."""
+        with contextlib.suppress(OSError):
+            for path in self.home.glob(f"{TMP_PREFIX}*-*.tmp"):
+                pid = path.name[len(TMP_PREFIX) :].split("-", 1)[0]
+                if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
     def save(self, progress: Progress) -> bool:
-        """Merge this session's changes into the file and write it; False when it cannot be kept."""
+        """Merge this session's changes into the file and write it; False when it is not kept."""
         if not self.writable:
             return False
         mine = progress.to_json()["lessons"]
         try:
             self.home.mkdir(parents=True, exist_ok=True)
             with self._locked():
+                self._sweep()
                 try:
-                    current = self._read()
-                except OSError:  # unreadable: ours is all there is (the write may fail too)
-                    current = None
-                if current is None:
-                    lessons = mine  # the file was unusable (and is backed up): keep all of ours
-                else:
-                    lessons = merge_lessons(current.to_json()["lessons"], self._base, mine)
-                self._write(lessons)
+                    data, _, damaged = self._read()
+                except Unreadable as exc:
+                    self._stop_keeping(str(exc))
+                    return False
+                base = {} if damaged else self._base  # set aside: all of ours is new there
+                data["lessons"] = merge_lessons(data["lessons"], base, mine)
+                data["format_version"] = PROGRESS_FORMAT
+                self._write(data)
         except OSError as exc:
-            self.writable = False
-            self.warnings.append(
+            self._stop_keeping(
                 f"cannot write to {self.home} ({exc.strerror or exc}); progress will not be kept"
             )
             return False
-        self._base = progress.to_json()["lessons"]
+        self._base = mine
         return True
 
     def reset(self, lesson_id: str | None = None) -> bool:
         """Forget one lesson, or everything; True when there was something to forget.
 
-        Raises OSError when the file cannot be removed or rewritten.
+        Raises OSError when the file cannot be removed or rewritten (or must not be: a newer
+        release's file, or one that cannot be read, is left alone when one lesson is reset).
         """
         with self._locked():
             if lesson_id is None:
@@ -381,14 +434,26 @@ class ProgressStore:
                 except FileNotFoundError:
                     return False
                 return True
-            current = self._read()
-            if current is None or lesson_id not in current.lessons:
+            try:
+                data, current, _ = self._read()
+            except Unreadable as exc:
+                raise OSError(errno.EPERM, str(exc)) from None
+            if lesson_id not in current.lessons:
                 return False
-            del current.lessons[lesson_id]
-            self._write(current.to_json()["lessons"])
+            del data["lessons"][lesson_id]
+            self._write(data)
             return True
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def _short(text: str) -> str:
     return text if len(text) <= 100 else text[:97] + "..."

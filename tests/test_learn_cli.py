@@ -151,7 +151,7 @@ def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
                                 "best": 3,
                                 "last": 2,
                                 "total": 3,
-                                "at": "then",
+                                "at": "2026-01-01T00:00:00+00:00",
                             }
                         },
                     }

@@ -24,6 +24,12 @@ from eventlesson.progress import (
     merge_lessons,
 )
 
+AT = "2026-01-01T00:00:00+00:00"
+
+
+def stamp(second: int) -> str:
+    return f"2026-01-01T00:{second // 60:02d}:{second % 60:02d}+00:00"
+
 
 def saved(home: Path) -> dict[str, Any]:
     return json.loads((home / "progress.json").read_text())["lessons"]
@@ -78,7 +84,7 @@ def test_a_quiz_session_leaves_the_walk_alone(home: Path) -> None:
     walk = learn.load()
     walk.lesson("sample").current = "concept-2"
     walk.lesson("sample").done = ["start", "aha"]
-    walk.lesson("sample").checks["q1"] = CheckResult(chosen=0, correct=True, at="t")
+    walk.lesson("sample").checks["q1"] = CheckResult(chosen=0, correct=True, at=AT)
     assert learn.save(walk)
 
     scores.lesson("sample").quiz.setdefault("practice", QuizRecord()).attempts = 1
@@ -166,7 +172,7 @@ def _walker(home: str) -> None:
     for i in range(ROUNDS):
         mine.mark_done(f"page-{i}")
         mine.current = f"page-{i + 1}"
-        mine.checks[f"q{i % 5}"] = CheckResult(chosen=i % 3, correct=i % 2 == 0, at=str(i))
+        mine.checks[f"q{i % 5}"] = CheckResult(chosen=i % 3, correct=i % 2 == 0, at=stamp(i))
         mine.touch()
         assert store.save(progress)
 
@@ -197,7 +203,7 @@ def test_a_walk_and_a_quiz_saved_at_once_both_survive(tmp_path: Path) -> None:
     last = ROUNDS - 1
     assert mine.current == f"page-{ROUNDS}"  # the walker's last state, whole
     assert mine.done == [f"page-{i}" for i in range(ROUNDS)]
-    assert mine.checks[f"q{last % 5}"].at == str(last)
+    assert mine.checks[f"q{last % 5}"].at == stamp(last)
     record = mine.quiz["knowledge-check"]  # and the quizzer's last record, whole
     assert (record.attempts, record.last, record.answers) == (ROUNDS, last % 4, {"kc-1": last % 3})
     assert not list(tmp_path.glob(".progress-*"))

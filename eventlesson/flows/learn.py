@@ -187,14 +187,16 @@ def run_learn(
     app.save()
     if screen is None:
         screen = PagerScreen(app.console) if app.full_screen else LineScreen(app.console)
+    full_screen = isinstance(screen, PagerScreen)
     try:
-        outcome = LessonWalk(app, session, screen).run()
+        try:
+            outcome = LessonWalk(app, session, screen).run()
+        finally:
+            screen.close()
     except (KeyboardInterrupt, Interrupted):
-        screen.close()
-        app.save()
+        app.flush_warnings(again=full_screen)  # what the full-screen view hid
         return app.goodbye()
-    finally:
-        screen.close()
+    app.flush_warnings(again=full_screen)
     app.save()
     if outcome == "finished":
         right, asked = _score(session)
