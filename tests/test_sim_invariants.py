@@ -1,194 +1,222 @@
-"""Every invariant can fail: each check is fed data (or a store, or a clock) that breaks it.
+"""Every invariant can fail: each is fed a mutated trace or store that breaks it.
 
-A check that cannot fail proves nothing. The failure scenarios break four invariants on their
-own (see test_sim_core); here each of the eight is broken on purpose, through the same code path
-the summary uses, so none of them is true by construction.
+A check that cannot fail proves nothing. The invariants read a trace (folded by a `Ledger`) and
+the stores, never the engine; here a finished run's records or database are tampered with, then
+checked through the same functions the summary uses, and each named invariant breaks alone (or
+with exactly the others the mutation must break too).
 """
 
 from __future__ import annotations
 
+import copy
 import io
-import json
 
 import pytest
 
-from eventlesson.sim import SCENARIOS, Faults, Simulation, TraceWriter
-from eventlesson.sim.invariants import (
-    NAMES,
-    TimeOrder,
-    confirmed_at_commit,
-    lags_drained,
-    time_never_goes_back,
-    unhandled,
+from eventlesson.sim import (
+    CONSUMER_NAMES,
+    SCENARIOS,
+    Faults,
+    Simulation,
+    TraceWriter,
+    read_trace,
+    run_scenario,
 )
+from eventlesson.sim.invariants import INTERNAL, NAMES, check, find
+from eventlesson.sim.ledger import Ledger
+from eventlesson.sim.readout import summarize
+from eventlesson.sim.scenarios import effect_once
 
 
-def finished(sim: Simulation) -> dict[str, bool]:
-    """Run without asking for the summary, so a test can tamper before it is made."""
-    sim.env.run()
-    return sim.summary().invariants
+def checked(run, records, scenario: str = "happy", complete: bool = True) -> dict:
+    has_events = SCENARIOS[scenario].has_events
+    ledger = Ledger.from_records(CONSUMER_NAMES, records)
+    findings = find(
+        ledger, run.store, run.consumer_stores, complete=complete, has_events=has_events
+    )
+    return check(ledger, findings, has_events=has_events, complete=complete)
 
 
-def broken(invariants: dict[str, bool]) -> set[str]:
-    return {name for name, ok in invariants.items() if not ok}
+def broken(invariants: dict) -> set[str]:
+    return {name for name, ok in invariants.items() if ok is False}
 
 
-def test_the_summary_checks_exactly_the_named_invariants() -> None:
-    summary = Simulation("happy", seed=7, purchases=3).run()
-    assert tuple(summary.invariants) == NAMES
+@pytest.fixture
+def run():
+    with run_scenario("happy", seed=7, purchases=4) as result:
+        yield result
 
 
-# -- time_never_goes_back --------------------------------------------------------------------
+def first(records: list, kind: str, **match) -> int:
+    return next(
+        i
+        for i, r in enumerate(records)
+        if r["type"] == kind and all(r.get(k) == v for k, v in match.items())
+    )
 
 
-def test_time_check_fails_on_a_sequence_that_goes_back() -> None:
-    assert time_never_goes_back([0.0, 0.5, 0.5, 2.0])
-    assert not time_never_goes_back([0.0, 1.0, 0.999999, 2.0])
-    order = TimeOrder()
-    for t in (3.0, 1.0, 2.0):
-        order.see(t)
-    assert not order.ok and order.backwards == 1
+def test_the_summary_checks_exactly_the_named_invariants(run) -> None:
+    assert tuple(run.summary.invariants) == NAMES
+    assert set(INTERNAL) < set(NAMES)
 
 
-def test_time_check_reads_the_records_as_emitted() -> None:
-    sim = Simulation("happy", seed=7, purchases=3)
-    seen: list[float] = []
-    sim.add_listener(lambda record: seen.append(record["t"]))
-    original = sim._emit
-
-    def stamped_a_second_early(kind: str, *args, **kw) -> None:
-        if kind != "publish":
-            original(kind, *args, **kw)
-            return
-        now = sim.env._now
-        sim.env._now = now - 1.0  # as if this record were written with a clock that jumped back
-        try:
-            original(kind, *args, **kw)
-        finally:
-            sim.env._now = now
-
-    sim._emit = stamped_a_second_early  # type: ignore[method-assign]
-    assert broken(finished(sim)) == {"time_never_goes_back"}
-    assert not time_never_goes_back(seen)  # what the listener received says the same
-
-
-def test_a_trace_out_of_order_fails_the_same_check() -> None:
-    buffer = io.StringIO()
-    sim = Simulation("outbox", seed=7, purchases=4)
-    sim.add_listener(TraceWriter(buffer))
-    sim.run()
-    times = [json.loads(line)["t"] for line in buffer.getvalue().splitlines()]
-    assert time_never_goes_back(times)
-    times[3], times[-1] = times[-1], times[3]
-    assert not time_never_goes_back(times)
-
-
-# -- confirmed_at_commit ---------------------------------------------------------------------
-
-
-def test_confirmation_is_measured_against_the_stored_commit_time() -> None:
-    assert confirmed_at_commit(1.5, 1.5)
-    assert not confirmed_at_commit(1.52, 1.5)
-    assert not confirmed_at_commit(1.5, None)  # the store does not have it at all
-
-
-def test_a_store_that_recorded_another_commit_time_breaks_confirmed_at_commit() -> None:
-    sim = Simulation("happy", seed=7, purchases=3)
-    commit = sim.store.commit_purchase
-
-    def earlier(*args, **kw) -> float:
-        commit(*args, **kw)
-        return -1.0  # what a clock-skewed database would hand back
-
-    sim.store.commit_purchase = earlier  # type: ignore[method-assign]
-    assert broken(finished(sim)) == {"confirmed_at_commit", "time_never_goes_back"}
-
-
-def test_sync_chain_confirms_later_than_the_store_says_it_committed() -> None:
-    buffer = io.StringIO()
-    sim = Simulation("sync-chain", seed=7, purchases=4)
-    sim.add_listener(TraceWriter(buffer))
-    summary = sim.run()
-    confirms = {
-        r["purchase_id"]: r["t"]
-        for r in map(json.loads, buffer.getvalue().splitlines())
-        if r["type"] == "confirm"
-    }
-    rows = sim.store._db.execute("SELECT purchase_id, committed_at FROM purchases").fetchall()
-    assert len(rows) == len(confirms) == 4
-    for pid, committed_at in rows:  # the data says the learner waited past the commit
-        assert confirms[pid] > committed_at
-    assert sim.late_confirms == 4
-    assert not summary.invariants["confirmed_at_commit"]
+def test_an_untouched_run_holds_every_invariant_through_the_same_path(run) -> None:
+    assert checked(run, run.trace) == run.summary.invariants
+    assert not broken(run.summary.invariants)
 
 
 # -- publish_only_after_commit ---------------------------------------------------------------
 
 
-def test_publish_check_asks_the_store_not_the_model() -> None:
-    sim = Simulation("happy", seed=7, purchases=3)
-    sim.store.has_purchase = lambda _pid: False  # type: ignore[method-assign]
-    assert "publish_only_after_commit" in broken(finished(sim))
-    assert sim.unstored_publishes == 3
+def test_a_publish_moved_before_its_commit_breaks_publish_only_after_commit(run) -> None:
+    records = copy.deepcopy(run.trace)
+    commit = records[first(records, "commit", purchase_id=2)]
+    publish = records.pop(first(records, "publish", purchase_id=2))
+    publish["t"] = commit["t"] - 0.001
+    records.insert(records.index(commit), publish)
+    assert broken(checked(run, records)) == {"publish_only_after_commit"}
 
 
-# -- idempotent_consumers_once ---------------------------------------------------------------
+# -- no_ghost_events -------------------------------------------------------------------------
 
 
-def test_a_dedupe_table_that_forgets_breaks_idempotency() -> None:
-    sim = Simulation("consumer-crash", seed=7, purchases=4)
-    sim.store.mark_processed = lambda *_a: True  # type: ignore[method-assign]
-    assert broken(finished(sim)) == {"idempotent_consumers_once"}
+def test_a_store_without_a_published_purchase_has_a_ghost(run) -> None:
+    run.store.execute("DELETE FROM purchases WHERE purchase_id = 2")
+    assert broken(checked(run, run.trace)) == {
+        "no_ghost_events",
+        "publish_only_after_commit",  # published while the store never had it
+        "confirmed_at_commit",  # and the learner was confirmed for nothing
+    }
+
+
+# -- no_lost_events --------------------------------------------------------------------------
+
+
+def test_a_stored_purchase_no_trace_announced_is_lost(run) -> None:
+    run.store.execute("INSERT INTO purchases VALUES (3000, 'x', 100, 1.0)")
+    assert broken(checked(run, run.trace)) == {"no_lost_events"}
+
+
+def test_a_trace_missing_a_publish_loses_that_purchase(run) -> None:
+    records = [r for r in run.trace if not (r.get("purchase_id") == 4 and r["type"] != "command")]
+    records = [
+        r for r in records if r["type"] not in ("commit", "confirm") or r["purchase_id"] != 4
+    ]
+    run.store.execute("DELETE FROM purchases WHERE purchase_id = 4")
+    assert not broken(checked(run, records))  # neither stored nor published: nothing owed
+    run.store.execute("INSERT INTO purchases VALUES (4, 'x', 100, 9.0)")
+    assert broken(checked(run, records)) == {"no_lost_events"}
+
+
+# -- confirmed_at_commit ---------------------------------------------------------------------
+
+
+def test_a_store_that_recorded_another_commit_time_breaks_confirmed_at_commit(run) -> None:
+    run.store.execute(
+        "UPDATE purchases SET committed_at = committed_at - 0.5 WHERE purchase_id = 1"
+    )
+    assert broken(checked(run, run.trace)) == {"confirmed_at_commit"}
+
+
+def test_a_confirmation_later_than_the_commit_breaks_it_too(run) -> None:
+    records = copy.deepcopy(run.trace)
+    confirm = records.pop(first(records, "confirm", purchase_id=1))
+    confirm["t"] = records[first(records, "handle", purchase_id=1, consumer="recommendations")]["t"]
+    records.insert(first(records, "handle", purchase_id=1, consumer="recommendations") + 1, confirm)
+    assert broken(checked(run, records)) == {"confirmed_at_commit"}
+
+
+def test_sync_chain_confirms_later_than_the_store_says_it_committed() -> None:
+    with run_scenario("sync-chain", purchases=8, faults=Faults()) as run:
+        confirms = {r["purchase_id"]: r["t"] for r in run.trace if r["type"] == "confirm"}
+        stored = dict(run.store.purchases())
+        assert set(confirms) == set(stored)
+        for pid, committed_at in stored.items():  # the data says the learner waited past it
+            assert confirms[pid] > committed_at
+        assert run.summary.invariants["confirmed_at_commit"] is False
+
+
+# -- no_effect_applied_twice (per consumer) and idempotent_consumers_once ----------------------
+
+
+@pytest.mark.parametrize("consumer", CONSUMER_NAMES)
+def test_a_repeated_handle_record_breaks_that_consumers_effect_once(run, consumer: str) -> None:
+    records = copy.deepcopy(run.trace)
+    at = first(records, "handle", consumer=consumer, purchase_id=2)
+    records.insert(at + 1, dict(records[at]))
+    expected = {effect_once(consumer)}
+    if consumer in ("enrollment", "affiliate"):
+        expected.add("idempotent_consumers_once")
+    assert broken(checked(run, records)) == expected
+
+
+@pytest.mark.parametrize("consumer", CONSUMER_NAMES)
+def test_a_consumer_store_holding_an_effect_twice_breaks_it_too(run, consumer: str) -> None:
+    run.consumer_stores[consumer].effects[3] = 2
+    expected = {effect_once(consumer)}
+    if consumer in ("enrollment", "affiliate"):
+        expected.add("idempotent_consumers_once")
+    assert broken(checked(run, run.trace)) == expected
 
 
 # -- every_event_handled and lags_drained ----------------------------------------------------
 
 
-def test_lags_drained_fails_when_an_offset_is_behind_the_log_end() -> None:
-    effects = bytearray([0, 1, 1, 1])
-    assert lags_drained(3, [(3, effects, set())], lambda _pid: True)
-    assert not lags_drained(3, [(3, effects, set()), (2, effects, set())], lambda _pid: True)
+def test_a_missing_handling_breaks_every_event_handled_and_the_drain(run) -> None:
+    records = list(run.trace)
+    del records[first(records, "handle", consumer="recommendations", purchase_id=2)]
+    assert broken(checked(run, records)) == {"every_event_handled", "lags_drained"}
 
 
-def test_lags_drained_fails_when_the_store_holds_an_unhandled_purchase() -> None:
-    effects = bytearray([0, 1, 0, 1])  # purchase 2 never handled
-    assert list(unhandled(effects, set())) == [2]
-    assert not lags_drained(3, [(3, effects, set())], lambda pid: pid == 2)
-    assert lags_drained(3, [(3, effects, {2})], lambda _pid: True)  # dead-lettered is handled
-    assert lags_drained(3, [(3, effects, set())], lambda _pid: False)  # never committed/published
+def test_a_lost_last_offset_commit_leaves_a_lag_undrained(run) -> None:
+    records = list(run.trace)
+    last = max(i for i, r in enumerate(records) if r["type"] == "offset_commit")
+    del records[last]
+    assert broken(checked(run, records)) == {"lags_drained"}
 
 
-def test_a_consumer_left_behind_breaks_the_end_checks_of_a_real_run() -> None:
-    sim = Simulation("happy", seed=7, purchases=4)
-    sim.env.run()
-    analytics = next(c for c in sim.consumers if c.name == "analytics")
-    analytics.offset -= 1  # as if its last offset commit had been lost
-    analytics.effects[4] = 0
-    analytics.distinct -= 1
-    assert broken(sim.summary().invariants) == {"lags_drained", "every_event_handled"}
+def test_end_checks_are_open_while_a_run_is_going() -> None:
+    sim = Simulation("happy", seed=7, purchases=6)
+    for _ in range(40):
+        sim.step()
+    summary = sim.summary()
+    assert not summary.complete
+    assert summary.invariants["every_event_handled"] is None
+    assert summary.invariants["lags_drained"] is None
+    sim.close()
 
 
-def test_the_store_decides_what_is_owed() -> None:
-    sim = Simulation("happy", seed=7, purchases=4)
-    sim.env.run()
-    for c in sim.consumers:
-        c.effects[2] = 0  # nobody handled purchase 2 ...
-    sim.store._exec("DELETE FROM purchases WHERE purchase_id = 2")  # ... nor does the store have it
-    assert sim._drained()
-    sim.store._exec("INSERT INTO purchases VALUES (2, 'x', 1, 0.0)")
-    assert not sim._drained()
+def test_a_design_without_events_reads_its_event_invariants_as_not_applicable() -> None:
+    with run_scenario("sync-chain", purchases=4) as run:
+        for name in ("publish_only_after_commit", "no_ghost_events", "no_lost_events"):
+            assert run.summary.invariants[name] is None
+        assert run.summary.invariants[effect_once("email")] is True
 
 
-# -- the scenarios still keep or break what they should --------------------------------------
+# -- time_never_goes_back --------------------------------------------------------------------
+
+
+def test_two_records_out_of_order_break_the_time_check(run) -> None:
+    records = list(run.trace)
+    records[3], records[20] = records[20], records[3]
+    assert records[3]["t"] > records[4]["t"] or records[20]["t"] < records[19]["t"]
+    assert "time_never_goes_back" in broken(checked(run, records))
+
+
+# -- a trace read back from JSON Lines gives the same read-out --------------------------------
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_each_scenario_breaks_only_its_expected_invariants(name: str) -> None:
-    summary = Simulation(name, seed=11).run()
-    assert broken(summary.invariants) == set(SCENARIOS[name].expected_broken)
-
-
-def test_explicit_faults_cannot_break_the_safe_design() -> None:
-    faults = Faults(fail_commits=frozenset({1}), service_crashes=frozenset({2}))
-    summary = Simulation("outbox", seed=3, purchases=5, faults=faults).run()
-    assert not broken(summary.invariants)
+def test_the_read_out_of_a_replayed_trace_equals_the_live_one(name: str) -> None:
+    buffer = io.StringIO()
+    sim = Simulation(name, seed=11, purchases=12)
+    sim.add_listener(TraceWriter(buffer))
+    live = sim.run()
+    ledger = Ledger.from_records(CONSUMER_NAMES, read_trace(buffer.getvalue().splitlines()))
+    scenario = SCENARIOS[name]
+    findings = find(ledger, sim.store, sim.consumer_stores, has_events=scenario.has_events)
+    replayed = summarize(
+        scenario, ledger, findings, seed=11, planned=12, virtual_seconds=sim.now, complete=True
+    )
+    assert replayed.to_dict() == live.to_dict()
+    sim.close()

@@ -1,4 +1,4 @@
-"""Plain words for trace records: the "what just happened" line and the `--plain` output.
+"""Plain words for trace records: the running log, the "what just happened" line, `--plain`.
 
 Core module: standard library only (no rich, questionary or typer, no SimPy).
 """
@@ -15,7 +15,7 @@ def _who(record: dict[str, Any]) -> str:
 
 
 def describe(record: dict[str, Any]) -> str:
-    """One sentence a learner can read, for any record the model emits."""
+    """One sentence a learner can read, for any record the engine emits."""
     kind = record["type"]
     pid = f"P{record['purchase_id']}" if "purchase_id" in record else "the purchase"
     eid = record.get("event_id", "the event")
@@ -30,22 +30,42 @@ def describe(record: dict[str, Any]) -> str:
             return f"{pid} and its outbox row commit in one transaction."
         return f"{pid} is committed: the purchase is now true in the store."
     if kind == "commit_failed":
+        if record.get("rolled_back"):
+            return f"{pid}: {record.get('reason', 'rolled back')}; nothing half-written."
         text = f"{pid} did not commit ({record.get('reason', 'rolled back')})."
         if record.get("ghost"):
             text += " Its event is already out: a ghost event."
         return text
     if kind == "confirm":
-        return f"The learner sees 'Purchase successful' after {record.get('latency', 0):.2f} s."
+        return (
+            f"{pid}: the learner sees 'Purchase successful' after {record.get('latency', 0):.2f} s."
+        )
+    if kind == "purchase_failed":
+        return (
+            f"{pid}: the learner sees an error after {record.get('latency', 0):.2f} s"
+            f" ({record.get('reason', 'failed')})."
+        )
     if kind == "publish":
         by = "The relay publishes" if record.get("via") == "relay" else "Published"
-        return f"{by} purchase.completed {eid} for {pid} at offset {record.get('offset')}."
+        again = " again (a repeat)" if record.get("repeat") else ""
+        return f"{by} {eid} for {pid}{again} at offset {record.get('offset')}."
+    if kind == "publish_failed":
+        if record.get("gave_up"):
+            if record.get("lost"):
+                return f"The broker rejected {eid} again; the service gives up: {pid} is lost."
+            return f"The broker rejected {eid} again; the service gives up."
+        return f"The broker rejected {eid} (unavailable); trying again."
     if kind == "deliver":
         if record.get("via") == "call":
-            return f"The service calls {who} inline for {pid}; the learner waits."
+            return f"The service calls {who} for {pid}; the learner waits."
         again = f" (delivery {record['delivery']})" if record.get("delivery", 1) > 1 else ""
         return f"{who} reads {eid} at offset {record.get('offset')}{again}."
     if kind == "handle":
         text = f"{who} {record.get('effect', 'handled it')} for {pid}"
+        if "offset" in record:
+            text = (
+                f"{who} handled offset {record['offset']}: {record.get('effect', 'done')} for {pid}"
+            )
         if record.get("duplicate"):
             return text + " again: a duplicate effect."
         if not record.get("committed", True):
@@ -53,11 +73,18 @@ def describe(record: dict[str, Any]) -> str:
         return text + "."
     if kind == "duplicate_skipped":
         return f"{who} already processed {eid}: skipped (idempotent by event id)."
+    if kind == "offset_commit":
+        return f"{who} commits offset {record.get('offset')}."
+    if kind == "lag":
+        return (
+            f"{who} is {record.get('lag_events')} events behind;"
+            f" this one waited {record.get('lag_seconds', 0):.2f} s."
+        )
     if kind == "crash":
         if record.get("component") == "purchase-service":
             if record.get("lost"):
                 return f"The service crashed after committing {pid}, before publishing: lost."
-            return f"The service crashed after committing {pid}; its outbox row is safe."
+            return f"The service crashed at {pid}; nothing is lost (it is in the outbox or undone)."
         if record.get("component") == "relay":
             return f"The relay crashed after publishing {eid}, before marking it: it will repeat."
         return (
@@ -66,16 +93,20 @@ def describe(record: dict[str, Any]) -> str:
     if kind == "restart":
         return f"{who} restarts."
     if kind == "handle_failed":
+        if record.get("event_id", "").startswith("call-"):
+            return f"{who} failed for {pid}: {record.get('reason', 'error')}."
         return (
             f"{who} failed on {eid}, delivery {record.get('delivery')} of {MAX_DELIVERIES}:"
-            f" {record.get('reason', 'error')}."
+            f" {record.get('reason', 'error')}; the events behind it wait."
         )
     if kind == "dead_letter":
         return f"{who} parks {eid} in the dead-letter queue; the next events flow."
-    if kind == "publish_failed":
-        return f"The broker is unreachable: {eid} stays in the outbox, retrying."
     if kind == "broker_down":
-        return "The broker is down. Purchases keep committing into the outbox."
+        return "The broker is down: no publish gets in, no event gets out."
     if kind == "broker_up":
-        return "The broker is back. The relay drains the outbox backlog."
+        return "The broker is back: publishing and delivery resume."
+    if kind == "consumer_down":
+        return f"{who} stops answering."
+    if kind == "consumer_up":
+        return f"{who} answers again."
     return kind.replace("_", " ")

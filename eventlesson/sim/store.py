@@ -1,12 +1,19 @@
-"""The purchase service's SQLite database: purchases, the outbox and processed events.
+"""The stores: the purchase service's SQLite database, and each consumer's own store.
 
 Core module: sqlite3 and the standard library only (no rich, questionary or typer, no SimPy).
-Every write is a real transaction, so a database kept in a file can be inspected with `sqlite3`.
+
+`Store` is the purchase service's database (purchases and the outbox); every write is a real
+transaction, so a database kept in a file can be inspected with `sqlite3`. `ConsumerStore` is one
+consumer's own state: the effects it applied and, for an idempotent consumer, the event ids it has
+processed. Its writes go through `transaction()`: all of them happen, or (on an exception) none,
+which is what lets an idempotent consumer record "processed" and its effect together.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from eventlesson.errors import EventlessonError
 from eventlesson.sim.scenarios import DEDUPE_RETENTION_SECONDS
@@ -25,22 +32,42 @@ CREATE TABLE purchases (
 CREATE TABLE outbox (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
     purchase_id INTEGER NOT NULL,
     course TEXT NOT NULL,
     amount_cents INTEGER NOT NULL,
     occurred_at REAL NOT NULL,
     published_at REAL
 );
-CREATE TABLE processed_events (
-    consumer TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    handled_at REAL NOT NULL,
-    PRIMARY KEY (consumer, event_id)
-) WITHOUT ROWID;
+-- only the rows still to publish: the relay's scan costs the backlog, not the whole history
+CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL;
+-- a purchase and its event row as one INSERT: SQLite runs a statement, its trigger included,
+-- as one transaction, so both rows are written or neither (and it costs one round trip)
+CREATE VIEW purchase_with_event AS
+    SELECT p.purchase_id, p.course, p.amount_cents, p.committed_at, o.event_id, o.topic
+    FROM purchases p JOIN outbox o USING (purchase_id);
+CREATE TRIGGER purchase_with_event_insert INSTEAD OF INSERT ON purchase_with_event BEGIN
+    INSERT INTO purchases VALUES (NEW.purchase_id, NEW.course, NEW.amount_cents, NEW.committed_at);
+    INSERT INTO outbox (event_id, topic, purchase_id, course, amount_cents, occurred_at)
+        VALUES (NEW.event_id, NEW.topic, NEW.purchase_id, NEW.course, NEW.amount_cents,
+                NEW.committed_at);
+END;
 """
-TABLES = ("purchases", "outbox", "processed_events")
+OUTBOX_BATCH = 64  # rows the relay reads at a time
+TABLES = ("purchases", "outbox", "processed_events")  # processed_events: older files only
+VIEWS = ("purchase_with_event",)
 
-OutboxRow = tuple[int, str, int, str, int, float]  # seq, event_id, purchase_id, course, cents, at
+
+class OutboxRow(NamedTuple):
+    """One row waiting in the outbox: what the relay reads and publishes."""
+
+    seq: int
+    event_id: str
+    topic: str
+    purchase_id: int
+    course: str
+    amount_cents: int
+    occurred_at: float
 
 
 class StoreError(EventlessonError):
@@ -48,8 +75,13 @@ class StoreError(EventlessonError):
     the caller knows which option the path came from and says so."""
 
 
+class RolledBack(Exception):
+    """A transaction that did not commit; nothing it wrote is left behind."""
+
+
 class Store:
-    """One connection in autocommit mode; transactions are spelled out with BEGIN/COMMIT."""
+    """The purchase service's database: one connection in autocommit mode, transactions spelled
+    out with BEGIN/COMMIT."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
@@ -62,7 +94,9 @@ class Store:
             self._claim()
             self._db.execute("PRAGMA journal_mode=MEMORY")  # a kept file needs no crash safety
             self._db.execute("PRAGMA synchronous=OFF")
-            for table in TABLES:  # a kept file from an earlier run starts over
+            for view in VIEWS:  # a kept file from an earlier run starts over
+                self._db.execute(f"DROP VIEW IF EXISTS {view}")
+            for table in TABLES:
                 self._db.execute(f"DROP TABLE IF EXISTS {table}")
             self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
@@ -90,35 +124,49 @@ class Store:
 
     # -- the purchase service --
 
-    def commit_purchase(
-        self, purchase_id: int, course: str, cents: int, at: float, event_id: str | None = None
-    ) -> float:
-        """Store the purchase (and its outbox row, when `event_id` is given) in one transaction.
+    def commit_purchase(self, purchase_id: int, course: str, cents: int, at: float) -> None:
+        """Store the purchase, committed at `at`, in one transaction."""
+        # one statement in autocommit mode is one transaction: committed when execute() returns
+        self._exec("INSERT INTO purchases VALUES (?, ?, ?, ?)", (purchase_id, course, cents, at))
 
-        Returns `committed_at` as the database stored it (RETURNING reads the row back), so
-        whoever confirms the learner measures against the store, not against its own clock.
+    def commit_with_outbox(
+        self,
+        purchase_id: int,
+        course: str,
+        cents: int,
+        at: float,
+        events: list[tuple[str, str]],
+        *,
+        crash_between: bool = False,
+    ) -> None:
+        """The purchase and its outbox rows (event id, topic) in one transaction, at `at`.
+
+        `crash_between` is the fault: the service dies after the purchase INSERT, before the
+        outbox INSERT. The transaction is rolled back and `RolledBack` raised: neither row stays.
         """
         ex = self._exec
-        if event_id is None:
-            # one statement in autocommit mode is one transaction; spelling out BEGIN and
-            # COMMIT would cost two more round trips per purchase for the same guarantee.
-            # fetchall() steps the statement to its end: the row is committed when it returns
-            return ex(
-                "INSERT INTO purchases VALUES (?, ?, ?, ?) RETURNING committed_at",
-                (purchase_id, course, cents, at),
-            ).fetchall()[0][0]
+        if len(events) == 1 and not crash_between:  # the common case: one statement
+            event_id, topic = events[0]
+            ex(
+                "INSERT INTO purchase_with_event VALUES (?, ?, ?, ?, ?, ?)",
+                (purchase_id, course, cents, at, event_id, topic),
+            )
+            return
         ex("BEGIN")
-        stored = ex(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?) RETURNING committed_at",
-            (purchase_id, course, cents, at),
-        ).fetchall()[0][0]
-        ex(
-            "INSERT INTO outbox (event_id, purchase_id, course, amount_cents, occurred_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (event_id, purchase_id, course, cents, at),
-        )
+        try:
+            ex("INSERT INTO purchases VALUES (?, ?, ?, ?)", (purchase_id, course, cents, at))
+            if crash_between:
+                raise RolledBack("the service crashed between the two INSERTs")
+            for event_id, topic in events:
+                ex(
+                    "INSERT INTO outbox (event_id, topic, purchase_id, course, amount_cents,"
+                    " occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (event_id, topic, purchase_id, course, cents, at),
+                )
+        except BaseException:
+            ex("ROLLBACK")
+            raise
         ex("COMMIT")
-        return stored
 
     def fail_purchase(self, purchase_id: int, course: str, cents: int, at: float) -> None:
         """The same transaction, rolled back before COMMIT (the database timed out)."""
@@ -129,13 +177,13 @@ class Store:
 
     # -- the outbox relay --
 
-    def pending_outbox(self, limit: int = 64) -> list[OutboxRow]:
+    def pending_outbox(self, limit: int = OUTBOX_BATCH) -> list[OutboxRow]:
         cursor = self._exec(
-            "SELECT seq, event_id, purchase_id, course, amount_cents, occurred_at FROM outbox"
-            " WHERE published_at IS NULL ORDER BY seq LIMIT ?",
+            "SELECT seq, event_id, topic, purchase_id, course, amount_cents, occurred_at"
+            " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?",
             (limit,),
         )
-        return cursor.fetchall()
+        return list(map(OutboxRow._make, cursor.fetchall()))
 
     def mark_published(self, seq: int, at: float) -> None:
         self._exec("UPDATE outbox SET published_at = ? WHERE seq = ?", (at, seq))
@@ -148,26 +196,10 @@ class Store:
     def outbox_backlog(self) -> int:
         return self._exec("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
 
-    # -- idempotent consumers --
-
-    def mark_processed(self, consumer: str, event_id: str, at: float) -> bool:
-        """Record the event as processed; False if it already was (skip the side effect).
-
-        One statement both checks and records, so it is one transaction: no window in which a
-        redelivery could slip between the check and the write.
-        """
-        cursor = self._exec(
-            "INSERT OR IGNORE INTO processed_events VALUES (?, ?, ?)", (consumer, event_id, at)
-        )
-        return cursor.rowcount == 1
-
-    def prune_processed(self, before: float) -> None:
-        self._exec("DELETE FROM processed_events WHERE handled_at < ?", (before,))
-
-    # -- inspection (tests, summaries) --
+    # -- inspection (read-outs, invariants, tests) --
 
     def count(self, table: str) -> int:
-        if table not in TABLES:
+        if table not in TABLES[:2]:
             raise ValueError(table)
         return self._exec(f"SELECT count(*) FROM {table}").fetchone()[0]
 
@@ -182,5 +214,119 @@ class Store:
         ).fetchone()
         return None if row is None else row[0]
 
+    def purchases(self) -> Iterator[tuple[int, float]]:
+        """Every committed purchase as (purchase_id, committed_at), in id order."""
+        yield from self._exec("SELECT purchase_id, committed_at FROM purchases ORDER BY 1")
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        """Raw SQL, for tests that tamper with the store to prove a check can fail."""
+        return self._exec(sql, params)
+
     def close(self) -> None:
         self._db.close()
+
+
+class ConsumerStore:
+    """One consumer's own store: the effects it applied and the event ids it processed.
+
+    Effects are counted per purchase (a byte each, capped at 255): a second effect for the same
+    purchase is what a duplicate email or a sale counted twice looks like in the data. Processed
+    event ids are kept for DEDUPE_RETENTION_SECONDS, like a TTL on a dedupe table.
+    """
+
+    __slots__ = (
+        "_since_prune",
+        "applied",
+        "cents",
+        "effects",
+        "name",
+        "now",
+        "processed",
+    )
+
+    PRUNE_EVERY = 4096  # processed ids recorded between prunes
+
+    def __init__(self, name: str, purchases: int) -> None:
+        self.name = name
+        self.effects = bytearray(purchases + 1)  # effects applied per purchase id
+        self.applied = 0  # effects applied in all
+        self.cents = 0  # amounts the effects carried (the affiliate's credit, the sales total)
+        self.processed: dict[str, float] = {}  # event id -> when it was processed
+        self.now = 0.0  # virtual time, kept current by the engine: what "processed at" records
+        self._since_prune = 0
+
+    def transaction(self) -> Transaction:
+        """`with store.transaction() as tx:` writes through `tx` land together, or not at all."""
+        return Transaction(self)
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self.processed
+
+    # the two writes, as a transaction applies them
+
+    def _remember(self, event_id: str, at: float) -> None:
+        self.processed[event_id] = at
+        self._since_prune += 1
+        if self._since_prune >= self.PRUNE_EVERY:
+            self._since_prune = 0
+            cutoff = at - DEDUPE_RETENTION_SECONDS
+            self.processed = {k: v for k, v in self.processed.items() if v >= cutoff}
+
+    def _apply(self, purchase_id: int, cents: int) -> None:
+        effects = self.effects
+        if purchase_id >= len(effects):
+            effects.extend(bytes(purchase_id + 1 - len(effects)))
+        count = effects[purchase_id]
+        if count < 255:
+            effects[purchase_id] = count + 1
+        self.applied += 1
+        self.cents += cents
+
+    # one-call forms of the common transactions, for the built-in handlers
+
+    def apply(self, purchase_id: int, cents: int) -> None:
+        """Apply the effect (a transaction of one write)."""
+        self._apply(purchase_id, cents)
+
+    def apply_once(self, event_id: str, purchase_id: int, cents: int) -> bool:
+        """Record the event id and apply the effect in one transaction, unless already processed."""
+        if event_id in self.processed:
+            return False
+        self._remember(event_id, self.now)
+        self._apply(purchase_id, cents)
+        return True
+
+    def times_applied(self, purchase_id: int) -> int:
+        effects = self.effects
+        return effects[purchase_id] if purchase_id < len(effects) else 0
+
+
+class Transaction:
+    """Writes staged on a `ConsumerStore`, applied together when the `with` block ends cleanly."""
+
+    __slots__ = ("_effects", "_ids", "_store")
+
+    def __init__(self, store: ConsumerStore) -> None:
+        self._store = store
+        self._ids: list[tuple[str, float]] = []
+        self._effects: list[tuple[int, int]] = []
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, kind: object, *_rest: object) -> None:
+        if kind is not None:
+            return  # an exception: nothing was written
+        for event_id, at in self._ids:
+            self._store._remember(event_id, at)
+        for purchase_id, cents in self._effects:
+            self._store._apply(purchase_id, cents)
+
+    def seen(self, event_id: str) -> bool:
+        return self._store.seen(event_id) or any(e == event_id for e, _ in self._ids)
+
+    def remember(self, event_id: str) -> None:
+        self._ids.append((event_id, self._store.now))
+
+    def apply(self, purchase_id: int, cents: int) -> None:
+        self._effects.append((purchase_id, cents))
