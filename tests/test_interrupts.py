@@ -85,7 +85,8 @@ def pager_check_pause(child: Any) -> None:
 
 
 def inline_simulation(child: Any) -> None:
-    """The fan-out page plays the happy scenario inside the lesson; stop it while it runs."""
+    """The fan-out page plays the happy scenario inside the lesson; a first Ctrl-C while it runs
+    goes back to the page (the second, sent by the test, leaves the lesson)."""
     child.expect(QUIT)
     child.send("m")
     child.expect("Stay on this page")
@@ -94,6 +95,10 @@ def inline_simulation(child: Any) -> None:
     child.expect(r"s(?:\x1b\[0m)? simulate")
     child.send("s")
     child.expect("purchase [1-9]")  # the live view is up and running
+    wait_for_raw_mode(child)
+    child.send(KEYS["ctrl-c"])
+    child.expect(position("fan-out"))  # back on the page
+    child.expect(QUIT)
 
 
 def quiz_second_question(child: Any) -> None:
@@ -226,14 +231,14 @@ class Prompt:
     @property
     def raw(self) -> bool:
         """Whether the prompt reads single keys (full screen) rather than typed lines."""
-        return dict(self.env).get("TERM") != "dumb" and self.reach is not inline_simulation
+        return dict(self.env).get("TERM") != "dumb"
 
 
 PROMPTS = {
     # full-screen prompts (Ctrl-D at the menu and Ctrl-C at a quiz question are tested already)
     "menu": Prompt(("learn",), pager_menu, kept_page_2, keys=("ctrl-c",)),
     "check-pause": Prompt(("learn",), pager_check_pause, kept_check_answer),
-    # nothing reads the keyboard while a simulation plays, so only Ctrl-C (a signal) applies
+    # Ctrl-C in an inline simulation returns to the page; a second one leaves the lesson
     "inline-simulation": Prompt(
         ("learn",),
         inline_simulation,

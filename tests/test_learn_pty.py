@@ -189,7 +189,7 @@ def test_lesson_plays_its_simulation_inline_and_continues(
     child.expect("enrollment")  # the live view
     child.expect(f"Summary · {scenario}")
     child.expect("Takeaway")
-    child.expect("Press Enter to return to the lesson")
+    child.expect("Press any key to return to the lesson")
     child.send(ENTER)
     page(child, page_number)  # back on the same page
     child.expect("quit")

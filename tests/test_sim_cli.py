@@ -114,6 +114,14 @@ def test_negative_or_zero_speed_is_one_line(tmp_path: Path) -> None:
     assert "--speed" in one_line_error(invoke(tmp_path, "--speed", "0"))
 
 
+def test_speed_below_the_documented_minimum_is_refused(tmp_path: Path) -> None:
+    line = one_line_error(invoke(tmp_path, "--speed", "0.05"))
+    assert "--speed must be at least 0.1 (got 0.05)" in line
+    help_text = " ".join(invoke(tmp_path, "--help").stdout.split())
+    assert "0.1 or more" in help_text
+    assert invoke(tmp_path, "--speed", "0.1", "--fast", "--purchases", "2").exit_code == 0
+
+
 def test_zero_purchases_and_conflicting_stdout_are_one_line(tmp_path: Path) -> None:
     assert "--purchases" in one_line_error(invoke(tmp_path, "--purchases", "0"))
     assert "stdout" in one_line_error(invoke(tmp_path, "--json", "--events", "-"))
@@ -210,6 +218,90 @@ class FakeClock:
         self.now += seconds
 
 
+class ScriptedKeys:
+    """Keys pressed at given real times (on a fake clock), for the pacer."""
+
+    def __init__(self, clock: FakeClock, presses: list[tuple[float, str]]) -> None:
+        self.clock = clock
+        self.presses = sorted(presses)
+
+    def wait(self, seconds: float) -> str | None:
+        if self.presses and self.presses[0][0] <= self.clock.now + seconds:
+            at, action = self.presses.pop(0)
+            self.clock.now = max(self.clock.now, at)
+            return action
+        self.clock.sleep(seconds)
+        return None
+
+
+def test_pacer_pauses_steps_changes_speed_and_quits() -> None:
+    from eventlesson.flows.simulate import FASTER, PAUSE, QUIT, STEP, Pacer
+    from eventlesson.sim import Simulation
+
+    sim = Simulation("happy", seed=7, purchases=50, observe=True)
+    clock = FakeClock()
+    start = clock.now
+    keys = ScriptedKeys(clock, [(start + 3, PAUSE), (start + 5, STEP), (start + 6, STEP)])
+    frames: list[float] = []
+    pacer = Pacer(sim, 1.0, keys, frames.append, clock=clock)
+    keys.presses += [(start + 8, PAUSE), (start + 9, FASTER), (start + 12, QUIT)]
+    pacer.run()
+    assert pacer.quit and not pacer.interrupted and not sim.done
+    assert pacer.speed == 2.0
+    assert pacer.paused_for == pytest.approx(5.0)  # from 3 s to 8 s of real time
+    # 3 s playing at 1x, two single steps while paused, 1 s at 1x, then 3 s at 2x
+    assert sim.now <= 3 + 1 + 3 * 2 + 2  # never ran ahead of the clock (steps aside)
+    assert frames == sorted(frames)
+
+
+def test_stepping_while_paused_moves_exactly_one_event() -> None:
+    from eventlesson.flows.simulate import PAUSE, QUIT, STEP, Pacer
+    from eventlesson.sim import Simulation
+
+    sim = Simulation("happy", seed=7, purchases=5, observe=True)
+    clock = FakeClock()
+    seen: list[int] = []
+    sim.add_listener(lambda record: seen.append(record["t"]))
+    keys = ScriptedKeys(clock, [(clock.now, PAUSE)])
+    pacer = Pacer(sim, 1.0, keys, clock=clock)
+    keys.presses += [(clock.now + 1, STEP), (clock.now + 2, QUIT)]
+    pacer.run()
+    assert round(sim.now, 6) == seen[-1] > 0  # the one step ran the first event
+    assert len({t for t in seen}) == 1
+
+
+def test_ctrl_c_as_a_key_ends_the_run_as_interrupted() -> None:
+    from eventlesson.flows.simulate import INTERRUPT, Pacer
+    from eventlesson.sim import Simulation
+
+    sim = Simulation("happy", seed=7, purchases=5)
+    clock = FakeClock()
+    pacer = Pacer(sim, 1.0, ScriptedKeys(clock, [(clock.now + 1, INTERRUPT)]), clock=clock)
+    pacer.run()
+    assert pacer.interrupted and pacer.quit
+
+
+def test_a_long_unpaced_run_reports_its_progress_on_a_terminal(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from eventlesson.flows import simulate as flow
+    from eventlesson.sim import Simulation
+
+    monkeypatch.setattr(flow, "PROGRESS_AFTER", 0.0)
+    err = io.StringIO()
+    sim = Simulation("happy", seed=7, purchases=20_000)
+    done = flow._report_progress(sim, Console(file=err, force_terminal=True))
+    sim.run()
+    done()
+    assert "simulating: 10,000 of 20,000 purchases (50%)" in err.getvalue()
+    assert err.getvalue().endswith("\r\x1b[K")  # the line is cleared at the end
+    quiet = io.StringIO()
+    flow._report_progress(Simulation("happy", purchases=2), Console(file=quiet))()
+    assert quiet.getvalue() == ""  # not a terminal: nothing
+
+
 def test_pace_runs_virtual_time_at_speed_times_real_time() -> None:
     from eventlesson.flows.simulate import pace
     from eventlesson.sim import Simulation
@@ -231,16 +323,19 @@ def test_play_inline_plays_plain_on_a_non_terminal_and_shows_the_summary(monkeyp
 
     from eventlesson.flows import simulate as flow
 
-    monkeypatch.setattr(flow, "DEFAULT_SPEED", 10_000.0)
     out = io.StringIO()
-    flow.play_inline(Console(file=out, width=80, color_system=None), "publish-before-commit")
+    console = Console(file=out, width=80, color_system=None)
+    waited = flow.play_inline(console, "publish-before-commit", speed=10_000)
+    assert waited is False  # the lesson pauses for it
     text = out.getvalue()
     assert "ghost event" in text
     assert "Takeaway" in text and "Troubleshooting" in text
 
 
 @pytest.mark.parametrize(("width", "height"), [(80, 24), (40, 20)])
-def test_play_inline_clears_the_live_view_and_ends_on_one_screen(width: int, height: int) -> None:
+def test_play_inline_clears_the_live_view_and_ends_on_one_screen(
+    monkeypatch, width: int, height: int
+) -> None:
     import io
 
     from rich.console import Console
@@ -249,13 +344,14 @@ def test_play_inline_clears_the_live_view_and_ends_on_one_screen(width: int, hei
 
     out = io.StringIO()
     console = Console(file=out, width=width, height=height, force_terminal=True, color_system=None)
-    flow.play_inline(console, "publish-before-commit", speed=10000)
+    assert flow.play_inline(console, "publish-before-commit", speed=10000) is True  # it waited
     text = out.getvalue()
-    assert "What just happened" in text  # the live view ran ...
+    assert "Learner:" in text  # the live view ran ...
     after = text.rsplit("\x1b[2J", 1)[1]  # ... and was cleared before the summary
-    assert "What just happened" not in after
+    assert "Learner:" not in after
     lines = after.replace("\x1b[H", "").rstrip("\n").splitlines()
-    assert len(lines) < height - 1  # room for "Press Enter to return to the lesson"
+    assert len(lines) <= height - 1
+    assert lines[-1].startswith("Press any key to return to the lesson")
     assert lines[0].startswith("Summary · publish-before-commit")
     assert "ghost 4" in after or "ghost events 4" in after
     assert "BROKEN" in after.upper() and "Takeaway" in after

@@ -1,6 +1,17 @@
-"""`eventlesson simulate` live in a real 24x80 pseudo-terminal: the view, the end, Ctrl-C."""
+"""`eventlesson simulate` live in a real pseudo-terminal, driven like a person.
+
+The keys (space, `.`, `+`, `q`, Ctrl-C), the layout at 40, 64, 80 and 200 columns, typed keys that
+must not echo into the picture, and the lesson playing a scenario inline: `q` and Ctrl-C go back
+to the page, a second Ctrl-C leaves the lesson. Everything the program writes is replayed into
+pyte, a VT100 emulator, so the assertions read the screen a learner would see.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import re
+import time
+from typing import Any
 
 import pytest
 
@@ -9,27 +20,188 @@ from eventlesson.sim import CONSUMER_NAMES
 from .support import ended
 
 pexpect = pytest.importorskip("pexpect")
+pyte = pytest.importorskip("pyte")
 
 pytestmark = pytest.mark.pty
 
+DOWN = "\x1b[B"
+ENTER = "\r"
+CTRL_C = "\x03"
+CLOCK = re.compile(r"t = (\d+\.\d\d) s")
+BACK = r"q(?:\x1b\[[0-9;]*m)* back to the page"  # the inline footer, coloured or not
+
+
+class Screen:
+    """The child's output replayed into a pyte screen of the same size."""
+
+    def __init__(self, child: Any, rows: int, cols: int) -> None:
+        self.child = child
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.Stream(self.screen)
+        child.logfile_read = self
+
+    def write(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def settle(self, seconds: float = 0.4) -> str:
+        """Read whatever arrives for a moment, then the screen as it stands."""
+        with contextlib.suppress(pexpect.EOF):
+            self.child.expect(pexpect.TIMEOUT, timeout=seconds)
+        return self.text()
+
+    def clock(self) -> float:
+        found = CLOCK.search(self.text())
+        assert found, self.text()
+        return float(found.group(1))
+
+
+def start(spawn: Any, *args: str, rows: int = 24, cols: int = 80, **env: str) -> tuple[Any, Screen]:
+    child = spawn(*args, rows=rows, cols=cols, timeout=30, **env)
+    return child, Screen(child, rows, cols)
+
 
 def test_live_view_names_the_consumers_and_exits_zero(spawn) -> None:
-    child = spawn("simulate", "happy", "--speed", "40", "--purchases", "8", timeout=30)
+    child, _ = start(spawn, "simulate", "happy", "--speed", "40", "--purchases", "8")
+    child.expect("Learner:")
     for name in CONSUMER_NAMES:
         child.expect(name)
-    child.expect("What just happened")
     child.expect("Summary · happy")
     child.expect("Takeaway")
     ended(child, 0)
-    assert "Traceback" not in child.before
 
 
 def test_ctrl_c_mid_run_prints_the_summary_so_far_and_exits_130(spawn) -> None:
-    child = spawn("simulate", "slow-consumer", "--speed", "2", timeout=30)
+    child, _ = start(spawn, "simulate", "slow-consumer", "--speed", "2")
     child.expect("recommendations")  # the live view is up
     child.expect("purchase [1-9]")  # and at least one purchase has arrived
-    child.sendintr()
+    assert child.waitnoecho(timeout=10)  # reading single keys
+    child.send(CTRL_C)
     child.expect("Stopped")
     child.expect("Summary · slow-consumer")
     child.expect("Stopped early")
     ended(child, 130)
+
+
+def test_space_pauses_dot_steps_plus_speeds_up_and_q_quits(spawn) -> None:
+    child, screen = start(spawn, "simulate", "happy", "--purchases", "40")
+    child.expect("purchase [1-9]")
+    assert child.waitnoecho(timeout=10)
+    child.send(" ")
+    child.expect("PAUSED")
+    paused = screen.settle(0.2)
+    assert "space resume" in paused and ". → step" in paused  # the footer lists the keys
+    at = screen.clock()
+    assert screen.settle(0.8) and screen.clock() == at  # the clock stands still
+    child.send(".")
+    deadline = time.monotonic() + 10
+    while screen.clock() == at and time.monotonic() < deadline:
+        screen.settle(0.2)
+    assert screen.clock() > at  # one event later
+    stepped = screen.clock()
+    assert screen.settle(0.6) and screen.clock() == stepped  # and still paused
+    child.send("+")
+    child.expect("speed 2×")
+    child.send(" ")
+    screen.settle(1.2)
+    assert "PAUSED" not in screen.text() and screen.clock() > stepped  # running again, at 2x
+    child.send("q")
+    child.expect("Summary · happy")
+    child.expect("Stopped early")
+    ended(child, 0)  # q is a way to finish, not an interruption
+
+
+def test_typed_keys_never_echo_into_the_picture(spawn) -> None:
+    child, screen = start(spawn, "simulate", "happy", "--purchases", "40", "--speed", "2")
+    child.expect("purchase [1-9]")
+    assert child.waitnoecho(timeout=10)
+    child.send("zzhello")
+    child.send(" ")
+    child.expect("PAUSED")
+    shown = screen.settle(0.5)
+    assert "zz" not in shown and "hello" not in shown
+    child.send("q")
+    ended(child, 0)
+
+
+@pytest.mark.parametrize("cols", [40, 64, 80, 200])
+def test_layout_fits_40_64_80_and_200_columns(spawn, cols: int) -> None:
+    child, screen = start(
+        spawn, "simulate", "slow-consumer", "--speed", "20", "--purchases", "40", cols=cols
+    )
+    child.expect("purchase (?:[4-9]|[1-9][0-9])/40")
+    assert child.waitnoecho(timeout=10)
+    child.send(" ")
+    child.expect("PAUSED")
+    shown = screen.settle(0.5)
+    for name in CONSUMER_NAMES:
+        assert name in shown or name[:13] in shown, (name, shown)
+    assert "Stat…" not in shown and "Lag…" not in shown  # no column cut to an ellipsis
+    assert "Learner:" in shown and "q quit" in shown
+    if cols >= 72:
+        assert "Offset" in shown and "Broker log end" in shown and "╭" in shown
+    else:
+        assert "log end" in shown and "Ev = log end − offset" in " ".join(shown.split())
+    first = next(i for i, line in enumerate(screen.lines()) if "simulate · slow-consumer" in line)
+    assert first == 0  # the whole view fits: its top line was not scrolled away
+    child.send("q")
+    ended(child, 0)
+
+
+# -- inline, in the lesson ----------------------------------------------------------------------
+
+
+def _to_the_simulation_page(child: Any) -> None:
+    child.expect("1/15")
+    child.expect("quit")
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send(DOWN * 6 + ENTER)  # 7. Events decouple consequences, not the original truth
+    child.expect("7/15")
+    child.expect(r"s(?:\x1b\[0m)? simulate")
+
+
+def test_inline_q_and_ctrl_c_go_back_to_the_page_and_a_second_ctrl_c_leaves(spawn, home) -> None:
+    child, screen = start(spawn, "learn", EVENTLESSON_SIM_SPEED="1")
+    _to_the_simulation_page(child)
+    child.send("s")
+    child.expect(BACK)
+    assert child.waitnoecho(timeout=10)
+    child.send("q")
+    child.expect("7/15")  # back on the page
+    child.expect(r"s(?:\x1b\[0m)? simulate")
+    child.send("s")
+    child.expect(BACK)
+    assert child.waitnoecho(timeout=10)
+    child.send(CTRL_C)
+    child.expect("7/15")  # Ctrl-C in the run: back on the page, not out of the lesson
+    child.expect("quit")
+    assert "Events decouple" in screen.settle(0.3)
+    child.send(CTRL_C)  # Ctrl-C again: leave the lesson
+    child.expect(r"Stopped\. Your progress is saved\.")
+    ended(child, 130)
+    assert (home / "progress.json").exists()
+
+
+def test_inline_final_screen_stays_until_a_key(spawn) -> None:
+    child, screen = start(spawn, "learn", EVENTLESSON_SIM_SPEED="60")
+    _to_the_simulation_page(child)
+    child.send("s")
+    child.expect("Summary · happy")
+    child.expect("Press any key to return to the lesson")
+    assert child.waitnoecho(timeout=10)
+    assert "Takeaway" in screen.settle(1.0)  # it stays
+    assert "7/15" not in screen.text()
+    child.send("x")
+    child.expect("7/15")
+    child.expect("quit")
+    child.send("q")
+    ended(child, 0)

@@ -1,4 +1,4 @@
-"""The simulation's render functions, printed at 80 and 40 columns into a StringIO console."""
+"""The simulation's render functions, printed into a StringIO console at 40 to 200 columns."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ import pytest
 from rich.console import Console
 
 from eventlesson.sim import CONSUMER_NAMES, SCENARIOS, ConsumerView, Simulation
+from eventlesson.sim.story import LogLine
 from eventlesson.ui import render_sim
 from eventlesson.ui.render_sim import (
+    WIDE,
+    fit_log,
     lag_bar,
+    nice_scale,
     plain_line,
     render_compact_summary,
     render_live,
@@ -36,46 +40,105 @@ def mid_run(scenario: str, steps: int = 80, **kw) -> Simulation:
     return sim
 
 
+def live(sim: Simulation, width: int, height: int = 24, **kw) -> str:
+    assert sim.story is not None
+    log = [(line, line.key) for line in sim.story.recent(40)]
+    view = render_live(sim.snapshot(), width=width, height=height, speed=1.0, log=log, **kw)
+    return text_of(view, width)
+
+
+def flat(text: str) -> str:
+    """The words, without panel borders or line breaks: what a person reads."""
+    return " ".join(text.replace("│", " ").split())
+
+
 def widest(text: str) -> int:
     return max(len(line) for line in text.splitlines())
 
 
-@pytest.mark.parametrize("width", [80, 40])
+@pytest.mark.parametrize("width", [40, 52, 64, 71, 72, 80, 120, 200])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_live_screen_fits_the_width_and_names_every_consumer(scenario: str, width: int) -> None:
-    out = text_of(render_live(mid_run(scenario).snapshot(), width=width, speed=2.0), width)
+def test_live_screen_fits_every_width_and_24_rows(scenario: str, width: int) -> None:
+    out = live(mid_run(scenario), width, controls=True)
     assert widest(out) <= width
+    assert len(out.splitlines()) <= 23, out  # one row left for the cursor
     for name in CONSUMER_NAMES:
-        assert name in out or name[: width // 4] in out
-    assert "What just happened:" in out
+        assert name in out or name[:10] in out
+    assert "Stat…" not in out and "Lag…" not in out  # no heading cut to an ellipsis
+    assert "q quit" in out
     assert "\x1b[" not in out  # no escape codes without colour
 
 
-def test_live_screen_fits_in_24_rows_at_80_columns() -> None:
-    for scenario in SCENARIOS:
-        out = text_of(render_live(mid_run(scenario).snapshot(), width=80, speed=1.0), 80)
-        assert len(out.splitlines()) <= 22, scenario  # room left for the shell prompt
+def test_the_wide_layout_starts_where_its_table_fits() -> None:
+    sim = mid_run("happy")
+    assert "Offset" in live(sim, WIDE) and "Offset" not in live(sim, WIDE - 1)
+    assert "╭" in live(sim, WIDE) and "╭" not in live(sim, WIDE - 1)
 
 
-def test_live_screen_says_status_and_steps_in_words_and_symbols() -> None:
-    sim = mid_run("happy", steps=4)
-    out = text_of(render_live(sim.snapshot(), width=80, speed=1.0), 80)
-    assert "command ✓" in out
-    assert "busy" in out or "idle" in out
-    assert "ghost events 0" in out and "lost events 0" in out and "duplicate effects 0" in out
+def test_live_screen_shows_commit_and_publish_at_two_times_and_the_learner() -> None:
+    sim = mid_run("happy", steps=30)
+    out = live(sim, 80)
+    commit = next(s for s in sim.snapshot().steps if s.name == "commit")
+    assert f"commit ✓ {commit.at:.2f} s" in out
+    assert "Learner: 'successful' at" in out and "at the commit" in out
 
 
-def test_a_failed_step_is_spelled_out() -> None:
+def test_the_broker_line_spells_out_lag_as_log_end_minus_offset() -> None:
+    snap = mid_run("slow-consumer", steps=120).snapshot()
+    behind = max(snap.consumers, key=lambda c: c.lag_events)
+    out = flat(text_of(render_live(snap, width=80), 80))
+    assert f"Broker log end {snap.log_end}" in out
+    assert f"{behind.name} {snap.log_end} − {behind.offset} = {behind.lag_events}" in out
+    assert "Lag ev = log end − Offset" in out  # the legend says what the columns mean
+    assert "- not idempotent" in out
+
+
+def test_the_bars_have_a_labelled_scale() -> None:
+    snap = dataclasses.replace(mid_run("slow-consumer", steps=120).snapshot(), peak_lag_seconds=7)
+    assert "0–10 s" in text_of(render_live(snap, width=80), 80)
+    assert nice_scale(0.3) == 1 and nice_scale(7) == 10 and nice_scale(1500) == 10_000
+
+
+def test_a_lost_purchase_is_spelled_out_with_what_its_learner_was_told() -> None:
     sim = Simulation("crash-after-commit", seed=7, purchases=3, observe=True)
     while not sim.done:
         sim.step()
-        snap = sim.snapshot()
+        snap = sim.snapshot(focus=3)
         if any(s.state == "failed" for s in snap.steps):
-            out = text_of(render_live(snap, width=80), 80)
+            out = flat(text_of(render_live(snap, width=80), 80))
             assert "publish ✗ lost" in out
+            assert "paid, never enrolled" in out
             assert "lost events 1" in out
             return
     pytest.fail("the crash never showed as a failed step")
+
+
+def _line(seq: int, key: bool = False) -> LogLine:
+    return LogLine(seq, float(seq), "crash" if key else "commit", f"line {seq}", key, None)
+
+
+def test_highlighted_lines_stay_in_the_log_when_newer_ones_push_them_out() -> None:
+    log = [(_line(1), False), (_line(2, key=True), True)] + [(_line(n), False) for n in range(3, 9)]
+    kept = fit_log(log, 4)
+    assert [line.seq for line, _ in kept] == [2, 6, 7, 8]
+    assert fit_log(log, 20) == log
+    unhighlighted = [(line, False) for line, _ in log]
+    assert [line.seq for line, _ in fit_log(unhighlighted, 3)] == [6, 7, 8]
+
+
+def test_highlighted_lines_are_marked_in_words_not_only_colour() -> None:
+    sim = mid_run("crash-after-commit", steps=90)
+    assert sim.story is not None
+    log = [(line, line.key) for line in sim.story.recent(40)]
+    out = text_of(render_live(sim.snapshot(), width=80, log=log), 80)
+    assert any(line.lstrip("│ ").startswith("!") for line in out.splitlines())
+
+
+def test_paused_view_says_so_and_lists_the_step_key() -> None:
+    out = live(mid_run("happy"), 80, paused=True, controls=True)
+    assert "PAUSED" in out and ". → step" in out and "space resume" in out
+    inline = live(mid_run("happy"), 40, controls=True, inline=True)
+    assert "q back to the page" in " ".join(inline.split())
 
 
 @pytest.mark.parametrize("width", [80, 40])
@@ -91,17 +154,13 @@ def test_outbox_screen_shows_backlog_and_the_brokers_actual_state(width: int) ->
     assert "broker up" in up and "broker DOWN" not in up
 
 
-def test_designs_without_an_outbox_show_no_broker_line() -> None:
-    snap = dataclasses.replace(mid_run("happy", steps=20).snapshot(), broker_up=False)
-    assert "broker" not in text_of(render_live(snap, width=80), 80)
-
-
-def test_narrow_lag_cell_gives_both_numbers_a_unit() -> None:
+def test_narrow_table_keeps_both_lag_numbers() -> None:
     snap = mid_run("slow-consumer", steps=60).snapshot()
-    lagging = ConsumerView("analytics", "busy", 3, 0, 0, 0, 9, 8.5, False)
+    lagging = ConsumerView("analytics", "busy", 3, 0, 0, 0, 9, 8.5, False, 4)
     snap = dataclasses.replace(snap, consumers=(lagging,))
     out = text_of(render_live(snap, width=40), 40)
-    assert "9 ev 8.5s" in out
+    row = next(line for line in out.splitlines() if line.startswith("analytics"))
+    assert row.split()[-2:] == ["9", "8.5"]
 
 
 def test_lag_bar_is_visible_for_any_lag_and_full_at_scale() -> None:
@@ -112,22 +171,57 @@ def test_lag_bar_is_visible_for_any_lag_and_full_at_scale() -> None:
     assert len(lag_bar(0.37, 1.0, 10)) == 10
 
 
+# -- the summaries -----------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("width", [80, 40])
 def test_summary_shows_lags_latency_invariants_and_takeaway(width: int) -> None:
     summary = Simulation("publish-before-commit", seed=7).run()
     out = text_of(render_summary(summary, width=width), width)
+    words = flat(out)
     assert widest(out) <= width
     assert "p50" in out and "p95" in out and "max" in out
     assert "Learner confirmed" in out
     assert "✗ BROKEN" in out and "✓ holds" in out
-    assert "what this scenario shows" in " ".join(out.split())  # it may wrap at 40
-    assert "Troubleshooting" in out  # the takeaway names the lesson item
+    assert "what this scenario shows" in words  # it may wrap at 40
+    assert "Publishing an event before the authoritative change is committed" in words
     assert "ghost events" in out
-    assert "(events behind, seconds)" in out  # the heading says both units the table shows
-    assert "Lag in seconds" not in out
+    assert "(events behind, seconds)" in out
+    assert "time never went back" not in words  # internal checks stay in --json
 
 
-# -- the compact summary (inline in the lesson) ------------------------------------------------
+def test_summary_shows_effect_once_per_consumer() -> None:
+    summary = Simulation("outbox", seed=7).run()
+    words = flat(text_of(render_summary(summary, width=80), 80))
+    assert "✗ BROKEN email applied no effect twice (not idempotent)" in words
+    assert "✓ holds enrollment applied no effect twice (idempotent by event id)" in words
+    assert "(1 repeat by the relay)" in words or "repeats by the relay" in words
+
+
+def test_sync_chain_summary_reads_event_checks_as_not_applicable_and_compares() -> None:
+    from eventlesson.flows.simulate import with_comparison
+
+    sim = Simulation("sync-chain", seed=7)
+    summary = with_comparison(sim, sim.run())
+    words = flat(text_of(render_summary(summary, width=80), 80))
+    assert "n/a no lost events" in words and "(no events in this design)" in words
+    assert "with events, happy: p50" in words
+    assert "shown an error" in words
+
+
+def test_slow_consumer_summary_puts_capacity_beside_the_arrival_rate() -> None:
+    summary = Simulation("slow-consumer", seed=7).run()
+    words = flat(text_of(render_summary(summary, width=80), 80))
+    assert "arrivals 1/s" in words and "Cap/s" in words
+    assert "analytics handles 0.50/s, fewer than the 1.00/s arriving" in words
+    assert "drained only because they stopped" in words
+
+
+def test_poison_summary_tells_how_long_the_events_behind_waited() -> None:
+    summary = Simulation("poison-event", seed=7).run()
+    words = flat(text_of(render_summary(summary, width=80), 80))
+    assert "waited" in words and "(head-of-line)" in words
+
 
 COMPACT_LIMIT = {80: 18, 40: 20}
 
@@ -155,6 +249,8 @@ def test_compact_summary_names_only_the_broken_invariants() -> None:
     assert "no lost events" not in out and "holds" not in out
     happy = text_of(render_compact_summary(Simulation("happy", seed=7).run(), width=40), 40)
     assert "all invariants hold" in happy and "✗" not in happy
+    outbox = " ".join(text_of(render_compact_summary(Simulation("outbox").run()), 80).split())
+    assert "effect applied twice by email, analytics, recommendations" in outbox
 
 
 def test_compact_summary_calls_an_unexpected_break_broken_in_capitals() -> None:
@@ -175,11 +271,6 @@ def test_render_uses_the_shared_style_names_only() -> None:
     source = Path(render_sim.__file__).read_text(encoding="utf-8")
     for literal in ('"bold', '"dim"', '"yellow"', '"green"', '"red"', '"cyan"', '"magenta"'):
         assert literal not in source, literal
-
-
-def test_sync_chain_summary_shows_happys_confirmation_beside_it() -> None:
-    out = text_of(render_summary(Simulation("sync-chain", seed=7).run(), width=80), 80)
-    assert "happy" in out
 
 
 def test_a_stopped_run_says_so_and_leaves_end_checks_open() -> None:

@@ -429,9 +429,9 @@ def test_simulate(term: Callable[..., Term], rows: int, cols: int, env: dict) ->
 
 
 def last_frame(screen: list[str], title: str) -> list[str]:
-    """The lowest live frame on screen: from its title line to "What just happened"."""
+    """The lowest live frame on screen: from its title line to its footer of keys."""
     start = max(i for i, line in enumerate(screen) if line.startswith(title))
-    end = next(i for i in range(start, len(screen)) if "What just happened" in screen[i])
+    end = next(i for i in range(start, len(screen)) if "q quit" in screen[i])
     return screen[start : end + 1]
 
 
@@ -442,18 +442,19 @@ def test_live_simulation_redraws_at_the_new_size(term: Callable[..., Term]) -> N
     child.expect("purchase [1-9]")
 
     t.resize(24, 50)
-    # below 60 columns the live view switches to its compact layout: no panel, whole names
+    # below 72 columns the live view switches to its compact layout: no panel, whole names
     child.expect(rf"\d×{SGR_ANY} · {SGR_ANY}purchase")
-    child.expect("What just happened")
+    child.expect("Learner:")
+    child.expect(rf"q{SGR_ANY} quit")
     frame = last_frame(t.screen(), "simulate · slow-consumer")
     assert any(line.startswith("recommendations ") for line in frame), frame
     header = next(line for line in frame if line.startswith("Consumer"))
-    assert words(header) == ["Consumer", "Status", "Done", "Lag"], frame
+    assert words(header) == ["Consumer", "St", "Done", "Ev", "Sec"], frame
     assert not any(line.startswith(("│", "╭", "╰")) for line in frame), frame
 
     t.resize(24, 100)
     child.expect("speed 6×")  # the panel's header line is back
-    child.expect("What just happened")
+    child.expect(rf"q{SGR_ANY} quit")
     frame = last_frame(t.screen(), "╭─ simulate · slow-consumer")
     assert frame[0].rstrip().endswith("╮") and len(frame[0].rstrip()) == 100, frame[0]
 

@@ -21,7 +21,8 @@ def simulate(
         bool, typer.Option("--list", help="List the scenarios, one line each, and exit.")
     ] = False,
     speed: Annotated[
-        float, typer.Option("--speed", metavar="X", help="Virtual seconds per real second (> 0).")
+        float,
+        typer.Option("--speed", metavar="X", help="Virtual seconds per real second (0.1 or more)."),
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Same seed, same trace.")] = 7,
     purchases: Annotated[

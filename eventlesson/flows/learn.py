@@ -152,7 +152,8 @@ class LessonWalk:
 
         self.screen.clear()
         if scenario in SCENARIOS:
-            play_inline(self.app.console, scenario, self.app.env.sim_speed)
+            if play_inline(self.app.console, scenario, self.app.env.sim_speed):
+                return  # the learner already left it (a key on its final screen, q or Ctrl-C)
         else:  # content that skipped `content check`: say so rather than crash mid-lesson
             self.app.console.print(
                 Text(f"This page offers a simulation this version does not have: {scenario!r}.")

@@ -1,37 +1,49 @@
-"""The `simulate` flow: pace the model, own the live view, and write every requested output.
+"""The `simulate` flow: pace the run, own the live view and its keys, write every output.
 
-Flow layer: the only place that sleeps or paces a simulation, owns rich `Live`, and turns Ctrl-C
-into "stop, show the summary so far, exit 130". It reaches the terminal through the `App`
-(consoles, `stdout_tty`, `emit`), reads the core (`eventlesson.sim`) and draws with
-`eventlesson.ui.render_sim`; it never imports typer or questionary. Every option is checked,
-files included, before the run starts: a bad one costs one line and exit 2, never a finished run.
+Flow layer: the only place that sleeps or paces a simulation, reads keys while it runs, owns
+rich `Live`, and turns Ctrl-C into "stop, show the summary so far, exit 130" (or, inline in the
+lesson, "back to the page"). It reaches the terminal through the `App` (consoles, `stdout_tty`,
+`emit`), reads the core (`eventlesson.sim`) and draws with `eventlesson.ui.render_sim`; it never
+imports typer or questionary. Every option is checked, files included, before the run starts: a
+bad one costs one line and exit 2, never a finished run.
+
+The lesson plays a scenario with `play_inline(console, scenario)`; see its docstring.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
 import os
+import select
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from eventlesson.errors import ExitCode, UsageError
-from eventlesson.sim import SCENARIOS, Simulation, Summary, TraceWriter
-from eventlesson.sim.model import MAX_PURCHASES
+from eventlesson.errors import ExitCode, Interrupted, UsageError
+from eventlesson.sim import MAX_PURCHASES, SCENARIOS, Simulation, Summary, TraceWriter
 from eventlesson.sim.store import StoreError
+from eventlesson.sim.story import LogLine
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from eventlesson.app import App
+    from eventlesson.ui.terminal import KeyReader
 
 # rich and the render module are imported where they are used: a `--json` run never loads them
 
 DEFAULT_SPEED = 1.0  # virtual seconds per real second
-FRAME_SECONDS = 1 / 20  # at most 20 redraws a second: smooth, and cheap over ssh
+MIN_SPEED = 0.1  # slower than this, a 15-purchase run would take over ten minutes
+MAX_SPEED = 1000.0  # `+` stops here
+FRAME_SECONDS = 1 / 10  # at most 10 redraws a second: smooth enough, cheap on a core and ssh
+KEY_SECONDS = 4.0  # a key moment stays highlighted (and its purchase followed) this long
+PROGRESS_AFTER = 1.0  # an unpaced run longer than this many seconds reports its progress
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class SimulateOptions:
             )
         if not (self.speed > 0 and math.isfinite(self.speed)):
             raise UsageError(f"--speed must be a number greater than 0 (got {self.speed:g})")
+        if self.speed < MIN_SPEED:
+            raise UsageError(f"--speed must be at least {MIN_SPEED:g} (got {self.speed:g})")
         if self.purchases is not None and not 1 <= self.purchases <= MAX_PURCHASES:
             digits = str(self.purchases)
             shown = digits if len(digits) <= 24 else f"a {len(digits)}-digit number"
@@ -110,6 +124,173 @@ def list_scenarios(console: Console) -> int:
     return int(ExitCode.OK)
 
 
+# -- keys ------------------------------------------------------------------------------------
+
+QUIT, PAUSE, STEP, FASTER, SLOWER, INTERRUPT = "quit", "pause", "step", "faster", "slower", "^C"
+KEY_ACTIONS = {
+    "q": QUIT,
+    "space": PAUSE,
+    ".": STEP,
+    "right": STEP,
+    "+": FASTER,
+    "=": FASTER,  # + without shift on many keyboards
+    "-": SLOWER,
+    "_": SLOWER,
+}
+
+
+REDRAW = "redraw"  # back from Ctrl-Z (fg): draw once, and do not catch up on the time away
+
+
+class Keys:
+    """Single keys from the terminal while a run plays (no echo; Ctrl-C arrives as a key)."""
+
+    def __init__(self, reader: KeyReader) -> None:
+        self.reader = reader
+        self.fd = reader.fd
+
+    def wait(self, seconds: float) -> str | None:
+        """The next key's action within `seconds`, or None (also for keys that do nothing)."""
+        try:
+            name = self.reader.read(timeout=max(seconds, 0.0))
+        except (KeyboardInterrupt, Interrupted):  # Ctrl-C, Ctrl-D: end it as interrupted
+            return INTERRUPT
+        if name == "redraw":
+            return REDRAW
+        return KEY_ACTIONS.get(name or "")
+
+
+@contextmanager
+def keys_from_terminal(
+    on_suspend: Callable[[], None] | None = None, on_resume: Callable[[], None] | None = None
+) -> Iterator[Keys | None]:
+    """Keys from stdin in cbreak mode while the block runs, or None where that is impossible
+    (stdin not a terminal, or no termios: the run then plays without controls)."""
+    from eventlesson.environment import single_keys_supported
+
+    try:
+        usable = os.isatty(sys.stdin.fileno()) and single_keys_supported()
+    except (OSError, ValueError):
+        usable = False
+    if not usable:
+        yield None
+        return
+    from eventlesson.ui.terminal import KeyReader
+
+    with KeyReader(on_suspend=on_suspend, on_resume=on_resume) as reader:
+        yield Keys(reader)
+
+
+class NoKeys:
+    """Stands in for `Keys` when nobody can type: waiting is sleeping."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sleep = sleep
+
+    def wait(self, seconds: float) -> str | None:
+        self._sleep(max(seconds, 0.0))
+        return None
+
+
+# -- pacing ----------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Steps the model so that virtual time runs `speed` times real time, and obeys the keys.
+
+    Space pauses and resumes; `.` or → steps one event while paused; `+`/`-` double or halve
+    the speed; `q` (and Ctrl-C, inline) ends the run. `on_frame(display_clock)` is called at
+    most every FRAME_SECONDS, and after a key, so the clock ticks between events and a burst of
+    steps costs one redraw.
+    """
+
+    def __init__(
+        self,
+        sim: Simulation,
+        speed: float,
+        keys: Keys | NoKeys,
+        on_frame: Callable[[float], None] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sim = sim
+        self.speed = speed
+        self.keys = keys
+        self.on_frame = on_frame
+        self.clock = clock
+        self.paused = False
+        self.quit = False
+        self.interrupted = False
+        self.shown = sim.now  # the display clock
+        self._real = clock()  # anchor: this real time ...
+        self._virtual = sim.now  # ... was this virtual time
+        self._last_frame = -math.inf
+        self.paused_for = 0.0  # real seconds spent paused (key moments do not age meanwhile)
+        self._paused_at = 0.0
+
+    def _anchor(self) -> None:
+        self._real = self.clock()
+        self._virtual = self.shown
+
+    def _frame(self, force: bool = False) -> None:
+        now = self.clock()
+        if self.on_frame is not None and (force or now - self._last_frame >= FRAME_SECONDS):
+            self.on_frame(self.shown)
+            self._last_frame = now
+
+    def _handle(self, action: str | None) -> None:
+        if action is None:
+            return
+        if action == REDRAW:
+            self._anchor()  # the time away does not count
+        elif action == INTERRUPT:
+            self.interrupted = True
+            self.quit = True
+        elif action == QUIT:
+            self.quit = True
+        elif action == PAUSE:
+            self.paused = not self.paused
+            if self.paused:
+                self._paused_at = self.clock()
+            else:
+                self.paused_for += self.clock() - self._paused_at
+                self._anchor()
+        elif action == STEP and self.paused:
+            if self.sim.peek() != math.inf:
+                self.sim.step()
+                self.shown = max(self.shown, self.sim.now)
+        elif action in (FASTER, SLOWER):
+            factor = 2.0 if action == FASTER else 0.5
+            self.speed = min(max(self.speed * factor, MIN_SPEED), MAX_SPEED)
+            self._anchor()
+        self._frame(force=True)
+
+    def run(self) -> None:
+        """Play until the run is over or the learner ends it."""
+        sim = self.sim
+        while not self.quit:
+            if self.paused:
+                self._handle(self.keys.wait(FRAME_SECONDS))
+                continue
+            upcoming = sim.peek()
+            if upcoming == math.inf:
+                break
+            due = self._real + (upcoming - self._virtual) / self.speed
+            now = self.clock()
+            if now >= due:
+                sim.step()
+                self.shown = max(self.shown, sim.now)
+                self._frame()
+                continue
+            # the display clock never passes the next event: time must not jump back
+            self.shown = max(
+                self.shown, min(self._virtual + (now - self._real) * self.speed, upcoming)
+            )
+            self._frame()
+            self._handle(self.keys.wait(min(due - now, FRAME_SECONDS)))
+        self._frame(force=True)
+
+
 def pace(
     sim: Simulation,
     speed: float,
@@ -118,66 +299,106 @@ def pace(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Step the model so that virtual time runs `speed` times real time.
-
-    `on_frame(display_clock)` is called at most every FRAME_SECONDS while waiting and after
-    steps, so the clock ticks between events and a burst of steps costs one redraw.
-    """
-    start_real = clock()
-    start_virtual = sim.now
-    last_frame = -math.inf
-    while True:
-        upcoming = sim.peek()
-        if upcoming == math.inf:
-            break
-        due = start_real + (upcoming - start_virtual) / speed
-        while True:
-            now = clock()
-            if now >= due:
-                break
-            if on_frame is not None and now - last_frame >= FRAME_SECONDS:
-                # the display clock never passes the next event: time must not jump back
-                on_frame(min(start_virtual + (now - start_real) * speed, upcoming))
-                last_frame = now
-            sleep(min(due - now, FRAME_SECONDS))
-        sim.step()
-        if on_frame is not None and clock() - last_frame >= FRAME_SECONDS:
-            on_frame(sim.now)
-            last_frame = clock()
-    if on_frame is not None:
-        on_frame(sim.now)
+    """Play the run at `speed` with nobody at the keys (a pipe, `--plain`, a test)."""
+    Pacer(sim, speed, NoKeys(sleep), on_frame, clock=clock).run()
 
 
-def _live(sim: Simulation, console: Console, speed: float) -> None:
-    """The rich Live view; KeyboardInterrupt leaves the last frame on screen and propagates."""
+# -- what the live view shows: the log, its key moments, the purchase it follows ---------------
+
+
+class Highlights:
+    """Which key moments are still highlighted, by the wall time (unpaused) since they showed."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.first_seen: dict[int, float] = {}  # log line seq -> when it first showed
+        self.lines: dict[int, LogLine] = {}
+
+    def hot(self, lines: list[LogLine], paused_for: float) -> list[LogLine]:
+        """Key moments still in their highlight window, oldest first."""
+        now = self.clock() - paused_for
+        for line in lines:
+            if line.key and line.seq not in self.first_seen:
+                self.first_seen[line.seq] = now
+                self.lines[line.seq] = line
+        for seq in [s for s, at in self.first_seen.items() if now - at > KEY_SECONDS]:
+            del self.first_seen[seq]
+            del self.lines[seq]
+        return [self.lines[seq] for seq in sorted(self.first_seen)]
+
+
+class LiveView:
+    """Draws frames: the snapshot, the running log with its highlighted key moments."""
+
+    def __init__(self, sim: Simulation, console: Console, *, inline: bool, controls: bool) -> None:
+        self.sim = sim
+        self.console = console
+        self.inline = inline
+        self.controls = controls
+        self.highlights = Highlights()
+        self.pacer: Pacer | None = None
+
+    def renderable(self, at: float | None = None) -> Any:
+        from eventlesson.ui.render_sim import render_live
+
+        story = self.sim.story
+        assert story is not None
+        paused_for = self.pacer.paused_for if self.pacer is not None else 0.0
+        recent = story.recent(40)
+        hot = self.highlights.hot(recent, paused_for)
+        hot_seqs = {line.seq for line in hot}
+        oldest = recent[0].seq if recent else 0
+        # key moments stay on screen even once newer lines have pushed them out of the log
+        log = [(line, True) for line in hot if line.seq < oldest]
+        log += [(line, line.seq in hot_seqs) for line in recent]
+        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        size = self.console.size
+        pacer = self.pacer
+        return render_live(
+            self.sim.snapshot(at, focus=focus),
+            width=size.width,
+            height=size.height,
+            speed=pacer.speed if pacer is not None else None,
+            log=log,
+            paused=pacer.paused if pacer is not None else False,
+            controls=self.controls,
+            inline=self.inline,
+        )
+
+
+def _play_live(
+    sim: Simulation, console: Console, speed: float, *, inline: bool
+) -> tuple[Pacer, LiveView]:
+    """The rich Live view with its keys; returns how it ended (quit, interrupted, finished)."""
     from rich.live import Live
 
-    from eventlesson.ui.render_sim import render_live
-
     console = real_console(console)
-    with Live(
-        render_live(sim.snapshot(), width=console.width, speed=speed),
-        console=console,
-        auto_refresh=False,  # we refresh on our own frames; no thread racing the model
-        transient=False,
-        redirect_stdout=False,
-        redirect_stderr=False,
-    ) as live:
-
-        def frame(at: float) -> None:
-            # the width is asked again for every frame, so a resized terminal gets the layout for
-            # its new size (compact below 60 columns) rather than the old one squeezed into it
-            live.update(
-                render_live(sim.snapshot(at), width=console.width, speed=speed), refresh=True
-            )
-
-        pace(sim, speed, frame)
+    with keys_from_terminal() as keys:
+        view = LiveView(sim, console, inline=inline, controls=keys is not None)
+        pacer = Pacer(sim, speed, keys if keys is not None else NoKeys())
+        view.pacer = pacer
+        with Live(
+            view.renderable(),
+            console=console,
+            auto_refresh=False,  # we refresh on our own frames; no thread racing the model
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            vertical_overflow="crop",
+        ) as live:
+            # the size is asked again for every frame, so a resized terminal gets the layout
+            # for its new size (compact below 72 columns) rather than the old one squeezed in
+            pacer.on_frame = lambda at: live.update(view.renderable(at), refresh=True)
+            pacer.run()
+    return pacer, view
 
 
 def _plain_printer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
     from eventlesson.ui.render_sim import plain_line
 
     def show(record: dict[str, Any]) -> None:
+        if record["type"] in ("offset_commit", "lag"):
+            return  # in the trace (--events), not in the one-line-per-step log
         stream.write(plain_line(record) + "\n")
         stream.flush()
 
@@ -191,7 +412,10 @@ def _save_svg(path: str, sim: Simulation, summary: Summary, width: int, speed: f
     from eventlesson.ui.render_sim import render_live, render_summary
 
     recorder = Console(record=True, file=io.StringIO(), width=max(width, 40), force_terminal=True)
-    recorder.print(render_live(sim.snapshot(), width=recorder.width, speed=speed))
+    log = [(line, line.key) for line in sim.story.recent(8)] if sim.story is not None else []
+    recorder.print(
+        render_live(sim.snapshot(), width=recorder.width, height=24, speed=speed, log=log)
+    )
     recorder.print(render_summary(summary, width=recorder.width))
     try:
         recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario}")
@@ -233,6 +457,38 @@ def _open_trace(path: str) -> IO[str]:
         raise UsageError(f"--events {path}: cannot write it ({exc.strerror})") from exc
 
 
+def _report_progress(sim: Simulation, err: Console) -> Callable[[], None]:
+    """On a terminal's stderr, a long unpaced run says how far it got; returns the cleanup."""
+    if not err.is_terminal:
+        return lambda: None
+    stream = err.file
+    started = time.monotonic()
+    shown = [False]
+
+    def progress(arrived: int) -> None:
+        if time.monotonic() - started < PROGRESS_AFTER:
+            return
+        share = arrived / sim.planned
+        stream.write(f"\rsimulating: {arrived:,} of {sim.planned:,} purchases ({share:.0%})")
+        stream.flush()
+        shown[0] = True
+
+    def done() -> None:
+        if shown[0]:
+            stream.write("\r\x1b[K")
+            stream.flush()
+
+    sim.on_progress(progress)
+    return done
+
+
+def with_comparison(sim: Simulation, summary: Summary) -> Summary:
+    """A design without events is compared with the event design, on the same learners."""
+    if summary.has_events or not summary.complete:
+        return summary
+    return dataclasses.replace(summary, compared_with=sim.compare_with_event_design())
+
+
 def run_simulate(app: App, options: SimulateOptions) -> int:
     """Run one scenario as asked; returns the exit code (130 after Ctrl-C)."""
     options.check()
@@ -258,18 +514,24 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
             sim.add_listener(_plain_printer(console.file))
         try:
             if view == "live" and paced:
-                _live(sim, console, options.speed)
+                pacer, _ = _play_live(sim, console, options.speed, inline=False)
+                if pacer.interrupted:
+                    code = int(ExitCode.INTERRUPTED)
             elif paced:
                 pace(sim, options.speed)
             else:
-                sim.run()
+                cleanup = _report_progress(sim, app.err)
+                try:
+                    sim.run()
+                finally:
+                    cleanup()
         except KeyboardInterrupt:
             code = int(ExitCode.INTERRUPTED)
-        summary = sim.summary()
+        summary = with_comparison(sim, sim.summary())
         if json_out:
             app.emit(json.dumps(summary.to_dict(), indent=2))
         else:
-            if code:
+            if not summary.complete:
                 human.print("\nStopped. The summary so far:")
             from eventlesson.ui.render_sim import render_summary
 
@@ -283,25 +545,61 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
     return code
 
 
-def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -> None:
-    """Play a scenario inline in the guided lesson with defaults; Ctrl-C propagates.
+def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -> bool:
+    """Play a scenario inside the lesson; True when the learner has already left it.
 
     `speed`: the App's `env.sim_speed` (EVENTLESSON_SIM_SPEED), for a slower classroom demo.
 
-    The lesson pager's screen has no scrollback, so the run ends on a compact summary that fits
-    one screen (80x24, and 40x20): on a terminal the live view is cleared first.
+    On a terminal that can redraw (stdin and stdout a terminal), the run plays live with its
+    keys (space, `.`/→, `+`/`-`, `q`); `q` or Ctrl-C goes straight back to the page, and a run
+    that reaches its end shows a one-screen summary until a key is pressed. Returns True: the
+    caller just redraws its page. Anywhere else (a pipe, TERM=dumb) it prints one line per step
+    and the summary, waits for nothing and returns False: the caller pauses as it sees fit.
+    A Ctrl-C outside the live view (where there is none) propagates as KeyboardInterrupt.
     """
     from eventlesson.ui.render_sim import render_compact_summary
 
     console = real_console(console)
     sim = Simulation(scenario, observe=True)
+    speed = min(max(speed, MIN_SPEED), MAX_SPEED)
     try:
-        if console.is_terminal and not console.is_dumb_terminal:
-            _live(sim, console, speed)
-            console.clear()
-        else:
+        live = console.is_terminal and not console.is_dumb_terminal
+        if not live:
             sim.add_listener(_plain_printer(console.file))
             pace(sim, speed)
-        console.print(render_compact_summary(sim.summary(), width=console.width))
+            console.print(
+                render_compact_summary(with_comparison(sim, sim.summary()), width=console.width)
+            )
+            return False
+        try:
+            pacer, _ = _play_live(sim, console, speed, inline=True)
+        except KeyboardInterrupt:  # a Ctrl-C that arrived as a signal: back to the page too
+            console.clear()
+            return True
+        console.clear()
+        if pacer.quit:
+            return True  # `q` or Ctrl-C: back to the page
+        summary = with_comparison(sim, sim.summary())
+        console.print(render_compact_summary(summary, width=console.width))
+        _wait_for_any_key(console)
+        return True
     finally:
         sim.close()
+
+
+def _wait_for_any_key(console: Console) -> None:
+    """The final screen stays until a key (Ctrl-C too: it means "back", not "leave")."""
+    from rich.text import Text
+
+    from eventlesson.ui.styles import MUTED
+
+    console.print(Text("Press any key to return to the lesson.", style=MUTED), end="")
+    with keys_from_terminal() as keys:
+        if keys is None:
+            return
+        while True:
+            try:
+                if keys.reader.read() != "redraw":
+                    return
+            except (KeyboardInterrupt, Interrupted):
+                return

@@ -1,15 +1,20 @@
-"""Pure functions from a simulation snapshot or summary to rich renderables.
+"""Pure functions from a simulation snapshot, log or summary to rich renderables.
 
 Render layer: imports rich and the simulation's plain data types only. It never prints, sleeps,
-reads the clock or touches the terminal; `eventlesson.flows.simulate` does that. Every status is
-a word or a symbol as well as a colour, so NO_COLOR terminals and screen readers lose nothing.
-Styles come from `eventlesson.ui.styles` (concrete strings, not theme names), so any Console can
-render them.
+reads the clock or touches the terminal; `eventlesson.flows.simulate` does that and tells these
+functions what to show (which log lines, which of them are highlighted, paused or not). Every
+status is a word or a symbol as well as a colour, so NO_COLOR terminals and screen readers lose
+nothing. Styles come from `eventlesson.ui.styles`, so any Console can render them.
+
+Two layouts: the wide one (a panel, a consumer table with offsets and lag bars) from WIDE
+columns up, and a compact one below, down to 40 columns. Both fit the height they are given:
+the running log takes the rows the rest leaves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich import box
@@ -18,25 +23,37 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from eventlesson.sim.invariants import EVENT_INVARIANTS, INTERNAL, NEEDS_THE_END
 from eventlesson.sim.narrate import describe
-from eventlesson.sim.scenarios import Scenario
+from eventlesson.sim.scenarios import CONSUMERS, Scenario
 from eventlesson.sim.state import Snapshot, Summary
-from eventlesson.ui.styles import ACCENT, BAD, GOOD, MUTED, TITLE, WARN
+from eventlesson.sim.story import LogLine
+from eventlesson.ui.styles import ACCENT, BAD, GOOD, KEY, MUTED, TITLE, WARN
 
-NARROW = 60  # below this many columns the compact layout is used
+WIDE = 72  # from this many columns the wide layout fits without cutting a column
+NARROW = 60  # summaries: below this many columns the short forms are used
+MIN_LOG_LINES = 2
 
 STEP_MARK = {"done": "✓", "failed": "✗", "waiting": "…", "pending": "·", "skipped": "–"}
 STEP_STYLE = {"done": GOOD, "failed": BAD, "waiting": WARN, "pending": MUTED, "skipped": MUTED}
-STATUS_STYLE = {"idle": MUTED, "busy": ACCENT, "crashed": BAD, "retrying": WARN}
-SHORT_STATUS = {"crashed": "down", "retrying": "retry"}
+STATUS_STYLE = {
+    "idle": MUTED,
+    "busy": ACCENT,
+    "crashed": BAD,
+    "retrying": WARN,
+    "down": BAD,
+    "waiting": WARN,
+}
+SHORT_STATUS = {"crashed": "down", "retrying": "retry", "waiting": "wait"}
+IDEMPOTENT = {spec.name for spec in CONSUMERS if spec.idempotent}
 INVARIANT_WORDS = {
     "publish_only_after_commit": "events published only after their commit",
     "no_ghost_events": "no ghost events (published, never committed)",
     "no_lost_events": "no lost events (committed, never published)",
-    "confirmed_at_commit": "learner confirmed at commit, not after consumers",
-    "idempotent_consumers_once": "enrollment and affiliate applied each purchase once",
+    "confirmed_at_commit": "learner confirmed at the commit, not after the consumers",
     "every_event_handled": "every event handled (or dead-lettered) by every consumer",
-    "lags_drained": "all lags drained to zero",
+    "lags_drained": "every consumer's committed offset reached the log end",
+    "idempotent_consumers_once": "enrollment and affiliate applied each purchase once",
     "time_never_goes_back": "virtual time never went back",
 }
 SHORT_INVARIANT_WORDS = {  # the compact summary's: a few words each, for 40 columns
@@ -44,13 +61,29 @@ SHORT_INVARIANT_WORDS = {  # the compact summary's: a few words each, for 40 col
     "no_ghost_events": "no ghost events",
     "no_lost_events": "no lost events",
     "confirmed_at_commit": "confirmed at commit",
-    "idempotent_consumers_once": "idempotent consumers once",
     "every_event_handled": "every event handled",
     "lags_drained": "lags drained",
-    "time_never_goes_back": "time never goes back",
 }
-NEEDS_THE_END = ("every_event_handled", "lags_drained")  # only meaningful once the run is over
 EIGHTHS = " ▏▎▍▌▋▊▉█"
+NICE_SCALES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def _effect_consumer(name: str) -> str | None:
+    """ "email" for "no_effect_applied_twice.email"; None for the other invariants."""
+    prefix, _, consumer = name.partition(".")
+    return consumer if prefix == "no_effect_applied_twice" and consumer else None
+
+
+def invariant_words(name: str, short: bool = False) -> str:
+    """What an invariant says, in words a learner reads."""
+    consumer = _effect_consumer(name)
+    if consumer is not None:
+        if short:
+            return f"{consumer} effect once"
+        how = "idempotent by event id" if consumer in IDEMPOTENT else "not idempotent"
+        return f"{consumer} applied no effect twice ({how})"
+    table = SHORT_INVARIANT_WORDS if short else INVARIANT_WORDS
+    return table.get(name, name.replace("_", " "))
 
 
 def lag_bar(value: float, scale: float, width: int) -> str:
@@ -64,6 +97,14 @@ def lag_bar(value: float, scale: float, width: int) -> str:
     full, part = divmod(eighths, 8)
     bar = "█" * full + (EIGHTHS[part] if part else "")
     return bar + "░" * (width - len(bar))
+
+
+def nice_scale(peak: float) -> float:
+    """The bars' full scale: the smallest round number of seconds at or above the peak lag."""
+    for value in NICE_SCALES:
+        if peak <= value:
+            return float(value)
+    return float(10 ** math.ceil(math.log10(peak)))
 
 
 def seconds(value: float) -> str:
@@ -85,81 +126,135 @@ def _joined(parts: Iterable[Text], sep: str = " · ") -> Text:
     return out
 
 
-def _steps_line(snapshot: Snapshot) -> Text:
-    line = Text()
+def _rows(text: Text, width: int) -> int:
+    """Rows a wrapped text takes at `width` (an estimate that errs high by at most one)."""
+    total = 0
+    for line in text.plain.split("\n"):
+        length = len(line)
+        total += max(1, math.ceil(length / max(width, 1)) + (1 if length > width else 0))
+    return total
+
+
+# -- the live view ---------------------------------------------------------------------------
+
+
+def _steps_line(snapshot: Snapshot, narrow: bool) -> Text:
+    """The followed purchase's sequence: each step's state, and the time it happened."""
     if snapshot.purchase_id is None:
         return Text("Waiting for the first purchase…", style=MUTED)
-    line.append(f"P{snapshot.purchase_id}: ", style=TITLE)
-    for i, step in enumerate(snapshot.steps):
+    line = Text(f"P{snapshot.purchase_id}: ", style=TITLE)
+    steps = [step for step in snapshot.steps if step.name != "command"]
+    for i, step in enumerate(steps):
         if i:
             line.append(" → ", style=MUTED)
         style = STEP_STYLE.get(step.state, "")
         line.append(step.name, style=style)
         line.append(" " + STEP_MARK.get(step.state, "?"), style=style)
-        detail = step.detail if step.name not in ("command",) else ""
+        if step.at is not None:
+            line.append(f" {step.at:.2f}" if narrow else f" {step.at:.2f} s", style=style)
+        detail = step.detail
         if step.state == "failed" and not detail:
             detail = "failed"
-        if detail:
+        if detail and not detail.startswith(("offset", "+")):
             line.append(f" {detail}", style=style)
     return line
 
 
-def _header(snapshot: Snapshot, speed: float | None, narrow: bool) -> Text:
-    sep = " · " if narrow else "   "
-    parts = [
-        Text(
-            f"t = {snapshot.clock:.2f} s" if narrow else f"t = {snapshot.clock:6.2f} s",
-            style=TITLE,
-        )
-    ]
+def _header(snapshot: Snapshot, speed: float | None, paused: bool, narrow: bool) -> Text:
+    parts = [Text(f"t = {snapshot.clock:.2f} s", style=TITLE)]
     if speed is not None:
         parts.append(Text(f"{speed:g}×" if narrow else f"speed {speed:g}×"))
     parts.append(Text(f"purchase {snapshot.purchases}/{snapshot.planned}"))
     if not narrow:
         parts.append(Text(f"committed {snapshot.committed}"))
+        published = f"published {snapshot.published}"
+        if snapshot.repeats:
+            published += f" ({snapshot.repeats} repeat{'s' if snapshot.repeats > 1 else ''})"
+        if snapshot.log_end is not None:
+            parts.append(Text(published))
     if snapshot.done:
         parts.append(Text("finished", style=GOOD))
-    return _joined(parts, sep)
+    elif paused:
+        parts.append(Text("PAUSED", style=WARN))
+    return _joined(parts)
 
 
-def _consumer_table(snapshot: Snapshot, narrow: bool) -> Table:
+def _broker_line(snapshot: Snapshot, narrow: bool) -> Text:
+    """Lag as the broker sees it: the log's end, and the furthest-behind consumer's sum."""
+    if snapshot.log_end is None:
+        return Text("No broker: the service calls each consumer in turn and waits.", style=MUTED)
+    behind = max(snapshot.consumers, key=lambda c: c.lag_events, default=None)
+    line = Text.assemble(
+        ("log end " if narrow else "Broker log end ", MUTED), (str(snapshot.log_end), TITLE)
+    )
+    if behind is not None and behind.offset is not None:
+        line.append(" · " if narrow else " · lag = log end − offset: ", style=MUTED)
+        line.append(
+            f"{behind.name} {snapshot.log_end} − {behind.offset} = {behind.lag_events}",
+            style=WARN if behind.lag_events else "",
+        )
+    return line
+
+
+def _consumer_table(snapshot: Snapshot, narrow: bool, width: int) -> Table:
     # one space between columns and none at the edges: the 40-column layout needs every cell
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("Consumer", no_wrap=True, overflow="ellipsis")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Done", justify="right", no_wrap=True)
-    if narrow:
-        table.add_column("Lag", justify="right", no_wrap=True)
+    table.add_column("St" if narrow else "Status", no_wrap=True)
+    scale = nice_scale(max(snapshot.peak_lag_seconds, 1.0))
+    has_log = snapshot.log_end is not None
+    if narrow:  # short headings: a heading wider than its numbers would squeeze the names
+        table.add_column("Done", justify="right", no_wrap=True)
+        table.add_column("Ev", justify="right", no_wrap=True)
+        table.add_column("Sec", justify="right", no_wrap=True)
     else:
-        table.add_column("Skipped", justify="right", no_wrap=True)
+        table.add_column("Done", justify="right", no_wrap=True)
+        table.add_column("Skip", justify="right", no_wrap=True)
+        table.add_column("Offset", justify="right", no_wrap=True)
         table.add_column("Lag ev", justify="right", no_wrap=True)
         table.add_column("Lag s", justify="right", no_wrap=True)
-    if not narrow:  # at 40 columns the numbers stay and the bar goes
-        table.add_column("", no_wrap=True)
-    scale = max(snapshot.peak_lag_seconds, 1.0)
+        bar = max(8, min(30, width - 64))
+        table.add_column(f"0–{scale:g} s".ljust(bar), no_wrap=True)
     for c in snapshot.consumers:
         status = Text(
             SHORT_STATUS.get(c.status, c.status) if narrow else c.status,
             style=STATUS_STYLE.get(c.status, ""),
         )
+        name = c.name + (" ⟲" if c.idempotent else "")
         if narrow:
-            table.add_row(
-                c.name,
-                status,
-                str(c.handled),
-                f"{c.lag_events} ev {c.lag_seconds:.1f}s",
-            )
+            table.add_row(name, status, str(c.handled), str(c.lag_events), f"{c.lag_seconds:.1f}")
         else:
             table.add_row(
-                c.name + (" ⟲" if c.idempotent else ""),
+                name,
                 status,
                 str(c.handled),
                 str(c.skipped) if c.idempotent else "-",
+                str(c.offset) if has_log and c.offset is not None else "-",
                 str(c.lag_events),
                 f"{c.lag_seconds:.2f}",
-                lag_bar(c.lag_seconds, scale, 10),
+                lag_bar(c.lag_seconds, scale, bar),
             )
     return table
+
+
+def _legend(snapshot: Snapshot, narrow: bool) -> Text:
+    """What each column means, and what "-" stands for."""
+    if narrow:
+        if snapshot.log_end is None:
+            text = "Ev: calls waiting · Sec: age of the oldest · ⟲ idempotent"
+        else:
+            text = "Ev = log end − offset · Sec: age of the oldest · ⟲ idempotent"
+    elif snapshot.log_end is None:
+        text = (
+            "Skip: repeats skipped by call id (- not idempotent) · Offset -: no broker here · "
+            "Lag ev: calls waiting · Lag s: age of the oldest call · ⟲ idempotent"
+        )
+    else:
+        text = (
+            "Skip: repeats skipped by event id (- not idempotent) · Lag ev = log end − Offset · "
+            "Lag s: age of the oldest unhandled event · ⟲ idempotent"
+        )
+    return Text(text, style=MUTED)
 
 
 def _fault_counts(ghost: int, lost: int, duplicates: int, dead_letters: int) -> list[Text]:
@@ -174,15 +269,24 @@ def _fault_counts(ghost: int, lost: int, duplicates: int, dead_letters: int) -> 
     return parts
 
 
-def _counters(snapshot: Snapshot) -> Text:
-    parts = _fault_counts(
-        snapshot.ghost_events,
-        snapshot.lost_events,
-        snapshot.duplicate_effects,
-        snapshot.dead_letters,
-    )
-    if snapshot.commit_failed:
-        parts.append(_count("failed commits", snapshot.commit_failed, bad_when_nonzero=False))
+def _counters(snapshot: Snapshot, narrow: bool) -> Text:
+    if narrow:
+        parts = [
+            _count("ghost", snapshot.ghost_events),
+            _count("lost", snapshot.lost_events),
+            _count("dup", snapshot.duplicate_effects),
+        ]
+        if snapshot.dead_letters:
+            parts.append(_count("dead", snapshot.dead_letters))
+    else:
+        parts = _fault_counts(
+            snapshot.ghost_events,
+            snapshot.lost_events,
+            snapshot.duplicate_effects,
+            snapshot.dead_letters,
+        )
+        if snapshot.commit_failed:
+            parts.append(_count("failed commits", snapshot.commit_failed, bad_when_nonzero=False))
     return _joined(parts)
 
 
@@ -190,31 +294,129 @@ def _infrastructure(snapshot: Snapshot) -> Text | None:
     parts = []
     if snapshot.outbox_backlog is not None:
         parts.append(Text(f"outbox backlog {snapshot.outbox_backlog}"))
+    if snapshot.log_end is not None and (
+        snapshot.outbox_backlog is not None or not snapshot.broker_up
+    ):
         parts.append(
             Text("broker up", style=GOOD) if snapshot.broker_up else Text("broker DOWN", style=BAD)
         )
     if snapshot.service_status == "crashed":
         parts.append(Text("purchase service CRASHED, restarting", style=BAD))
+    elif snapshot.service_status == "retrying":
+        parts.append(Text("purchase service retrying a publish; learners queue", style=WARN))
     return _joined(parts) if parts else None
 
 
+def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> Text:
+    stamp = f"{line.t:7.2f}" if narrow else f"{line.t:8.2f} s"
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if highlighted:
+        text.append("! ", style=BAD)
+        text.append(stamp, style=BAD)
+        text.append("  " + line.text, style=BAD)
+    else:
+        text.append("  ")
+        text.append(stamp, style=MUTED)
+        text.append("  " + line.text)
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+def fit_log(log: list[tuple[LogLine, bool]], room: int) -> list[tuple[LogLine, bool]]:
+    """The newest `room` lines, except that highlighted ones pushed out by newer lines take the
+    place of the oldest plain ones: a key moment stays in view while it is highlighted."""
+    if len(log) <= room:
+        return log
+    window = log[-room:]
+    kept = [item for item in log[:-room] if item[1]][-room:]
+    drop = len(kept)
+    out = []
+    for item in window:
+        if drop and not item[1]:
+            drop -= 1
+            continue
+        out.append(item)
+    return (kept + out)[-room:]
+
+
+def footer_keys(paused: bool, inline: bool) -> list[tuple[str, str]]:
+    """The keys the live view answers to, as (key, action) pairs."""
+    keys = [("space", "resume" if paused else "pause")]
+    if paused:
+        keys.append((". →", "step"))
+    keys += [("+ -", "speed"), ("q", "back to the page" if inline else "quit")]
+    return keys
+
+
+def _footer(paused: bool, inline: bool, narrow: bool) -> Text:
+    out = Text()
+    for i, (key, action) in enumerate(footer_keys(paused, inline)):
+        if i:
+            out.append(" · " if not narrow else " ", style=MUTED)
+        out.append(key, style=KEY)
+        out.append(f" {action}", style=MUTED)
+    return out
+
+
 def render_live(
-    snapshot: Snapshot, *, width: int = 80, speed: float | None = None
+    snapshot: Snapshot,
+    *,
+    width: int = 80,
+    height: int = 24,
+    speed: float | None = None,
+    log: Sequence[tuple[LogLine, bool]] = (),
+    paused: bool = False,
+    controls: bool = False,
+    inline: bool = False,
 ) -> RenderableType:
-    """The live screen: clock, the current purchase's steps, consumers, counters, last step."""
-    narrow = width < NARROW
-    rows: list[RenderableType] = [_header(snapshot, speed, narrow), _steps_line(snapshot)]
-    rows.append(_consumer_table(snapshot, narrow))
-    rows.append(_counters(snapshot))
+    """The live screen at `width` x at most `height`: clock, the followed purchase's steps with
+    their times, what its learner was told, the broker's log end and each consumer's offset and
+    lag, the counters, a legend, the running log (`log`: lines and whether each is highlighted)
+    and, with `controls`, the keys."""
+    narrow = width < WIDE
+    inner = width if narrow else width - 4  # the panel's border and padding
+    top: list[Text] = [
+        _header(snapshot, speed, paused, narrow),
+        _steps_line(snapshot, narrow),
+    ]
+    if snapshot.learner:
+        top.append(Text.assemble(("Learner: ", TITLE), snapshot.learner))
+    top.append(_broker_line(snapshot, narrow))
+    table = _consumer_table(snapshot, narrow, width)
+    bottom: list[Text] = [_counters(snapshot, narrow)]
     infra = _infrastructure(snapshot)
     if infra is not None:
-        rows.append(infra)
-    rows.append(Text.assemble(("What just happened: ", TITLE), snapshot.what))
+        bottom.append(infra)
+    bottom.append(_legend(snapshot, narrow))
+    footer = _footer(paused, inline, narrow) if controls else None
     title = f"simulate · {snapshot.scenario}"
+
+    used = sum(_rows(t, inner) for t in top + bottom) + len(snapshot.consumers) + 2
+    used += 1 if narrow else 2  # the title line, or the panel's two borders
+    if narrow and footer is not None:
+        used += _rows(footer, inner)
+    room = max(height - 1 - used, MIN_LOG_LINES)
+    lines = fit_log(list(log), room)
+    log_rows: list[Text] = [_log_line(line, hot, inner, narrow) for line, hot in lines]
+    if not log_rows:
+        log_rows = [Text(snapshot.what, style=MUTED, no_wrap=True, overflow="ellipsis")]
+    rows: list[RenderableType] = [*top, table, *bottom, *log_rows]
     if narrow:
-        return Group(Text(title, style=TITLE), *rows)
-    legend = "⟲ idempotent by event id · lag: events behind, age of oldest"
-    return Panel(Group(*rows), title=title, title_align="left", subtitle=legend, box=box.ROUNDED)
+        head = Text(title, style=TITLE)
+        if footer is not None:
+            return Group(head, *rows, footer)
+        return Group(head, *rows)
+    return Panel(
+        Group(*rows),
+        title=title,
+        title_align="left",
+        subtitle=footer,
+        subtitle_align="left",
+        box=box.ROUNDED,
+    )
+
+
+# -- the summaries ----------------------------------------------------------------------------
 
 
 def _latency(values: dict[str, float]) -> str:
@@ -243,9 +445,61 @@ def _confirmed(summary: Summary, label: str) -> Text:
     return confirm
 
 
-def _open(summary: Summary, name: str) -> bool:
-    """An end-of-run check a stopped run could not make yet."""
-    return not summary.complete and name in NEEDS_THE_END
+def _published(summary: Summary) -> str:
+    text = f"published {summary.published}"
+    if summary.published_repeats:
+        n = summary.published_repeats
+        text += f" ({n} repeat{'s' if n > 1 else ''} by the relay)"
+    return text
+
+
+def _state(summary: Summary, name: str, ok: bool | None) -> tuple[Text, str]:
+    """The mark for one invariant, and a note after its words."""
+    if ok is True:
+        return Text("✓ holds ", style=GOOD), ""
+    if ok is False:
+        note = " - what this scenario shows" if name in summary.expected_broken else ""
+        return Text("✗ BROKEN", style=BAD), note
+    if not summary.has_events and name in EVENT_INVARIANTS:
+        return Text("  n/a   ", style=MUTED), " (no events in this design)"
+    return Text("- open  ", style=MUTED), " (not checked: stopped early)"
+
+
+def _shown(summary: Summary) -> list[tuple[str, bool | None]]:
+    """The invariants a learner sees: internal checks stay in --json."""
+    return [(name, ok) for name, ok in summary.invariants.items() if name not in INTERNAL]
+
+
+def _notes(summary: Summary) -> list[Text]:
+    """What the numbers mean here: overload, head-of-line waits, errors shown to paid learners."""
+    notes = []
+    for name, c in summary.consumers.items():
+        if c.capacity_per_second < summary.arrival_rate:
+            notes.append(
+                Text(
+                    f"{name} handles {c.capacity_per_second:.2f}/s, fewer than the "
+                    f"{summary.arrival_rate:.2f}/s arriving: its lag grew for as long as "
+                    "purchases came and drained only because they stopped.",
+                    style=WARN,
+                )
+            )
+        if c.blocked_seconds > 0:
+            notes.append(
+                Text(
+                    f"{name}: the events behind a failing one waited {seconds(c.blocked_seconds)}"
+                    " (head-of-line) before it was parked.",
+                    style=WARN,
+                )
+            )
+    if summary.told_failed:
+        notes.append(
+            Text(
+                f"{summary.told_failed} learner(s) were shown an error; the purchases had "
+                "committed: paid, and told it failed.",
+                style=BAD,
+            )
+        )
+    return notes
 
 
 def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
@@ -259,8 +513,8 @@ def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
         rows.append(_stopped(summary))
     rows.append(
         Text(
-            f"committed {summary.committed}/{summary.purchases} · "
-            f"published {summary.published} · failed commits {summary.commit_failed}"
+            f"committed {summary.committed}/{summary.purchases} · {_published(summary)} · "
+            f"failed commits {summary.commit_failed} · arrivals {summary.arrival_rate:g}/s"
         )
     )
     rows.append(_confirmed(summary, "Learner confirmed: "))
@@ -271,15 +525,16 @@ def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("Consumer", no_wrap=True, overflow="ellipsis")
-    if not narrow:  # at 40 columns the lags stay and the handled count goes (see the JSON)
+    if not narrow:  # at 40 columns the lags stay and the counts go (see the JSON)
         table.add_column("Done", justify="right", no_wrap=True)
+        table.add_column("Cap/s", justify="right", no_wrap=True)
     table.add_column("Ev" if narrow else "Events max", justify="right", no_wrap=True)
     table.add_column("p50", justify="right", no_wrap=True)
     table.add_column("p95", justify="right", no_wrap=True)
     table.add_column("max", justify="right", no_wrap=True)
     for name, c in summary.consumers.items():
         fmt = (lambda v: f"{v:.1f}") if narrow else (lambda v: f"{v:.2f} s")
-        row = [name] if narrow else [name, str(c.handled)]
+        row = [name] if narrow else [name, str(c.handled), f"{c.capacity_per_second:.2f}"]
         row.append(str(c.lag_events_max))
         row += [fmt(c.lag_seconds_p50), fmt(c.lag_seconds_p95), fmt(c.lag_seconds_max)]
         table.add_row(*row)
@@ -288,25 +543,42 @@ def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
     )
     rows.append(Text(title, style=TITLE))
     rows.append(table)
+    rows += _notes(summary)
 
     rows.append(Text("Invariants:", style=TITLE))
     checks = Table.grid(padding=(0, 1))  # a grid, so long lines wrap under their own text
     checks.add_column(no_wrap=True)
     checks.add_column()
-    for name, ok in summary.invariants.items():
-        words = Text(INVARIANT_WORDS.get(name, name))
-        if not ok and name in summary.expected_broken:
-            words.append(" - what this scenario shows", style=MUTED)
-        mark = Text("✓ holds " if ok else "✗ BROKEN", style=GOOD if ok else BAD)
-        if not ok and _open(summary, name):
-            mark = Text("- open  ", style=MUTED)
-            words.append(" (not checked: stopped early)", style=MUTED)
+    for name, ok in _shown(summary):
+        mark, note = _state(summary, name, ok)
+        words = Text(invariant_words(name))
+        if note:
+            words.append(note, style=MUTED)
         checks.add_row(mark, words)
     rows.append(checks)
     rows.append(
         Panel(Text(summary.takeaway), title="Takeaway", title_align="left", box=box.ROUNDED)
     )
     return Group(*rows)
+
+
+def _broken_line(summary: Summary, narrow: bool) -> Text:
+    broken = [name for name, ok in _shown(summary) if ok is False]
+    if not broken:
+        if any(ok is None for _, ok in _shown(summary)) and not summary.has_events:
+            return Text("✓ all that apply hold (no events: event checks n/a)", style=GOOD)
+        return Text("✓ all invariants hold", style=GOOD)
+    if not all(name in summary.expected_broken for name in broken):
+        label = "✗ BROKEN: "
+    else:
+        label = "✗ broken, as shown: " if narrow else "✗ broken, as this scenario shows: "
+    consumers = [c for c in map(_effect_consumer, broken) if c]
+    words = [invariant_words(n, short=True) for n in broken if not _effect_consumer(n)]
+    if consumers:
+        words.append(f"effect applied twice by {', '.join(consumers)}")
+    line = Text(label, style=BAD)
+    line.append(", ".join(words))
+    return line
 
 
 def render_compact_summary(summary: Summary, *, width: int = 80) -> RenderableType:
@@ -323,9 +595,7 @@ def render_compact_summary(summary: Summary, *, width: int = 80) -> RenderableTy
     rows.append(head)
     if not summary.complete:
         rows.append(_stopped(summary))
-    done = Text(
-        f"committed {summary.committed}/{summary.purchases} · published {summary.published}"
-    )
+    done = Text(f"committed {summary.committed}/{summary.purchases} · {_published(summary)}")
     confirmed = _confirmed(summary, "confirmed ")
     if narrow:
         rows += [done, confirmed]
@@ -348,38 +618,24 @@ def render_compact_summary(summary: Summary, *, width: int = 80) -> RenderableTy
         )
     rows.append(_joined(counters))
     rows.append(_max_lags(summary, narrow))
-
-    broken = [
-        name for name, ok in summary.invariants.items() if not ok and not _open(summary, name)
-    ]
-    if not broken:
-        rows.append(Text("✓ all invariants hold", style=GOOD))
-    else:
-        if not all(name in summary.expected_broken for name in broken):
-            label = "✗ BROKEN: "
-        else:
-            label = "✗ broken, as shown: " if narrow else "✗ broken, as this scenario shows: "
-        line = Text(label, style=BAD)
-        line.append(", ".join(SHORT_INVARIANT_WORDS.get(name, name) for name in broken))
-        rows.append(line)
-    if any(_open(summary, name) for name in summary.invariants):
+    rows.append(_broken_line(summary, narrow))
+    if not summary.complete and any(
+        ok is None and name in NEEDS_THE_END for name, ok in _shown(summary)
+    ):
         rows.append(Text("end-of-run checks open: stopped early", style=MUTED))
     rows.append(Text.assemble(("Takeaway: ", TITLE), summary.takeaway))
     return Group(*rows)
 
 
-def _max_lags(summary: Summary, narrow: bool) -> Table:
-    """Each consumer's worst lag, in events behind and in seconds: one row each when narrow,
-    one column each when wide."""
-    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+def _max_lags(summary: Summary, narrow: bool) -> RenderableType:
+    """Each consumer's worst lag, in events behind and in seconds: one line when narrow (names
+    and seconds), one column each when wide."""
     consumers = summary.consumers
     if narrow:
-        table.add_column("Max lag", style=TITLE, no_wrap=True, overflow="ellipsis")
-        table.add_column("events", justify="right", no_wrap=True)
-        table.add_column("seconds", justify="right", no_wrap=True)
-        for name, c in consumers.items():
-            table.add_row(name, str(c.lag_events_max), seconds(c.lag_seconds_max))
-        return table
+        line = Text("Max lag s: ", style=TITLE)
+        line.append(", ".join(f"{name} {c.lag_seconds_max:.1f}" for name, c in consumers.items()))
+        return line
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("Max lag", style=TITLE, no_wrap=True)
     for name in consumers:
         table.add_column(name, justify="right", no_wrap=True)
