@@ -17,7 +17,6 @@ import io
 import json
 import math
 import os
-import select
 import sys
 import time
 from collections.abc import Callable, Iterator
