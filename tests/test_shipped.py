@@ -53,6 +53,22 @@ def test_shipped_content_passes_content_check() -> None:
     assert result.exit_code == 0 and result.stdout.startswith("ok:")  # type: ignore[attr-defined]
 
 
+def test_every_simulation_takeaway_names_pages_the_lesson_has(lesson: Lesson) -> None:
+    from eventlesson.models import CalloutBlock
+    from eventlesson.sim import SCENARIOS
+
+    titles = {section.title for section in lesson.sections}
+    titles |= {
+        block.title
+        for section in lesson.sections
+        for block in section.blocks
+        if isinstance(block, CalloutBlock)
+    }
+    for scenario in SCENARIOS.values():
+        for page in scenario.pages:
+            assert page in titles, (scenario.name, page)
+
+
 def test_shipped_lesson_has_every_part_of_the_seed(lesson: Lesson) -> None:
     assert lesson.title == "Day 089: Event-Driven Fundamentals"
     assert len(lesson.sections) >= 12
