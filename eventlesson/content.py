@@ -345,15 +345,12 @@ def check_tree(root: Path) -> list[Problem]:
     for i, name in enumerate(course.lessons or tuple(found)):
         folder = root / name
         try:
-            present = (folder / LESSON_FILE).is_file()
-        except OSError:
-            present = False
-        if not present:
-            problems.append(
-                Problem(
-                    course_file, f"lessons[{i}]", f"{_rel(folder, root)}/{LESSON_FILE} not found"
-                )
-            )
+            (folder / LESSON_FILE).stat()
+        except OSError as exc:
+            missing = isinstance(exc, FileNotFoundError | NotADirectoryError)
+            why = "not found" if missing else f"cannot be opened ({exc.strerror or exc})"
+            where = f"{_rel(folder, root)}/{LESSON_FILE}"
+            problems.append(Problem(course_file, f"lessons[{i}]", f"{where} {why}"))
             continue
         reader = LessonReader(folder, root, scenarios=True)
         try:

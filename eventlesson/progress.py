@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from eventlesson.files import FileError, NotFound, read_file
-from eventlesson.schema import LETTERS, Max, Min, Reader, Timestamp
+from eventlesson.schema import LETTERS, Max, Min, Reader, Timestamp, fields_of, split
 
 try:  # POSIX only; elsewhere saves are unlocked (still atomic)
     import fcntl
@@ -72,25 +72,31 @@ class CheckResult:
 class QuizRecord:
     """The learner's record on one question set of the quiz."""
 
-    attempts: Count = 0  # completed runs of the quiz
-    best: Count = 0  # best score over all runs
+    BY_FIELD: ClassVar[bool] = True  # concurrent sessions merge it field by field
+
+    attempts: Annotated[int, Min(0), Sum] = 0  # completed runs of the quiz
+    best: Annotated[int, Min(0), Highest] = 0  # best score over all runs
     last: Count = 0  # score of the latest run
     total: Count = 0  # number of questions in the set at the latest run
     at: Annotated[str, Timestamp] = ""  # when the latest run ended
-    missed: list[str] = field(default_factory=list)  # question ids wrong at the latest run
-    answers: dict[str, Chosen] = field(default_factory=dict)  # question id -> index, latest run
+    missed: Annotated[list[str], Whole] = field(default_factory=list)  # wrong at the latest run
+    answers: Annotated[dict[str, Chosen], Whole] = field(
+        default_factory=dict
+    )  # id -> index, latest run
 
 
 @dataclass
 class LessonProgress:
     """Everything we remember about one lesson."""
 
+    BY_FIELD: ClassVar[bool] = True  # concurrent sessions merge it field by field
+
     current: str = ""  # id of the section the learner is on
     done: list[str] = field(default_factory=list)  # ids of sections finished, in the order finished
     checks: dict[str, CheckResult] = field(default_factory=dict)  # question id -> latest answer
     quiz: dict[str, QuizRecord] = field(default_factory=dict)  # set name -> record
-    started_at: Annotated[str, Timestamp] = ""  # first visit
-    updated_at: Annotated[str, Timestamp] = ""  # latest change
+    started_at: Annotated[str, Timestamp, Earliest] = ""  # first visit
+    updated_at: Annotated[str, Timestamp, Latest] = ""  # latest change
     finished_at: Annotated[str, Timestamp] = ""  # when the last page was reached, if ever
 
     def mark_done(self, section_id: str) -> None:
@@ -157,43 +163,92 @@ class Unreadable(Exception):
 
 
 # -- merging one session's changes into what is on disk -------------------------------------
+#
+# Driven by the dataclasses above, so a new field merges without new code here. A field's rule:
+# - Sum: a count; each session adds what it added (N quiz runs at once, N attempts).
+# - Highest: the highest any session reached (the best score).
+# - Earliest / Latest: a time; the earliest (first visit) or latest (last change) of all.
+# - Whole: replaced as a whole by the session that changed it (the latest run's answers).
+# - otherwise by type: a list is a history (what a session added is appended, what it removed is
+#   removed); a table is merged entry by entry, each entry a record merged field by field when its
+#   class says BY_FIELD, else replaced whole; a single value is the latest session's that changed.
+# Whatever a session did not change keeps the file's value, whoever wrote it; keys this release
+# does not know are left as they are.
 
 
-def _defaults(target: dict[str, Any], empty: dict[str, Any]) -> dict[str, Any]:
-    """`target` with every field it lacks at its empty value (a table new to the file)."""
+class Sum:
+    """Merge rule: counts add up across sessions."""
+
+
+class Highest:
+    """Merge rule: the highest value any session reached."""
+
+
+class Earliest:
+    """Merge rule: the earliest of the times ("" is none)."""
+
+
+class Latest:
+    """Merge rule: the latest of the times."""
+
+
+class Whole:
+    """Merge rule: replaced as a whole by the session that changed it."""
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def merge_record(
+    cls: type, disk: dict[str, Any], had: dict[str, Any] | None, has: dict[str, Any]
+) -> dict[str, Any]:
+    """One record (a dataclass as JSON) merged field by field into `disk`, which is returned."""
+    empty = asdict(cls())
+    before = had if had is not None else empty
     for key, value in empty.items():
-        target.setdefault(key, json.loads(json.dumps(value)))  # a copy, lists and tables too
-    return target
-
-
-def _merge_record(target: dict[str, Any], had: dict[str, Any] | None, has: dict[str, Any]) -> None:
-    """One quiz set's delta: attempts add, best is the maximum, the latest run's fields are ours."""
-    before = had or asdict(QuizRecord())
-    _defaults(target, asdict(QuizRecord()))
-    target["attempts"] = max(0, target["attempts"] + has["attempts"] - before["attempts"])
-    target["best"] = max(target["best"], has["best"])
-    for key in ("last", "total", "at", "missed", "answers"):
-        if has[key] != before[key]:
-            target[key] = has[key]
-
-
-def _merge_list(disk: list[str], had: list[str], has: list[str]) -> list[str]:
-    """A history: what this session added is appended, what it removed is removed."""
-    removed = [x for x in had if x not in has]
-    added = [x for x in has if x not in had]
-    return [x for x in disk if x not in removed] + [x for x in added if x not in disk]
-
-
-def _merge_table(disk: dict[str, Any], had: dict[str, Any], has: dict[str, Any]) -> dict[str, Any]:
-    """Entries this session set or removed; the others as the file has them."""
-    for key in sorted(set(had) | set(has)):
-        if had.get(key) == has.get(key):
-            continue
-        if key in has:
-            disk[key] = has[key]
-        else:
-            disk.pop(key, None)
+        disk.setdefault(key, _copy(value))
+    for spec in fields_of(cls):
+        name = spec.name
+        disk[name] = merge_value(spec.type, spec.markers, disk[name], before[name], has[name])
     return disk
+
+
+def merge_value(hint: Any, markers: tuple[Any, ...], disk: Any, had: Any, has: Any) -> Any:
+    """The value the file should hold: `disk`, with this session's change from `had` to `has`."""
+    base, more = split(hint)
+    markers = markers + more
+    if has == had:
+        return disk  # not ours to change
+    if Sum in markers:
+        return max(0, disk + has - had)
+    if Highest in markers:
+        return max(disk, has)
+    if Earliest in markers:
+        return min((t for t in (disk, has) if t), default="")
+    if Latest in markers:
+        return max(disk, has)
+    if Whole in markers:
+        return has
+    origin = get_origin(base)
+    if origin is list:
+        removed = [x for x in had if x not in has]
+        added = [x for x in has if x not in had]
+        return [x for x in disk if x not in removed] + [x for x in added if x not in disk]
+    if origin is dict:
+        item, _ = split(get_args(base)[1])
+        by_field = isinstance(item, type) and getattr(item, "BY_FIELD", False)
+        for key in sorted(set(had) | set(has)):
+            if had.get(key) == has.get(key):
+                continue
+            if key not in has:
+                disk.pop(key, None)
+            elif by_field and isinstance(disk.get(key), dict | None):
+                disk[key] = merge_record(item, disk.get(key) or {}, had.get(key), has[key])
+            else:
+                disk[key] = has[key]
+        return disk
+    return has
 
 
 def merge_lessons(
@@ -201,38 +256,11 @@ def merge_lessons(
 ) -> dict[str, Any]:
     """Apply what changed from `base` to `mine` on top of `disk` (all three `lessons` tables as JSON).
 
-    Only what this session changed is applied, as deltas (see the module docstring); whatever it
-    did not touch keeps the file's value, whoever wrote it, and keys this release does not know
-    stay as they are. `disk` is updated in place and returned.
+    `disk` is updated in place and returned (see the rules above).
     """
-    empty = asdict(LessonProgress())
-    for lesson_id in sorted(set(base) | set(mine)):
-        had, has = base.get(lesson_id), mine.get(lesson_id)
-        if had == has:
-            continue
-        if has is None:  # this session forgot the lesson (a reset)
-            disk.pop(lesson_id, None)
-            continue
-        had = had or empty
-        target = _defaults(disk.setdefault(lesson_id, {}), empty)
-        for key in ("current", "finished_at"):  # the latest move wins
-            if has[key] != had[key]:
-                target[key] = has[key]
-        target["done"] = _merge_list(target["done"], had["done"], has["done"])
-        target["checks"] = _merge_table(target["checks"], had["checks"], has["checks"])
-        quiz = target["quiz"]
-        for name in sorted(set(had["quiz"]) | set(has["quiz"])):
-            record, before = has["quiz"].get(name), had["quiz"].get(name)
-            if record == before:
-                continue
-            if record is None:
-                quiz.pop(name, None)
-            else:
-                _merge_record(quiz.setdefault(name, {}), before, record)
-        starts = [s for s in (target["started_at"], has["started_at"]) if s]
-        target["started_at"] = min(starts, default="")
-        target["updated_at"] = max(target["updated_at"], has["updated_at"])
-    return disk
+    hint = dict[str, LessonProgress]
+    result: dict[str, Any] = merge_value(hint, (), disk, base, mine)
+    return result
 
 
 # -- the store ----------------------------------------------------------------------------------

@@ -109,7 +109,9 @@ class Problem:
     message: str  # what is wrong
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        return clean(
+            f"{self.file}: {self.field}: {self.message}"
+        )  # safe to print, whatever came in
 
 
 def suggestion(key: str, known: list[str]) -> str:
@@ -415,7 +417,8 @@ class Reader:
         if self.unknown == "report":
             for key in raw:
                 if key not in known:
-                    self.problem(f"{prefix}{key}", f"unknown key{suggestion(str(key), known)}")
+                    name = clean(str(key))
+                    self.problem(f"{prefix}{name}", f"unknown key{suggestion(name, known)}")
         values: dict[str, Any] = {}
         complete = True
         for spec in fields_of(cls):

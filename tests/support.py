@@ -80,3 +80,17 @@ def modules_after(code: str) -> set[str]:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
     )
     return set(out.stdout.split())
+
+
+def as_learner(argv: list[str]) -> list[str]:
+    """`argv` run so that file permissions apply to it: as root, without the capabilities that let
+    root read any file (so a file or folder made unreadable really is, for that process)."""
+    import shutil
+
+    import pytest
+
+    if os.geteuid() != 0:
+        return argv
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *argv]

@@ -21,7 +21,7 @@ from eventlesson.content import (
 from eventlesson.errors import ContentError, UsageError
 from eventlesson.models import BLOCK_KINDS, QUESTION_SETS
 
-from .support import FIXTURE_COURSE, REPO, modules_after
+from .support import FIXTURE_COURSE, REPO, as_learner, modules_after
 
 
 def test_fixture_course_loads() -> None:
@@ -436,7 +436,23 @@ def test_a_lesson_folder_that_is_a_symlink_loop_is_reported(broken: Path) -> Non
     shutil.rmtree(broken / "mini")
     (broken / "mini").symlink_to(broken / "mini")
     assert _problems(broken) == [
-        "course/course.toml: lessons[1]: course/mini/lesson.toml not found"
+        "course/course.toml: lessons[1]: course/mini/lesson.toml cannot be opened "
+        "(Too many levels of symbolic links)"
+    ]
+
+
+def test_a_lesson_folder_the_learner_cannot_enter_is_reported(broken: Path) -> None:
+    """For real, as root too: the check runs without the power to read any file (see as_learner)."""
+    (broken / "mini").chmod(0o000)
+    try:
+        argv = as_learner([sys.executable, "-m", "eventlesson", "content", "check", str(broken)])
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=60)
+    finally:
+        (broken / "mini").chmod(0o755)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [
+        "course/course.toml: lessons[1]: course/mini/lesson.toml cannot be opened "
+        "(Permission denied)"
     ]
 
 

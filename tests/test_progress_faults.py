@@ -13,7 +13,6 @@ import fcntl
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,19 +24,9 @@ from rich.console import Console
 from eventlesson import progress as progress_module
 from eventlesson.progress import CheckResult, Progress, ProgressStore, QuizRecord
 
-from .support import REPO, SAMPLE, ended, fixture_lesson, position, pty_env
+from .support import REPO, SAMPLE, as_learner, ended, fixture_lesson, position, pty_env
 
-DROP_READ_ANYTHING = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 KC = ["quiz", "--answers", "A,A,A", "--json"]  # the knowledge check, all right
-
-
-def as_learner(argv: list[str]) -> list[str]:
-    """`argv` run so that file permissions apply to it (root bypasses them; drop that power)."""
-    if os.geteuid() != 0:
-        return argv
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: cannot make a file unreadable")
-    return [*DROP_READ_ANYTHING, *argv]
 
 
 def run(args: list[str], home: Path, *, learner: bool = False, **env: str):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from typer.testing import CliRunner
 
@@ -21,8 +22,11 @@ from eventlesson.progress import (
     Progress,
     ProgressStore,
     QuizRecord,
+    Sum,
     merge_lessons,
+    merge_value,
 )
+from eventlesson.schema import Reader
 
 AT = "2026-01-01T00:00:00+00:00"
 
@@ -207,3 +211,38 @@ def test_a_walk_and_a_quiz_saved_at_once_both_survive(tmp_path: Path) -> None:
     record = mine.quiz["knowledge-check"]  # and the quizzer's last record, whole
     assert (record.attempts, record.last, record.answers) == (ROUNDS, last % 4, {"kc-1": last % 3})
     assert not list(tmp_path.glob(".progress-*"))
+
+
+# -- a new field merges and reads by its type, with no new code --------------------------------
+
+
+@dataclass
+class FutureRecord:
+    """What a later LessonProgress might add: a count, a dict[str, str], a history, a note."""
+
+    BY_FIELD: ClassVar[bool] = True
+    runs: Annotated[int, Sum] = 0
+    labels: dict[str, str] = field(default_factory=dict)
+    seen: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def test_a_new_progress_field_needs_no_merge_or_reading_code() -> None:
+    disk = {"a": {"runs": 5, "labels": {"x": "1"}, "seen": ["p"], "note": "theirs", "later": 1}}
+    had = {"a": asdict(FutureRecord(runs=2, seen=["p"]))}
+    has = {"a": asdict(FutureRecord(runs=3, labels={"y": "2"}, seen=["p", "q"], note="mine"))}
+    merged = merge_value(dict[str, FutureRecord], (), disk, had, has)
+    assert merged == {
+        "a": {
+            "runs": 6,  # theirs 5, plus the one run this session added
+            "labels": {"x": "1", "y": "2"},
+            "seen": ["p", "q"],
+            "note": "mine",
+            "later": 1,  # a key this release does not know: kept
+        }
+    }
+    reader = Reader("progress.json", unknown="ignore")
+    assert reader.read(FutureRecord, merged["a"]) == FutureRecord(
+        6, {"x": "1", "y": "2"}, ["p", "q"], "mine"
+    )
+    assert reader.problems == []

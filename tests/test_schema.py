@@ -27,6 +27,7 @@ from eventlesson.schema import (
     Timestamp,
     fields_of,
     file_fields,
+    letter,
     split,
 )
 
@@ -258,3 +259,19 @@ def test_format_md_documents_every_field_and_kind() -> None:
         if kind and f'kind = "{kind}"' not in doc:
             missing.append(f'{cls.__name__}: kind = "{kind}"')
     assert missing == [], "content/FORMAT.md does not document: " + ", ".join(missing)
+
+
+def test_problems_print_without_control_codes_whatever_the_file_held() -> None:
+    reader = Reader("f\x1b.toml")
+    reader.read(Everything, {"title": "x", "tags": {}, "bad\x1b[2Jkey": 1})
+    printed = [str(p) for p in reader.problems]
+    assert printed == [
+        "f\ufffd.toml: bad\ufffd[2Jkey: unknown key (expected one of: counts, flag, leaves, "
+        "mode, note, pick, shapes, tags, title, when)"
+    ]
+
+
+def test_letters_stop_at_z() -> None:
+    assert [letter(i) for i in (0, 25)] == ["A", "Z"]
+    with pytest.raises(ValueError, match="at most 26"):
+        letter(26)  # no "[" for a 27th option: content check refuses more than 26
