@@ -195,3 +195,15 @@ def test_progress_of_an_unfinished_quiz_shows_no_score(runner: CliRunner, home: 
     shown = run(runner, "progress")
     assert "1 answered, not finished" in shown.stdout
     assert "0/3" not in shown.stdout
+
+
+def test_progress_shows_names_from_the_file_literally(runner: CliRunner, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    record = {"attempts": 1, "best": 1, "last": 1, "total": 3}
+    quiz = {"[reverse]x[/]": record, "y\x1b]0;title\x07": {"answers": {"q": 0}}}
+    data = {"format_version": 1, "lessons": {"sample": {"quiz": quiz}}}
+    (home / "progress.json").write_text(json.dumps(data))
+    shown = run(runner, "progress")
+    assert shown.exit_code == 0
+    assert "[reverse]x[/]" in shown.stdout  # not taken as rich markup
+    assert "\x1b" not in shown.stdout and "y\ufffd]0;title\ufffd" in shown.stdout

@@ -79,7 +79,7 @@ def test_an_unreadable_file_is_left_alone_and_the_quiz_says_progress_is_not_kept
 
 
 @pytest.mark.pty
-def test_learn_with_an_unreadable_file_says_so_after_the_full_screen_view(home: Path) -> None:
+def test_learn_with_an_unreadable_file_says_so_and_leaves_it(home: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     done = ["welcome", "panels", "check-kinds"]
     path = write_progress(home, {SAMPLE: {"current": "fan-out", "done": done}})
@@ -89,15 +89,36 @@ def test_learn_with_an_unreadable_file_says_so_after_the_full_screen_view(home: 
     child = pexpect.spawn(
         argv[0], argv[1:], env=pty_env(home), dimensions=(24, 80), encoding="utf-8", timeout=15
     )
+    # said before the full-screen view opens, so it is on the screen the view gives back
+    child.expect("cannot read .*will not be kept")
+    child.expect("\x1b\\[\\?1049h")
     child.expect("quit")
     child.send("n")
     child.expect("quit")
     child.send("q")
-    child.expect("\x1b\\[\\?1049l")  # the full-screen view closes...
-    child.expect("cannot read .*will not be kept")  # ...and the warning is on the screen after it
+    child.expect("\x1b\\[\\?1049l")
     child.expect("progress could not be saved")
     ended(child, 0)
     assert path.read_bytes() == before  # 3 pages done, not wiped
+
+
+@pytest.mark.pty
+def test_progress_lost_during_the_full_screen_view_is_said_again_after_it(
+    spawn, home: Path
+) -> None:
+    child = spawn("learn")
+    child.expect("quit")
+    path = home / "progress.json"
+    path.unlink()
+    path.mkdir()  # the file turns into something unreadable while the view is up
+    child.send("n")  # this page's save finds it and warns, inside the view
+    child.expect("quit")
+    child.send("q")
+    child.expect("\x1b\\[\\?1049l")  # the view closes...
+    child.expect("warning:.*cannot read .*will not be kept")  # ...and the warning is repeated
+    child.expect("progress could not be saved")
+    ended(child, 0)
+    assert path.is_dir()
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "symlink-loop"])

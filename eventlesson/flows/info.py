@@ -83,14 +83,15 @@ def show_progress(app: App, lesson_id: str | None) -> int:
         for name, record in sorted(mine.quiz.items()):
             if record.attempts:
                 table.add_row(
-                    name,
+                    Text(name),  # from the file: shown literally, never as markup
                     str(record.attempts),
                     f"{record.best}/{record.total}",
                     f"{record.last}/{record.total}",
                     when(record.at),
                 )
             else:  # started but never finished: no score to show yet
-                table.add_row(name, "0", "-", "-", f"{len(record.answers)} answered, not finished")
+                answered = f"{len(record.answers)} answered, not finished"
+                table.add_row(Text(name), "0", "-", "-", answered)
         console.print(table)
     else:
         console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)

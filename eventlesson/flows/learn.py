@@ -188,16 +188,18 @@ def run_learn(
     app.save()
     if screen is None:
         screen = PagerScreen(app.console) if app.full_screen else LineScreen(app.console)
-    full_screen = isinstance(screen, PagerScreen)
+    # A warning given while the full-screen view is up is gone with it: say it again after.
+    # (One given before it opened is still on the screen the view gives back.)
+    hidden = isinstance(screen, PagerScreen) and app.store.writable
     try:
         try:
             outcome = LessonWalk(app, session, screen).run()
         finally:
             screen.close()
     except (KeyboardInterrupt, Interrupted):
-        app.flush_warnings(again=full_screen)  # what the full-screen view hid
+        app.flush_warnings(again=hidden)
         return app.goodbye()
-    app.flush_warnings(again=full_screen)
+    app.flush_warnings(again=hidden)
     app.save()
     if outcome == "finished":
         right, asked = _score(session)
