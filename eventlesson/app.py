@@ -148,16 +148,27 @@ class App:
         self.console.file.write(text + "\n")
         self.console.file.flush()
 
+    def emit_json(self, data: object) -> None:
+        """One JSON document on stdout; control and bidi characters in it are escaped."""
+        from eventlesson.text import json_text
+
+        self.emit(json_text(data, indent=2))
+
     def warn(self, message: str) -> None:
-        """One line on stderr; the text is shown literally."""
+        """One line on stderr; the text is shown literally, control characters replaced."""
         from rich.markup import escape
 
-        self.err.print(f"[warn]warning:[/] {escape(message)}", soft_wrap=True)
+        from eventlesson.text import clean
+
+        self.err.print(f"[warn]warning:[/] {escape(clean(message))}", soft_wrap=True)
 
     def error(self, message: str) -> None:
+        """Like `warn`, for a failure."""
         from rich.markup import escape
 
-        self.err.print(f"[bad]error:[/] {escape(message)}", soft_wrap=True)
+        from eventlesson.text import clean
+
+        self.err.print(f"[bad]error:[/] {escape(clean(message))}", soft_wrap=True)
 
     def goodbye(self) -> int:
         """The one line shown on Ctrl-C; returns the exit code to use.

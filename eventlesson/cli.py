@@ -4,6 +4,7 @@ Command bodies live in `eventlesson.commands.*` and import their flows lazily, s
 fast and never imports questionary, SimPy or the content parser.
 """
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -22,7 +23,8 @@ from eventlesson.commands.info import lessons, progress
 from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
 from eventlesson.commands.simulate import simulate
-from eventlesson.errors import EventlessonError, ExitCode
+from eventlesson.errors import EventlessonError, ExitCode, OutputClosed
+from eventlesson.text import clean
 
 
 class _NeverRaised(Exception):
@@ -53,12 +55,16 @@ class EventlessonGroup(TyperGroup):
     ) -> Any:
         code: int
         try:
-            result = super().main(
-                args, prog_name or "eventlesson", complete_var, standalone_mode=False, **extra
-            )
-            code = result if isinstance(result, int) else 0
-        except typer.Exit as exc:  # raised by our own commands with a code
-            code = exc.exit_code
+            try:
+                result = super().main(
+                    args, prog_name or "eventlesson", complete_var, standalone_mode=False, **extra
+                )
+                code = result if isinstance(result, int) else 0
+            except typer.Exit as exc:  # raised by our own commands with a code
+                code = exc.exit_code
+            sys.stdout.flush()  # buffered output that cannot be written is still one line
+        except OutputClosed:  # `| head` read what it wanted: not a failure, nothing to say
+            code = int(ExitCode.OK)
         except EventlessonError as exc:
             _fail(str(exc))
             code = int(exc.exit_code)
@@ -82,9 +88,12 @@ class EventlessonGroup(TyperGroup):
 
 
 def _fail(message: str) -> None:
-    first = " ".join(message.split())  # one line, whatever the message held
-    sys.stderr.write(f"eventlesson: error: {first}\n")
-    sys.stderr.flush()
+    # one line, whatever the message held, and nothing in it a terminal would act on: names
+    # from the command line reach here inside click's and our messages
+    first = " ".join(clean(message).split())
+    with contextlib.suppress(OSError, ValueError):  # no stderr left: the exit code still says it
+        sys.stderr.write(f"eventlesson: error: {first}\n")
+        sys.stderr.flush()
 
 
 app = typer.Typer(
@@ -142,5 +151,8 @@ app.add_typer(content_app, name="content")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the process-wide setup, then the CLI."""
+    from eventlesson.outputs import guard_standard_streams
+
+    guard_standard_streams()
     app(prog_name="eventlesson")

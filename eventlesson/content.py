@@ -32,7 +32,7 @@ from eventlesson.models import (
     SimulationBlock,
 )
 from eventlesson.schema import Markdown, Problem, Reader, fields_of
-from eventlesson.text import clean, unsafe_characters
+from eventlesson.text import clean, quoted, unsafe_characters
 
 COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
@@ -385,7 +385,7 @@ def find_lesson_dir(root: Path, lesson_id: str | None) -> Path:
     matches = [name for name in course.lessons if wanted and wanted in name.lower()]
     if len(matches) == 1:
         return root / matches[0]
-    raise UsageError(f"unknown lesson {lesson_id!r}; available: {', '.join(course.lessons)}")
+    raise UsageError(f"unknown lesson {quoted(lesson_id)}; available: {', '.join(course.lessons)}")
 
 
 def load_lesson(

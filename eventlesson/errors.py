@@ -41,3 +41,17 @@ class Interrupted(EventlessonError):
     """The learner pressed Ctrl-C or closed the input (Ctrl-D) at a prompt."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class OutputError(EventlessonError):
+    """Output could not be written: a full disk, a closed standard output, a file too large."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"cannot write to {target}: {reason}")
+        self.target = target
+
+
+class OutputClosed(EventlessonError):
+    """Whoever read our output went away (`eventlesson learn --print | head`): stop quietly."""
+
+    exit_code = ExitCode.OK

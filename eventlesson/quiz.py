@@ -18,6 +18,7 @@ from typing import Any
 from eventlesson.errors import UsageError
 from eventlesson.models import QUESTION_SETS, Lesson, Option, Question, letter
 from eventlesson.progress import QuizRecord, now_iso
+from eventlesson.text import quoted
 
 ALL = "all"
 SET_CHOICES = (*QUESTION_SETS, ALL)  # what --set accepts
@@ -31,7 +32,9 @@ def check_set(name: str) -> str:
     """The set name, normalised; a `UsageError` for an unknown one."""
     wanted = name.strip().lower()
     if wanted not in SET_CHOICES:
-        raise UsageError(f"unknown question set {name!r}; use one of: {', '.join(SET_CHOICES)}")
+        raise UsageError(
+            f"unknown question set {quoted(name)}; use one of: {', '.join(SET_CHOICES)}"
+        )
     return wanted
 
 
@@ -39,7 +42,9 @@ def questions_for(lesson: Lesson, set_name: str) -> tuple[Question, ...]:
     """The questions of a set, in authored order; a `UsageError` when the set is empty."""
     questions = lesson.quiz_questions(check_set(set_name))
     if not questions:
-        raise UsageError(f"lesson {lesson.id!r} has no quiz questions in the {set_name!r} set")
+        raise UsageError(
+            f"lesson {quoted(lesson.id)} has no quiz questions in the {quoted(set_name)} set"
+        )
     return questions
 
 
@@ -66,12 +71,12 @@ def parse_answers(raw: str, questions: Sequence[Question]) -> list[int]:
         last = letter(len(question.options) - 1)
         upper = item.upper()
         if len(upper) != 1 or not "A" <= upper <= "Z":
-            shown = repr(item) if item else "nothing"
+            shown = quoted(item) if item else "nothing"
             raise UsageError(f"answer {number} is {shown}, not a letter (A-{last})")
         index = ord(upper) - ord("A")
         if index >= len(question.options):
             raise UsageError(
-                f"answer {number} is {upper!r}, but question {number} "
+                f"answer {number} is {quoted(upper)}, but question {number} "
                 f"({question.id}) has options A-{last}"
             )
         chosen.append(index)

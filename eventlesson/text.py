@@ -8,12 +8,15 @@ title, write the clipboard (OSC 52), hide a hyperlink or clear the screen.
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls except tab and newline, DEL, the C1 range (U+0080-U+009F, which includes the
-# one-character CSI U+009B), and the bidirectional overrides and isolates that can make a line
-# read differently from what it contains (U+202A-U+202E, U+2066-U+2069).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# one-character CSI U+009B), the bidirectional overrides and isolates that can make a line
+# read differently from what it contains (U+202A-U+202E, U+2066-U+2069), and lone surrogates
+# (bytes that were not UTF-8 in a path or argument: written with surrogateescape they would
+# reach the terminal as the raw bytes, 0x9B included).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def unsafe_characters(text: str) -> list[str]:
@@ -40,3 +43,18 @@ def quoted(text: str, limit: int = 80) -> str:
     if len(safe) > limit:
         safe = safe[: limit - 1] + "…"
     return f"'{safe}'"
+
+
+def json_text(data: object, *, indent: int | None = None) -> str:
+    """`data` as JSON that keeps readable text readable but escapes every unsafe character.
+
+    The same document to any JSON parser (U+009B is written as the escape \\u009b, U+202E as
+    \\u202e); nothing in it a terminal would act on when the JSON is printed.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def quoted_path(path: object) -> str:
+    """A file name for an error line: like `quoted`, but long paths are kept whole."""
+    return quoted(str(path), limit=1000)

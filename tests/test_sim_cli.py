@@ -151,7 +151,7 @@ def test_every_output_file_is_checked_before_the_run(
     target = tmp_path / "missing-dir" / "out.file"
     result = invoke(tmp_path, "happy", "--purchases", "2", *view, flag, str(target))
     line = one_line_error(result)  # exit 2, like every other bad option value
-    assert line.startswith(f"eventlesson: error: {flag} {target}: cannot write it")
+    assert line.startswith(f"eventlesson: error: {flag} '{target}': cannot write it")
     assert result.stdout == ""  # nothing ran: no events, no summary, no JSON
 
 

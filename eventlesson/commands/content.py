@@ -22,12 +22,13 @@ def check(
     from pathlib import Path
 
     from eventlesson.content import check_tree, resolve_content_dir
+    from eventlesson.text import clean
 
     root = Path(path) if path else resolve_content_dir(ctx.obj.content_dir)
     problems = check_tree(root)
-    for problem in problems:
-        typer.echo(str(problem))
+    for problem in problems:  # a problem may quote what the file holds: shown cleaned
+        typer.echo(clean(str(problem)))
     if problems:
-        typer.echo(f"{len(problems)} problem(s) found in {root}", err=True)
+        typer.echo(clean(f"{len(problems)} problem(s) found in {root}"), err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {root}")
+    typer.echo(clean(f"ok: {root}"))

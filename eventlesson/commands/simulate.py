@@ -4,9 +4,13 @@ CLI layer: typer here; SimPy, sqlite3, rich and the flow are imported inside the
 `eventlesson --help` stays fast.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from eventlesson.app import App
+    from eventlesson.flows.simulate import SimulateOptions
 
 
 def simulate(
@@ -58,9 +62,15 @@ def simulate(
             "--db", metavar="PATH", help="Keep the SQLite database here (default: memory)."
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace an --events or --svg file that eventlesson did not write."
+        ),
+    ] = False,
 ) -> None:
     """Watch a course purchase commit, publish and fan out to five lagging consumers."""
-    from eventlesson.flows.simulate import SimulateOptions, list_scenarios, run_simulate
+    from eventlesson.flows.simulate import SimulateOptions, list_scenarios
 
     app = ctx.obj
     if list_:
@@ -77,4 +87,20 @@ def simulate(
         svg=svg,
         db=db or ":memory:",
     )
-    raise typer.Exit(run_simulate(app, options))
+    raise typer.Exit(_guarded(app, options, force))
+
+
+def _guarded(app: "App", options: "SimulateOptions", force: bool) -> int:
+    """Run with the output files protected: none replaced unasked, none left half-written."""
+    from eventlesson.flows.simulate import run_simulate
+    from eventlesson.outputs import refuse_overwrite, removed_on_failure, sqlite_failure
+
+    kinds = {"--events": "trace", "--svg": "svg", "--db": ""}  # --db: the store checks its own
+    files = options.files()
+    refuse_overwrite(
+        [(flag, path, kinds[flag]) for flag, path in files],
+        force=force,
+        protected=[app.store.path],
+    )
+    with removed_on_failure(files, sqlite_failure("--db", options.db)):
+        return run_simulate(app, options)

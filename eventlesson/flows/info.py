@@ -13,6 +13,7 @@ from eventlesson.errors import EventlessonError, Interrupted
 from eventlesson.lesson import lesson_status
 from eventlesson.models import Lesson
 from eventlesson.progress import LessonProgress
+from eventlesson.text import clean
 from eventlesson.ui import styles as S
 
 ADVICE = "no terminal to confirm on; add --yes to reset without asking"
@@ -95,7 +96,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
         console.print(table)
     else:
         console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)
-    console.print(Text(f"Progress file: {app.store.path}", style=S.MUTED))
+    console.print(Text(f"Progress file: {clean(str(app.store.path))}", style=S.MUTED))
     return 0
 
 

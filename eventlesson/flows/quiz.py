@@ -8,7 +8,6 @@ progress); it must not import typer.
 
 from __future__ import annotations
 
-import json
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -97,7 +96,7 @@ def _scripted(
     app.progress.lesson(lesson.id).touch()
     app.save()  # warnings, if any, go to stderr: stdout stays one JSON object
     if as_json:
-        app.emit(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
+        app.emit_json(run.to_json())
         return 0
     for number, result in enumerate(run.results, start=1):
         question = result.question

@@ -24,10 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from eventlesson.errors import ExitCode, Interrupted, UsageError
+from eventlesson.errors import ExitCode, Interrupted, OutputError, UsageError
+from eventlesson.outputs import open_output
 from eventlesson.sim import MAX_PURCHASES, SCENARIOS, Simulation, Summary, TraceWriter
 from eventlesson.sim.store import StoreError
 from eventlesson.sim.story import LogLine
+from eventlesson.text import quoted, quoted_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,7 +66,7 @@ class SimulateOptions:
         """Every option, the files included, before anything runs: one line, exit 2."""
         if self.scenario not in SCENARIOS:
             raise UsageError(
-                f"unknown scenario {self.scenario!r}; choose one of: {', '.join(SCENARIOS)}"
+                f"unknown scenario {quoted(self.scenario)}; choose one of: {', '.join(SCENARIOS)}"
             )
         if not (self.speed > 0 and math.isfinite(self.speed)):
             raise UsageError(f"--speed must be a number greater than 0 (got {self.speed:g})")
@@ -80,12 +82,12 @@ class SimulateOptions:
         for flag, path in files:
             problem = write_problem(path)
             if problem is not None:
-                raise UsageError(f"{flag} {path}: cannot write it ({problem})")
+                raise UsageError(f"{flag} {quoted_path(path)}: cannot write it ({problem})")
         seen: dict[str, str] = {}
         for flag, path in files:
             real = os.path.realpath(path)
             if real in seen:
-                raise UsageError(f"{seen[real]} and {flag} name the same file {path}")
+                raise UsageError(f"{seen[real]} and {flag} name the same file {quoted_path(path)}")
             seen[real] = flag
 
     def files(self) -> tuple[tuple[str, str | None], ...]:
@@ -105,9 +107,9 @@ def write_problem(path: str) -> str | None:
         return None if os.access(path, os.W_OK) else "permission denied"
     parent = os.path.dirname(path) or "."
     if not os.path.isdir(parent):
-        return f"no such directory {parent}"
+        return f"no such directory {quoted_path(parent)}"
     if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot create files in {parent}"
+        return f"cannot create files in {quoted_path(parent)}"
     return None
 
 
@@ -418,8 +420,8 @@ def _save_svg(path: str, sim: Simulation, summary: Summary, width: int, speed: f
     recorder.print(render_summary(summary, width=recorder.width))
     try:
         recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario}")
-    except OSError as exc:  # checked before the run; only a race gets here
-        raise UsageError(f"--svg {path}: cannot write it ({exc.strerror})") from exc
+    except OSError as exc:  # a full disk, or a race with the check before the run
+        raise OutputError(f"--svg {quoted_path(path)}", exc.strerror or str(exc)) from exc
 
 
 def _choose_view(options: SimulateOptions, stdout_tty: bool, console: Console) -> str:
@@ -450,10 +452,8 @@ def _build(options: SimulateOptions, observe: bool) -> Simulation:
 
 
 def _open_trace(path: str) -> IO[str]:
-    try:
-        return open(path, "w", encoding="utf-8")  # closed by run_simulate
-    except OSError as exc:  # checked before; only a race gets here
-        raise UsageError(f"--events {path}: cannot write it ({exc.strerror})") from exc
+    """The trace file (closed by run_simulate); a failed write is one line naming --events."""
+    return open_output(path, f"--events {quoted_path(path)}")
 
 
 def _report_progress(sim: Simulation, err: Console) -> Callable[[], None]:
