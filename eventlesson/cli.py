@@ -23,7 +23,7 @@ from eventlesson.commands.info import lessons, progress
 from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
 from eventlesson.commands.simulate import simulate
-from eventlesson.errors import EventlessonError, ExitCode, OutputClosed
+from eventlesson.errors import EventlessonError, ExitCode, OutputClosed, Terminated
 from eventlesson.text import clean
 
 
@@ -65,6 +65,8 @@ class EventlessonGroup(TyperGroup):
             sys.stdout.flush()  # buffered output that cannot be written is still one line
         except OutputClosed:  # `| head` read what it wanted: not a failure, nothing to say
             code = int(ExitCode.OK)
+        except Terminated as exc:  # the command restored the terminal and saved on its way out
+            code = exc.exit_code
         except EventlessonError as exc:
             _fail(str(exc))
             code = int(exc.exit_code)
@@ -153,6 +155,8 @@ app.add_typer(content_app, name="content")
 def main() -> None:
     """Console-script entry point: the process-wide setup, then the CLI."""
     from eventlesson.outputs import guard_standard_streams
+    from eventlesson.ui.terminal import exit_on_signals
 
     guard_standard_streams()
+    exit_on_signals()  # SIGTERM, SIGHUP: restore the terminal, save, exit 143 or 129
     app(prog_name="eventlesson")

@@ -55,3 +55,19 @@ class OutputClosed(EventlessonError):
     """Whoever read our output went away (`eventlesson learn --print | head`): stop quietly."""
 
     exit_code = ExitCode.OK
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: leave through the normal exit path (restore the terminal, save).
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way swallows
+    it. The process exits with 128 + the signal's number (143, 129), as if killed by it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

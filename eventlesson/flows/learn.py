@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from eventlesson.app import App
-from eventlesson.errors import Interrupted
+from eventlesson.errors import Interrupted, Terminated
 from eventlesson.lesson import LessonSession
 from eventlesson.models import Lesson, Question, SimulationBlock
 from eventlesson.ui import render_lesson as view
@@ -199,6 +199,9 @@ def run_learn(
     except (KeyboardInterrupt, Interrupted):
         app.flush_warnings(again=hidden)
         return app.goodbye()
+    except Terminated:  # SIGTERM or SIGHUP: the screen is closed; save, the CLI exits 143/129
+        app.save()
+        raise
     app.flush_warnings(again=hidden)
     app.save()
     if outcome == "finished":

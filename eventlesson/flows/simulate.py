@@ -373,8 +373,20 @@ def _play_live(
     """The rich Live view with its keys; returns how it ended (quit, interrupted, finished)."""
     from rich.live import Live
 
+    from eventlesson.ui import terminal
+
     console = real_console(console)
-    with keys_from_terminal() as keys:
+    drawn: list[Callable[[], None]] = []  # Ctrl-Z's hooks, once the Live view exists
+
+    def erase() -> None:  # before the shell takes the screen: no half frame left behind
+        if drawn:
+            drawn[0]()
+
+    def redraw() -> None:  # after `fg`: one frame, below the shell's lines
+        if drawn:
+            drawn[1]()
+
+    with keys_from_terminal(erase, redraw) as keys:
         view = LiveView(sim, console, inline=inline, controls=keys is not None)
         pacer = Pacer(sim, speed, keys if keys is not None else NoKeys())
         view.pacer = pacer
@@ -387,6 +399,7 @@ def _play_live(
             redirect_stderr=False,
             vertical_overflow="crop",
         ) as live:
+            drawn[:] = terminal.live_suspend_hooks(live)
             # the size is asked again for every frame, so a resized terminal gets the layout
             # for its new size (compact below 72 columns) rather than the old one squeezed in
             pacer.on_frame = lambda at: live.update(view.renderable(at), refresh=True)

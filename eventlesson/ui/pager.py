@@ -48,14 +48,6 @@ def render_lines(renderable: RenderableType, width: int, like: Console) -> list[
     return buffer.getvalue().rstrip("\n").split("\n")
 
 
-def _give_back() -> None:
-    terminal.write(terminal.SHOW_CURSOR + terminal.LEAVE_ALTERNATE)
-
-
-def _take_again() -> None:
-    terminal.write(terminal.ENTER_ALTERNATE)
-
-
 class Pager:
     """Owns the screen while a page is shown."""
 
@@ -75,7 +67,9 @@ class Pager:
     def show(self, frame: Frame, keys: set[str]) -> str:
         """Draw the frame and return the first key in `keys` (scroll keys are handled here)."""
         self.offset = 0
-        with terminal.KeyReader(on_suspend=_give_back, on_resume=_take_again) as reader:
+        with terminal.KeyReader(
+            on_suspend=terminal.give_back, on_resume=terminal.take_again
+        ) as reader:
             while True:
                 more = self._draw(frame)
                 key = reader.read(on_idle=self._resized)

@@ -25,9 +25,9 @@ import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
-from eventlesson.errors import Interrupted
+from eventlesson.errors import Interrupted, OutputClosed, OutputError, Terminated
 
 KEYS = {
     "\r": "enter",
@@ -59,7 +59,7 @@ def write(text: str, stream: TextIO | None = None) -> None:
     Restoring the screen must never turn a clean exit into a traceback.
     """
     out = sys.stdout if stream is None else stream
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, OutputError, OutputClosed):
         out.write(text)
         out.flush()
 
@@ -146,7 +146,12 @@ class KeyReader:
             waited += step
             if timeout is not None and waited >= timeout:
                 return None
-        data = os.read(self.fd, 1).decode(errors="replace")
+        try:
+            data = os.read(self.fd, 1).decode(errors="replace")
+        except OSError:  # EIO: the terminal is gone (its window closed)
+            data = ""
+        if not data:  # no end of file in cbreak mode: only a hang-up reads nothing
+            terminate(getattr(signal, "SIGHUP", signal.SIGTERM))
         if data == "\x1b":
             # an escape sequence arrives in one burst; a lone Esc does not
             while select.select([self.fd], [], [], 0.03)[0]:
@@ -165,6 +170,51 @@ class KeyReader:
         return KEYS.get(data, data.lower() if len(data) == 1 else "unknown")
 
 
+def terminate(signum: int) -> NoReturn:
+    """Leave the way Ctrl-C does, for SIGTERM or SIGHUP: raise `Terminated`.
+
+    Both signals are ignored from here on, so a second one (a hang-up sends SIGHUP and then
+    the terminal's reads fail) cannot break into the restoring and saving on the way out.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def _exit_prompt(signum: int) -> bool:
+    """Ask a running prompt_toolkit prompt (a questionary menu) to end with `Terminated`.
+
+    Raised from inside its event loop instead, the exception would cut its coroutines short
+    ("coroutine ... was never awaited" printed at exit); this way it restores the terminal and
+    re-raises from the prompt call. prompt_toolkit is only looked up, never imported here.
+    """
+    current = sys.modules.get("prompt_toolkit.application.current")
+    app = current.get_app_or_none() if current is not None else None
+    if app is None or not app.is_running:
+        return False
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    try:
+        app.exit(exception=Terminated(signum))
+    except Exception:  # already exiting: leave the ordinary way
+        return False
+    return True
+
+
+def exit_on_signals() -> None:
+    """Make SIGTERM and SIGHUP raise `Terminated` (the CLI exits 128 + the signal number)."""
+
+    def leave(signum: int, frame: object) -> None:
+        if not _exit_prompt(signum):
+            terminate(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), leave)
+
+
 def terminal_size() -> os.terminal_size:
     """The real size of the screen (not COLUMNS/LINES, which would hide a resize)."""
     try:
@@ -173,14 +223,31 @@ def terminal_size() -> os.terminal_size:
         return shutil.get_terminal_size()
 
 
+_alternate = False  # inside `alternate_screen()`: what Ctrl-Z must give back and take again
+
+
 @contextlib.contextmanager
 def alternate_screen() -> Iterator[None]:
     """Use the terminal's alternate screen, like `less`, and always come back (cursor shown)."""
+    global _alternate
     write(ENTER_ALTERNATE)
+    _alternate = True
     try:
         yield
     finally:
+        _alternate = False
         write(SHOW_CURSOR + LEAVE_ALTERNATE)
+
+
+def give_back() -> None:
+    """Before stopping on Ctrl-Z: the shell gets the normal screen and a visible cursor."""
+    write(SHOW_CURSOR + (LEAVE_ALTERNATE if _alternate else ""))
+
+
+def take_again() -> None:
+    """After `fg`: back on the alternate screen (if we were), cleared, for one redraw."""
+    if _alternate:
+        write(ENTER_ALTERNATE + "\x1b[H\x1b[2J")
 
 
 def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
@@ -194,3 +261,29 @@ def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
         while keys.read() != "enter":
             pass
     write("\r\n")
+
+
+def live_suspend_hooks(live: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    """`KeyReader` Ctrl-Z hooks for a rich `Live` view: erase the frame before the shell takes
+    the screen, and draw it once after `fg`, below whatever the shell printed meanwhile.
+
+    Without them the frame drawn after `fg` starts where the old one did, over the shell's
+    "Stopped" lines, and half of the old frame stays on screen: the view appears twice. On the
+    lesson's alternate screen the whole screen is given back instead (`give_back`).
+    """
+
+    def erase() -> None:
+        render: Any = getattr(live, "_live_render", None)  # rich keeps the frame's shape there
+        height = getattr(render, "last_render_height", 0)
+        if not _alternate and height:
+            write("\r\x1b[2K" + "\x1b[1A\x1b[2K" * (height - 1))
+        if render is not None:
+            render._shape = None  # the next frame starts at the cursor, moving nothing up
+        give_back()
+
+    def redraw() -> None:
+        take_again()
+        write(HIDE_CURSOR)
+        live.refresh()
+
+    return erase, redraw
