@@ -8,24 +8,25 @@ import io
 import json
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eventlesson.app import App
+from eventlesson.content import load_lesson
 from eventlesson.environment import Environment
 from eventlesson.flows.quiz import run_quiz
 from eventlesson.text import has_unsafe, json_text, unsafe_characters
 from eventlesson.ui.console import make_console
 from eventlesson.ui.prompts import ScriptedPrompter
 
-from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT
+from .support import FIXTURE_COURSE, REPO
 
 
 def app_in(home: Path, prompter: ScriptedPrompter) -> tuple[App, io.StringIO]:
@@ -147,9 +148,8 @@ def test_a_reader_that_leaves_early_is_no_error(args: list[str], home: Path) -> 
     import fcntl
 
     full_env = {**os.environ, "EVENTLESSON_HOME": str(home), "PYTHONPATH": str(REPO)}
-    full_env["EVENTLESSON_CONTENT_DIR"] = str(SHIPPED_CONTENT)  # the longer handout
     read_end, write_end = os.pipe()
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: a small pipe, so the output outgrows it
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: a 4 KiB pipe, so the output (10 KiB+) outgrows it
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     child = subprocess.Popen(
         [sys.executable, "-m", "eventlesson", *args],
@@ -293,18 +293,25 @@ def test_two_options_naming_one_file_through_a_hard_link_are_refused(
 HOSTILE = "\x1b]0;pwned\x07 \x9b31m \u202eevil"  # window title, C1 CSI, right-to-left override
 
 
-def test_json_never_carries_raw_control_or_bidi_characters(home: Path, tmp_path: Path) -> None:
-    course = tmp_path / "course"
-    shutil.copytree(FIXTURE_COURSE, course)
-    quiz = course / "mini" / "quiz.toml"
-    text = quiz.read_text(encoding="utf-8")
-    escaped = json.dumps(HOSTILE)[1:-1]  # TOML basic strings take the same escapes
-    quiz.write_text(text.replace("Which one is an event?", escaped, 1), encoding="utf-8")
-    result = run(QUIZ_JSON, home, EVENTLESSON_CONTENT_DIR=str(course))
-    assert result.returncode == 0, result.stderr
-    assert not has_unsafe(result.stdout), unsafe_characters(result.stdout)
-    document = json.loads(result.stdout)  # still one valid JSON object
-    assert "evil" in document["questions"][0]["prompt"]
+def test_json_never_carries_raw_control_or_bidi_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`content check` and the loader refuse such content today; --json must hold anyway."""
+    lesson = load_lesson("mini", FIXTURE_COURSE)
+    first = replace(lesson.questions[0], prompt=HOSTILE)
+    hostile = replace(lesson, questions=(first, *lesson.questions[1:]))
+    out = io.StringIO()
+    app = App(
+        console=make_console(out, width=80),
+        err=make_console(io.StringIO(), width=80),
+        stdin_tty=False,
+        stdout_tty=False,
+        env=Environment(home=tmp_path / "home", content_dir=str(FIXTURE_COURSE)),
+    )
+    monkeypatch.setattr(app, "lesson", lambda lesson_id=None: hostile)
+    assert run_quiz(app, "mini", set_name="knowledge-check", answers="B", as_json=True) == 0
+    assert not has_unsafe(out.getvalue()), unsafe_characters(out.getvalue())
+    assert json.loads(out.getvalue())["questions"][0]["prompt"] == HOSTILE  # the same value
 
 
 def test_json_text_escapes_what_a_terminal_would_act_on_and_keeps_the_value() -> None:
