@@ -109,8 +109,8 @@ def test_space_pauses_dot_steps_plus_speeds_up_and_q_quits(spawn) -> None:
     stepped = screen.clock()
     assert screen.settle(0.6) and screen.clock() == stepped  # and still paused
     child.send("+")
-    child.expect("speed 2×")
     child.send(" ")
+    child.expect("speed 2×")  # running again, twice as fast
     screen.settle(1.2)
     assert "PAUSED" not in screen.text() and screen.clock() > stepped  # running again, at 2x
     child.send("q")

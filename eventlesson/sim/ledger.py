@@ -39,13 +39,19 @@ def _floats(n: int) -> array[float]:
 class Ledger:
     """Counts, per-purchase facts and per-consumer statistics, folded from trace records."""
 
-    def __init__(self, consumers: Sequence[str], purchases: int = 0) -> None:
+    def __init__(
+        self, consumers: Sequence[str], purchases: int = 0, *, arrivals: bool = True
+    ) -> None:
+        """`purchases`: how many to make room for (it grows as needed); `arrivals`: keep each
+        learner's arrival time (8 bytes a purchase), which the comparison with the event design
+        needs, and nothing else does."""
         self.consumers = tuple(consumers)
         self.index = {name: i for i, name in enumerate(self.consumers)}
         k, n = len(self.consumers), purchases + 1
         self.size = n
         self.flags = bytearray(n)
-        self.asked = _floats(n)  # command times
+        self.arrivals = arrivals
+        self.asked = _floats(n if arrivals else 0)  # command times, if kept
         self.published_at = _floats(n)  # first publish of each purchase
         self.confirmed_at = _floats(n)
         self.commands = 0
@@ -90,8 +96,10 @@ class Ledger:
             return
         grow = max(purchase_id + 1, 2 * self.size) - self.size
         self.flags.extend(bytes(grow))
-        for floats in (self.asked, self.published_at, self.confirmed_at):
+        for floats in (self.published_at, self.confirmed_at):
             floats.extend(_floats(grow))
+        if self.arrivals:
+            self.asked.extend(_floats(grow))
         for effects in self.effects:
             effects.extend(bytes(grow))
         self.size += grow
@@ -104,7 +112,8 @@ class Ledger:
         self.last_t = t
         self.commands += 1
         self.flags[purchase_id] |= COMMANDED
-        self.asked[purchase_id] = t
+        if self.arrivals:
+            self.asked[purchase_id] = t
 
     def commit(self, t: float, purchase_id: int) -> None:
         if t < self.last_t:

@@ -69,7 +69,7 @@ def describe(record: dict[str, Any]) -> str:
         if record.get("duplicate"):
             return text + " again: a duplicate effect."
         if not record.get("committed", True):
-            return text + ", which the store does not have."
+            return text + ", which the store does not hold (yet)."
         return text + "."
     if kind == "duplicate_skipped":
         return f"{who} already processed {eid}: skipped (idempotent by event id)."

@@ -159,6 +159,8 @@ def compare_with_event_design(ledger: Ledger, design: str = "happy") -> dict[str
     wait follows: start when both the learner and the service are ready, confirm one commit
     later. No second simulation: one pass over the arrivals this run recorded.
     """
+    if not ledger.arrivals:
+        raise ValueError("this ledger did not keep arrival times (Ledger(arrivals=True))")
     scenario = SCENARIOS[design]
     busy = COMMIT_SECONDS + scenario.publish_seconds  # one purchase's hold on the service
     latency = StreamingQuantiles()

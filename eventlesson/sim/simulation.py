@@ -34,7 +34,9 @@ from eventlesson.sim.trace import TraceList
 Record = dict[str, Any]
 Listener = Callable[[Record], None]
 
-MAX_PURCHASES = 10_000_000  # per-purchase facts cost about 40 bytes each: 400 MB at most
+# per purchase: about 30 bytes of facts from the trace and the consumers' stores, and a row of
+# the purchase service's SQLite database (about 60 bytes): some 900 MB at this many
+MAX_PURCHASES = 10_000_000
 
 
 class Simulation:
@@ -59,7 +61,8 @@ class Simulation:
         if not 1 <= self.planned <= MAX_PURCHASES:
             raise ValueError(f"purchases must be from 1 to {MAX_PURCHASES:,} (got {self.planned})")
         self.faults = faults if faults is not None else self.scenario.faults(self.planned)
-        self.ledger = Ledger(CONSUMER_NAMES, self.planned)
+        # arrival times serve only the synchronous chain's comparison with events
+        self.ledger = Ledger(CONSUMER_NAMES, self.planned, arrivals=not self.scenario.has_events)
         self.store = Store(db)
         self.consumer_stores = {name: ConsumerStore(name, self.planned) for name in CONSUMER_NAMES}
         self.engine = Engine(

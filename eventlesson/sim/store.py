@@ -39,8 +39,6 @@ CREATE TABLE outbox (
     occurred_at REAL NOT NULL,
     published_at REAL
 );
--- only the rows still to publish: the relay's scan costs the backlog, not the whole history
-CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL;
 -- a purchase and its event row as one INSERT: SQLite runs a statement, its trigger included,
 -- as one transaction, so both rows are written or neither (and it costs one round trip)
 CREATE VIEW purchase_with_event AS
@@ -107,6 +105,7 @@ class Store:
             raise
         self._exec = self._db.execute
         self._marks = 0
+        self._low = 0  # every outbox row below this seq is published (see pending_outbox)
 
     def _claim(self) -> None:
         """Mark an empty database as ours; refuse one that holds tables we did not create."""
@@ -178,12 +177,20 @@ class Store:
     # -- the outbox relay --
 
     def pending_outbox(self, limit: int = OUTBOX_BATCH) -> list[OutboxRow]:
-        cursor = self._exec(
+        """The oldest rows not yet published, in order.
+
+        The scan starts at a low-water mark: the first row the last read returned. Everything
+        below it was published then, and a published row never becomes pending again, so the
+        scan walks a short stretch of rowids rather than the whole history (no index to keep).
+        """
+        rows = self._exec(
             "SELECT seq, event_id, topic, purchase_id, course, amount_cents, occurred_at"
-            " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?",
-            (limit,),
-        )
-        return list(map(OutboxRow._make, cursor.fetchall()))
+            " FROM outbox WHERE seq >= ? AND published_at IS NULL ORDER BY seq LIMIT ?",
+            (self._low, limit),
+        ).fetchall()
+        if rows:
+            self._low = rows[0][0]
+        return list(map(OutboxRow._make, rows))
 
     def mark_published(self, seq: int, at: float) -> None:
         self._exec("UPDATE outbox SET published_at = ? WHERE seq = ?", (at, seq))

@@ -162,20 +162,17 @@ def _steps_line(snapshot: Snapshot, narrow: bool) -> Text:
 
 def _header(snapshot: Snapshot, speed: float | None, paused: bool, narrow: bool) -> Text:
     parts = [Text(f"t = {snapshot.clock:.2f} s", style=TITLE)]
-    if speed is not None:
-        parts.append(Text(f"{speed:g}×" if narrow else f"speed {speed:g}×"))
-    parts.append(Text(f"purchase {snapshot.purchases}/{snapshot.planned}"))
-    if not narrow:
-        parts.append(Text(f"committed {snapshot.committed}"))
-        published = f"published {snapshot.published}"
-        if snapshot.repeats:
-            published += f" ({snapshot.repeats} repeat{'s' if snapshot.repeats > 1 else ''})"
-        if snapshot.log_end is not None:
-            parts.append(Text(published))
     if snapshot.done:
         parts.append(Text("finished", style=GOOD))
     elif paused:
         parts.append(Text("PAUSED", style=WARN))
+    elif speed is not None:
+        parts.append(Text(f"{speed:g}×" if narrow else f"speed {speed:g}×"))
+    parts.append(Text(f"purchase {snapshot.purchases}/{snapshot.planned}"))
+    if not narrow:
+        parts.append(Text(f"committed {snapshot.committed}"))
+        if snapshot.log_end is not None:
+            parts.append(Text(f"published {snapshot.published}"))
     return _joined(parts)
 
 
@@ -287,6 +284,8 @@ def _counters(snapshot: Snapshot, narrow: bool) -> Text:
         )
         if snapshot.commit_failed:
             parts.append(_count("failed commits", snapshot.commit_failed, bad_when_nonzero=False))
+        if snapshot.repeats:
+            parts.append(_count("repeats", snapshot.repeats, bad_when_nonzero=False))
     return _joined(parts)
 
 
