@@ -292,3 +292,13 @@ def test_plain_line_has_time_type_and_words() -> None:
     line = plain_line({"t": 1.5, "type": "commit", "purchase_id": 3})
     assert line.strip().startswith("1.500s")
     assert "commit" in line and "P3 is committed" in line
+
+
+def test_a_key_moment_keeps_its_words_at_40_columns_in_two_rows_at_most() -> None:
+    sim = mid_run("crash-after-commit", steps=90)
+    out = live(sim, 40)
+    rows = out.splitlines()
+    first = next(i for i, row in enumerate(rows) if row.startswith("!"))
+    assert "crashed after" in rows[first] and "lost" in rows[first + 1]
+    assert not rows[first + 2].startswith(("!", " ")) or rows[first + 2].startswith("  ")
+    assert len(rows) <= 23

@@ -306,9 +306,11 @@ def _infrastructure(snapshot: Snapshot) -> Text | None:
     return _joined(parts) if parts else None
 
 
-def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> Text:
+def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> list[Text]:
+    """One log line as rows: one, cut to the width; a highlighted one at a narrow width may
+    take a second row (cut by characters, so it never takes a third)."""
     stamp = f"{line.t:7.2f}" if narrow else f"{line.t:8.2f} s"
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text()
     if highlighted:
         text.append("! ", style=BAD)
         text.append(stamp, style=BAD)
@@ -317,8 +319,18 @@ def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> Tex
         text.append("  ")
         text.append(stamp, style=MUTED)
         text.append("  " + line.text)
-    text.truncate(width, overflow="ellipsis")
-    return text
+    out = [text]
+    if highlighted and narrow and text.cell_len > width:
+        cut = text.plain.rfind(" ", 0, width + 1)  # a word break, if there is one late enough
+        cut = cut if cut > width // 2 else width
+        rest = cut + 1 if text.plain[cut : cut + 1] == " " else cut
+        out = [text[:cut], text[rest:]]
+    for row in out:
+        row.no_wrap = True
+        if row.cell_len > width:
+            row.truncate(width - 1)
+            row.append("…")
+    return out
 
 
 def fit_log(log: list[tuple[LogLine, bool]], room: int) -> list[tuple[LogLine, bool]]:
@@ -396,7 +408,13 @@ def render_live(
         used += _rows(footer, inner)
     room = max(height - 1 - used, MIN_LOG_LINES)
     lines = fit_log(list(log), room)
-    log_rows: list[Text] = [_log_line(line, hot, inner, narrow) for line, hot in lines]
+    while len(lines) > 1 and sum(2 if hot and narrow else 1 for _, hot in lines) > room:
+        # a highlighted line takes two rows when narrow: the oldest plain line makes room
+        plain = [i for i, (_, hot) in enumerate(lines) if not hot]
+        del lines[plain[0] if plain else 0]
+    log_rows: list[Text] = [
+        row for line, hot in lines for row in _log_line(line, hot, inner, narrow)
+    ]
     if not log_rows:
         log_rows = [Text(snapshot.what, style=MUTED, no_wrap=True, overflow="ellipsis")]
     rows: list[RenderableType] = [*top, table, *bottom, *log_rows]
