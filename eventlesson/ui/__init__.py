@@ -1,1 +1,2 @@
-"""Terminal-facing pieces: the console, prompts and pure render functions (rich, questionary)."""
+"""Terminal-facing pieces: pure render functions (`render_*`, `prose`, the palette in `styles`)
+and the seam to the real terminal (`console`, `prompts`, `terminal`, `pager`, `screens`)."""
