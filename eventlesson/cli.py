@@ -24,7 +24,6 @@ from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
 from eventlesson.commands.simulate import simulate
 from eventlesson.errors import EventlessonError, ExitCode, OutputClosed, Terminated
-from eventlesson.text import clean
 
 
 class _NeverRaised(Exception):
@@ -92,6 +91,8 @@ class EventlessonGroup(TyperGroup):
 def _fail(message: str) -> None:
     # one line, whatever the message held, and nothing in it a terminal would act on: names
     # from the command line reach here inside click's and our messages
+    from eventlesson.text import clean
+
     first = " ".join(clean(message).split())
     with contextlib.suppress(OSError, ValueError):  # no stderr left: the exit code still says it
         sys.stderr.write(f"eventlesson: error: {first}\n")

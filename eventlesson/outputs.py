@@ -18,11 +18,9 @@ import codecs
 import contextlib
 import errno
 import io
-import json
 import os
 import stat
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -48,6 +46,8 @@ def _fallback(char: str) -> str:
     if char in _ASCII:
         return _ASCII[char]
     if "\u2500" <= char <= "\u257f":  # box drawing: rich's own ASCII boxes look like this
+        import unicodedata
+
         name = unicodedata.name(char, "")
         return "-" if "HORIZONTAL" in name else "|" if "VERTICAL" in name else "+"
     if "\u2580" <= char <= "\u259f":  # block elements: the lag bars
@@ -190,6 +190,8 @@ def open_output(path: str, target: str) -> IO[str]:
 
 def _is_trace(head: bytes) -> bool:
     """Whether a file starts like our JSON Lines trace: {"t": <number>, "type": <text>, ...}."""
+    import json  # only a run that writes over a file needs it
+
     line = head.split(b"\n", 1)[0]
     try:
         record = json.loads(line)

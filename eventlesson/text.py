@@ -8,7 +8,6 @@ title, write the clipboard (OSC 52), hide a hyperlink or clear the screen.
 
 from __future__ import annotations
 
-import json
 import re
 
 # C0 controls except tab and newline, DEL, the C1 range (U+0080-U+009F, which includes the
@@ -51,6 +50,8 @@ def json_text(data: object, *, indent: int | None = None) -> str:
     The same document to any JSON parser (U+009B is written as the escape \\u009b, U+202E as
     \\u202e); nothing in it a terminal would act on when the JSON is printed.
     """
+    import json  # only the --json outputs need it: not imported at start-up
+
     text = json.dumps(data, indent=indent, ensure_ascii=False)
     return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
