@@ -46,6 +46,12 @@ class Screen:
     def flush(self) -> None:
         pass
 
+    def resize(self, rows: int, cols: int) -> None:
+        """Resize the terminal (the program gets SIGWINCH) and the emulated screen alike."""
+        self.child.setwinsize(rows, cols)
+        self.screen.resize(rows, cols)
+        self.screen.erase_in_display(2)  # what a real terminal shows until the next frame varies
+
     def lines(self) -> list[str]:
         return [line.rstrip() for line in self.screen.display]
 
@@ -132,26 +138,30 @@ def test_typed_keys_never_echo_into_the_picture(spawn) -> None:
     ended(child, 0)
 
 
-@pytest.mark.parametrize("cols", [40, 64, 80, 200])
-def test_layout_fits_40_64_80_and_200_columns(spawn, cols: int) -> None:
-    child, screen = start(
-        spawn, "simulate", "slow-consumer", "--speed", "20", "--purchases", "40", cols=cols
-    )
+def test_layout_fits_40_64_80_and_200_columns(spawn) -> None:
+    """One paused run, resized: each size gets its own layout, redrawn while paused."""
+    child, screen = start(spawn, "simulate", "slow-consumer", "--speed", "20", "--purchases", "40")
     child.expect("purchase (?:[4-9]|[1-9][0-9])/40")
     assert child.waitnoecho(timeout=10)
     child.send(" ")
     child.expect("PAUSED")
-    shown = screen.settle(0.5)
-    for name in CONSUMER_NAMES:
-        assert name in shown or name[:13] in shown, (name, shown)
-    assert "Stat…" not in shown and "Lag…" not in shown  # no column cut to an ellipsis
-    assert "Learner:" in shown and "q quit" in shown
-    if cols >= 72:
-        assert "Offset" in shown and "Broker log end" in shown and "╭" in shown
-    else:
-        assert "log end" in shown and "Ev = log end − offset" in " ".join(shown.split())
-    first = next(i for i, line in enumerate(screen.lines()) if "simulate · slow-consumer" in line)
-    assert first == 0  # the whole view fits: its top line was not scrolled away
+    for cols in (40, 64, 80, 200):
+        screen.resize(24, cols)
+        shown = screen.settle(0.6)
+        for name in CONSUMER_NAMES:
+            assert name in shown or name[:13] in shown, (cols, name, shown)
+        assert "Stat…" not in shown and "Lag…" not in shown  # no column cut to an ellipsis
+        assert "Learner:" in shown and "q quit" in shown and "PAUSED" in shown
+        assert all(len(line) <= cols for line in screen.lines())
+        if cols >= 72:
+            assert "Offset" in shown and "Broker log end" in shown and "╭" in shown, shown
+        else:
+            assert "log end" in shown and "╭" not in shown, shown
+            assert "Ev = log end − offset" in " ".join(shown.split())
+        lines = screen.lines()
+        top = [i for i, line in enumerate(lines) if "simulate · slow-consumer" in line]
+        keys = [i for i, line in enumerate(lines) if "q quit" in line]
+        assert len(top) == 1 and keys and keys[-1] > top[0], (cols, shown)  # one whole frame
     child.send("q")
     ended(child, 0)
 

@@ -228,6 +228,7 @@ class Pacer:
         self._last_frame = -math.inf
         self.paused_for = 0.0  # real seconds spent paused (key moments do not age meanwhile)
         self._paused_at = 0.0
+        self.stale: Callable[[], bool] | None = None  # True when the picture must be redrawn
 
     def _anchor(self) -> None:
         self._real = self.clock()
@@ -271,7 +272,10 @@ class Pacer:
         sim = self.sim
         while not self.quit:
             if self.paused:
-                self._handle(self.keys.wait(FRAME_SECONDS))
+                action = self.keys.wait(FRAME_SECONDS)
+                if action is None and self.stale is not None and self.stale():
+                    self._frame(force=True)  # resized while paused: redraw at the new size
+                self._handle(action)
                 continue
             upcoming = sim.peek()
             if upcoming == math.inf:
@@ -338,6 +342,11 @@ class LiveView:
         self.controls = controls
         self.highlights = Highlights()
         self.pacer: Pacer | None = None
+        self.size = console.size  # the size of the last frame drawn
+
+    def resized(self) -> bool:
+        """Whether the terminal changed size since the last frame."""
+        return self.console.size != self.size
 
     def renderable(self, at: float | None = None) -> Any:
         from eventlesson.ui.render_sim import render_live
@@ -353,7 +362,7 @@ class LiveView:
         log = [(line, True) for line in hot if line.seq < oldest]
         log += [(line, line.seq in hot_seqs) for line in recent]
         focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
-        size = self.console.size
+        size = self.size = self.console.size
         pacer = self.pacer
         return render_live(
             self.sim.snapshot(at, focus=focus),
@@ -389,6 +398,7 @@ def _play_live(
     with keys_from_terminal(erase, redraw) as keys:
         view = LiveView(sim, console, inline=inline, controls=keys is not None)
         pacer = Pacer(sim, speed, keys if keys is not None else NoKeys())
+        pacer.stale = view.resized
         view.pacer = pacer
         with Live(
             view.renderable(),
