@@ -28,6 +28,7 @@ from eventlesson.models import (
     Lesson,
     MarkdownBlock,
     Quiz,
+    QuizBlock,
     Section,
     SimulationBlock,
 )
@@ -253,6 +254,16 @@ class LessonReader:
                 self.problems.append(
                     Problem(quiz_file, f"questions[{i}].section", f"unknown section {q.section!r}")
                 )
+        for i, section in enumerate(lesson.sections):
+            for j, block in enumerate(section.blocks):
+                if isinstance(block, QuizBlock) and not lesson.quiz_questions(block.quiz):
+                    self.problems.append(
+                        Problem(
+                            lesson_file,
+                            f"sections[{i}].blocks[{j}].quiz",
+                            f"the lesson has no quiz questions in the {block.quiz!r} set",
+                        )
+                    )
         if self.scenarios:
             self.check_scenarios(lesson, lesson_file)
 

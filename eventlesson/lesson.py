@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventlesson.models import Check, CheckBlock, Lesson, Question, Section
+from eventlesson.models import Check, CheckBlock, Lesson, Question, QuizBlock, Section
 from eventlesson.progress import CheckResult, LessonProgress, now_iso
 
 
@@ -75,10 +75,15 @@ class LessonSession:
         self.progress.touch()
 
     def next(self) -> bool:
-        """Finish this page and go to the next; False on the last page (the lesson is finished)."""
+        """Finish this page and go to the next; False on the last page.
+
+        The lesson counts as finished only when every page has been seen and every check and
+        quiz set on them answered (`complete`), not merely when the last page is left.
+        """
         self.progress.mark_done(self.section.id)
         if self.at_last:
-            self.progress.finished_at = self.progress.finished_at or now_iso()
+            if self.complete:
+                self.progress.finished_at = self.progress.finished_at or now_iso()
             self.progress.touch()
             return False
         self.index += 1
@@ -109,6 +114,15 @@ class LessonSession:
         """Every question of this page's checks, in the order they are asked."""
         return [q for c in self.checks_on_page() for q in c.questions]
 
+    def quiz_on_page(self) -> str:
+        """The quiz set this page administers (the knowledge check), or ""."""
+        return next((b.quiz for b in self.section.blocks if isinstance(b, QuizBlock)), "")
+
+    def quiz_taken(self, set_name: str) -> bool:
+        """Whether the learner has completed at least one run of a quiz set."""
+        record = self.progress.quiz.get(set_name)
+        return record is not None and record.attempts > 0
+
     def pending_questions(self) -> list[Question]:
         """Check questions on this page the learner has not answered yet."""
         return [q for q in self.questions_on_page() if q.id not in self.progress.checks]
@@ -125,6 +139,31 @@ class LessonSession:
         for check in self.checks_on_page():
             for q in check.questions:
                 self.progress.checks.pop(q.id, None)
+
+    # -- how far --
+
+    def unseen(self) -> list[Section]:
+        """Pages not finished yet, in lesson order."""
+        done = set(self.progress.done)
+        return [s for s in self.lesson.sections if s.id not in done]
+
+    def unanswered(self) -> list[str]:
+        """Titles of the checks (and quiz sets) with a question not answered yet, in page order."""
+        open_: list[str] = []
+        for section in self.lesson.sections:
+            for block in section.blocks:
+                if isinstance(block, CheckBlock):
+                    check = self.lesson.check(block.check)
+                    if any(q.id not in self.progress.checks for q in check.questions):
+                        open_.append(check.title)
+                elif isinstance(block, QuizBlock) and not self.quiz_taken(block.quiz):
+                    open_.append(section.title)
+        return open_
+
+    @property
+    def complete(self) -> bool:
+        """Every page seen and every check and quiz set on them answered."""
+        return not self.unseen() and not self.unanswered()
 
     # -- summaries --
 

@@ -60,6 +60,7 @@ class Question:
     section: str = ""  # the id of the lesson section it tests
     set: str = "check"  # quiz questions: a QuestionSet; "check" for a check's questions
     kind: Literal["choice", "predict"] = "choice"  # "predict": what happens next in a situation
+    context: str = ""  # one line of setting, shown with the prompt (a classify item's context)
 
     @property
     def answer_letter(self) -> str:
@@ -89,6 +90,7 @@ class CheckQuestion(Question):
     section: Annotated[str, Derived] = ""
     set: Annotated[str, Derived] = "check"
     kind: Annotated[Literal["choice", "predict"], Derived] = "choice"
+    context: Annotated[str, Derived] = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +131,8 @@ class ClassifyItem:
     message: str  # replaces {message} in the check's prompt
     answer: Annotated[int, Letter]  # the right choice
     why: str  # why the message is that kind
+    context: str = ""  # who sends it to whom, when the name alone is ambiguous
+    wrong: dict[str, str] = field(default_factory=dict)  # letter -> why that tempting pick is wrong
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,7 +140,8 @@ class ClassifyCheck(Check):
     """The same question of several messages, with shared choices.
 
     Each item becomes one question: the right choice is explained by the item's `why`, each
-    wrong one by "Not a <kind>." and that choice's `note`.
+    wrong one by "Not a <kind>." and the item's rebuttal for that letter (`wrong`), else that
+    choice's `note`.
     """
 
     kind: ClassVar[str] = "classify"
@@ -152,11 +157,17 @@ class ClassifyCheck(Check):
             id=item.id,
             prompt=self.prompt.replace("{message}", item.message),
             options=tuple(
-                Option(c.text, item.why if j == item.answer else _not_this(c.text, c.note))
+                Option(
+                    c.text,
+                    item.why
+                    if j == item.answer
+                    else _not_this(c.text, item.wrong.get(letter(j)) or c.note),
+                )
                 for j, c in enumerate(self.choices)
             ),
             answer=item.answer,
             section=self.section,
+            context=item.context,
         )
 
     def validate(self) -> list[tuple[str, str]]:
@@ -166,6 +177,19 @@ class ClassifyCheck(Check):
         for i, item in enumerate(self.items):
             for where, message in _answer_problems(item.answer, len(self.choices), "choices"):
                 found.append((f"items[{i}].{where}", message))
+            letters = [letter(j) for j in range(len(self.choices))]
+            for key in item.wrong:
+                if key not in letters:
+                    found.append(
+                        (
+                            f"items[{i}].wrong.{key}",
+                            f"not a letter of the choices (A-{letters[-1]})",
+                        )
+                    )
+                elif key == letter(item.answer):
+                    found.append(
+                        (f"items[{i}].wrong.{key}", "is the right answer, not a wrong one")
+                    )
         return found
 
 
@@ -264,6 +288,14 @@ class SimulationBlock(Block):
     kind: ClassVar[str] = "simulation"
     scenario: str  # a name from `eventlesson simulate --list`
     text: Annotated[str, Markdown]  # one line: what the learner will watch
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuizBlock(Block):
+    """A quiz set administered on the page, as `eventlesson quiz` does (the knowledge check)."""
+
+    kind: ClassVar[str] = "quiz"
+    quiz: QuestionSet  # the set: its questions come from quiz.toml
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ from eventlesson.content import (
 from eventlesson.errors import ContentError, UsageError
 from eventlesson.models import BLOCK_KINDS, QUESTION_SETS
 
-from .support import FIXTURE_COURSE, REPO, as_learner, modules_after
+from .support import FIXTURE_COURSE, REPO, as_learner, fixture_lesson, modules_after
 
 
 def test_fixture_course_loads() -> None:
@@ -536,3 +536,42 @@ def test_prose_outside_the_markdown_subset_is_reported(
     _edit(broken / "sample" / where, old, new)
     problems = _problems(broken)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_classify_items_carry_context_and_rebuttals(broken: Path) -> None:
+    question = fixture_lesson().check("kinds").questions[2]  # GetThing
+    assert question.context == "The dashboard sends it and shows what comes back."
+    assert (
+        question.options[0].explanation
+        == "Not a command. Nothing is done on anyone's behalf: it reads."
+    )
+    assert question.options[2].explanation.startswith("Not an event. An event states a fact")
+    lesson = broken / "sample" / "lesson.toml"
+    _edit(lesson, '  wrong.A = "Nothing', '  wrong.D = "Nothing')
+    _edit(lesson, '  why = "It reports a fact."', '  why = "It reports a fact."\n  wrong.C = "x"')
+    problems = _problems(broken)
+    assert (
+        "course/sample/lesson.toml: checks[0].items[2].wrong.D: not a letter of the choices (A-C)"
+        in problems
+    )
+    assert (
+        "course/sample/lesson.toml: checks[0].items[1].wrong.C: is the right answer, not a wrong one"
+        in problems
+    )
+
+
+def test_a_quiz_block_needs_a_set_with_questions(broken: Path) -> None:
+    _edit(broken / "sample" / "lesson.toml", 'quiz = "knowledge-check"', 'quiz = "practise"')
+    problems = _problems(broken)
+    assert any(
+        p.startswith("course/sample/lesson.toml: sections[7].blocks[0].quiz:") for p in problems
+    )
+    (broken / "mini" / "quiz.toml").write_text(
+        (broken / "mini" / "quiz.toml")
+        .read_text()
+        .replace('set = "knowledge-check"', 'set = "practice"')
+    )
+    assert (
+        "course/mini/lesson.toml: sections[2].blocks[2].quiz: the lesson has no quiz questions "
+        "in the 'knowledge-check' set"
+    ) in _problems(broken)

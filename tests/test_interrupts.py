@@ -70,7 +70,7 @@ def pager_menu(child: Any) -> None:
 
 
 def pager_check_pause(child: Any) -> None:
-    """Answer the first practice check (a classify one), then stop at "Press Enter to continue"."""
+    """Answer the first practice check (a classify one), then stop at its "Press Enter" pause."""
     child.expect(QUIT)
     child.send("m")
     child.expect("Stay on this page")
@@ -79,9 +79,9 @@ def pager_check_pause(child: Any) -> None:
     child.expect(QUIT)
     child.send(ENTER)  # start the check
     child.expect("Question 1 of")
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
     child.send(ENTER)  # A) Command: right for DoThing
-    child.expect("Press Enter to continue")
+    child.expect("Press Enter for the next question")
 
 
 def inline_simulation(child: Any) -> None:
@@ -103,16 +103,16 @@ def inline_simulation(child: Any) -> None:
 
 def quiz_second_question(child: Any) -> None:
     child.expect("Question 1 of 3")
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
     child.send(ENTER)  # A, unshuffled: right
     child.expect(r"Right\.")
     child.expect("Question 2 of 3")
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
 
 
 def quiz_retry_offer(child: Any) -> None:
     for _ in range(3):
-        child.expect(r"\(arrow keys, then Enter\)")
+        child.expect(r"\(arrows\+Enter or letter\)")
         child.send(DOWN + ENTER)  # B, unshuffled: wrong every time
         child.expect(r"Not quite\.")
     child.expect(r"Score: 0 of 3\.")
@@ -123,7 +123,7 @@ def quiz_retry_question(child: Any) -> None:
     quiz_retry_offer(child)
     child.send("y")
     child.expect("Retry 1 of 3")
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
 
 
 def reset_confirmation(child: Any) -> None:
@@ -153,26 +153,26 @@ def dumb_check(child: Any) -> None:
     child.expect(COMMAND)
     child.send(ENTER)  # start the check
     child.expect("Question 1 of")
-    child.expect(r"Your answer \(A-C\): ")
+    child.expect(r"Type a letter from A to C and press Enter \(q leaves\): ")
 
 
 def dumb_check_pause(child: Any) -> None:
     dumb_check(child)
     child.send("A" + ENTER)  # Command: right for DoThing
-    child.expect("Press Enter to continue ")
+    child.expect(r"Press Enter for the next question \(q leaves\) ")
 
 
 def dumb_quiz_second_question(child: Any) -> None:
-    child.expect(r"Your answer \(A-C\): ")
+    child.expect(r"Type a letter from A to C and press Enter: ")
     child.send("A" + ENTER)
     child.expect(r"Right\.")
     child.expect("Question 2 of 3")
-    child.expect(r"Your answer \(A-C\): ")
+    child.expect(r"Type a letter from A to C and press Enter: ")
 
 
 def dumb_retry_offer(child: Any) -> None:
     for _ in range(3):
-        child.expect(r"Your answer \(A-C\): ")
+        child.expect(r"Type a letter from A to C and press Enter: ")
         child.send("B" + ENTER)
         child.expect(r"Not quite\.")
     child.expect(r"Retry the 3 you missed\? \[Y/n\] ")
@@ -330,7 +330,7 @@ class SignalledPrompter:
     seam's `Interrupted`; every flow must still say goodbye and return 130.
     """
 
-    def select(self, message: str, choices: Any, *, hint: str = "") -> int:
+    def select(self, message: str, choices: Any, **options: Any) -> int:
         raise KeyboardInterrupt
 
     def confirm(self, message: str, *, default: bool = False) -> bool:

@@ -52,15 +52,21 @@ def test_print_shows_every_block_kind_as_plain_text(runner: CliRunner) -> None:
         "tell me this",  # a table cell
         "thing.happened",  # the tree
         "def complete(store, bus, thing):",  # code
-        "eventlesson simulate happy",  # a simulation offered as a command
+        "To watch it live: .venv/bin/eventlesson simulate happy",  # as the quick start names it
         "Facts follow commits",  # insights
         "A Sample Resource",
         "A fact that already happened.",  # glossary
         "[bold]markup[/]",  # shown literally, never as markup
     ):
         assert needle in text, needle
-    assert "Answer: A) Command" in text  # checks are shown with their answers and reasons
+    # a page's checks are asked first, their answers and reasons follow on the same page
+    page = text[text.index(position("check-kinds")) : text.index(position("fan-out"))]
+    assert page.index("What kind of message is GetThing?") < page.index("Answers")
+    assert "(The dashboard sends it and shows what comes back.)" in page  # an item's context
     assert re.search(rf"{position('wrap-up')}\s+Wrap-up", text)
+    end = text[text.index(position("knowledge-check")) :]  # the handout ends with the knowledge
+    assert end.index("Which message states a fact?") < end.index("Answers")  # check and answers
+    assert "A (right): An event: it states something that already happened." in end
     assert not any(line.endswith(" ") for line in text.splitlines())
 
 

@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console, RenderableType
 
+from eventlesson.content import load_lesson
 from eventlesson.errors import Interrupted
-from eventlesson.flows.learn import MENU, run_learn
+from eventlesson.flows.learn import MENU, practice_offer, run_learn
+from eventlesson.models import Question
 from eventlesson.ui.prompts import LinePrompter, ScriptedPrompter
 from eventlesson.ui.screens import LineScreen, hint
 
 from .conftest import AppFactory
+from .support import FIXTURE_COURSE
 
 
 def text_of(renderable: RenderableType) -> str:
@@ -33,9 +38,10 @@ def text_of(renderable: RenderableType) -> str:
 class ScriptedScreen:
     """A `Screen` that answers each page with the next key of a list and remembers the pages."""
 
-    def __init__(self, keys: Sequence[str], home: Path) -> None:
+    def __init__(self, keys: Sequence[str], home: Path, leave_at: Sequence[int] = ()) -> None:
         self.keys = list(keys)
         self.home = home
+        self.leave_at = set(leave_at)  # pauses (counted from 0) answered with q
         self.pages: list[dict[str, Any]] = []
         self.pauses: list[str] = []
         self.closed = False
@@ -51,7 +57,9 @@ class ScriptedScreen:
                 "header": head,
                 "body": text_of(body),
                 "keys": [key for key, _ in keys],
-                "saved": json.loads(saved.read_text())["lessons"]["mini"] if saved.exists() else {},
+                "saved": json.loads(saved.read_text())["lessons"].get("mini", {})
+                if saved.exists()
+                else {},
             }
         )
         if not self.keys:
@@ -61,8 +69,9 @@ class ScriptedScreen:
     def clear(self) -> None:
         pass
 
-    def pause(self, prompt: str) -> None:
+    def pause(self, prompt: str, *, leave: bool = False) -> bool:
         self.pauses.append(prompt)
+        return not (leave and len(self.pauses) - 1 in self.leave_at)
 
     def close(self) -> None:
         self.closed = True
@@ -81,7 +90,7 @@ class RecordingPrompter(ScriptedPrompter):
 
     def select(self, message: str, choices: Sequence[str], **options: Any) -> int:
         self.menus.append({"message": message, "choices": list(choices), **options})
-        return super().select(message, choices)
+        return super().select(message, choices, **options)
 
 
 @pytest.fixture(autouse=True)
@@ -90,11 +99,16 @@ def _redrawing_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def walk(
-    make_app: AppFactory, keys: Sequence[str], answers: Sequence[int | str | bool] = ()
+    make_app: AppFactory,
+    keys: Sequence[str],
+    answers: Sequence[int | str | bool] = (),
+    *,
+    leave_at: Sequence[int] = (),
+    **options: Any,
 ) -> tuple[int, ScriptedScreen, RecordingPrompter]:
     prompter = RecordingPrompter(answers)
-    screen = ScriptedScreen(keys, make_app.home)
-    code = run_learn(make_app(prompter), "mini", screen=screen)
+    screen = ScriptedScreen(keys, make_app.home, leave_at)
+    code = run_learn(make_app(prompter), "mini", screen=screen, **options)
     assert screen.closed
     return code, screen, prompter
 
@@ -106,23 +120,95 @@ def saved(home: Path) -> dict[str, Any]:
 # -- moving -------------------------------------------------------------------------------------
 
 
-def test_next_back_check_and_finish(make_app: AppFactory) -> None:
-    code, screen, _ = walk(make_app, ["enter", "b", "n", "enter", "enter", "enter"], [2])
+def test_next_back_check_knowledge_check_and_finish(make_app: AppFactory) -> None:
+    keys = ["enter", "b", "n", "enter", "enter", "enter"]
+    code, screen, prompter = walk(make_app, keys, [2, "thing.happened", False])
     assert code == 0
     assert screen.positions == ["1/3", "2/3", "1/3", "2/3", "2/3", "3/3"]
-    assert screen.pages[0]["keys"] == ["Enter", "m", "q"]  # no "back" on the first page
-    assert screen.pages[3]["keys"] == ["Enter", "b", "m", "q"]  # "start check"
-    assert screen.pages[4]["keys"] == ["Enter", "b", "m", "r", "q"]  # answered: retry offered
-    assert screen.pauses == ["Press Enter to continue"]
+    assert screen.pages[0]["keys"] == ["Enter", "m", "g", "q"]  # no "back" on the first page
+    assert screen.pages[3]["keys"] == ["Enter", "b", "m", "g", "q"]  # "start check"
+    assert screen.pages[4]["keys"] == ["Enter", "b", "m", "g", "r", "q"]  # retry offered
+    assert "Press Enter to start" in screen.pages[5]["body"]  # the knowledge check's page
+    assert screen.pauses == ["Press Enter to continue (q leaves)"] * 2
+    assert prompter.asked == ["Your answer", "Your answer", practice_offer(practice())]
     out = make_app.out.getvalue()
     assert "Practice · Question 1 of 1" in out
     assert "What is thing.happened?" in out  # inline code without its backticks
     assert "Right. You chose C) Event" in out
+    assert "Question 1 of 1" in out and "Score: 1 of 1." in out  # the quiz's own screens
     assert "You finished Mini: A Fixture Lesson." in out
+    assert "Knowledge check: 1 of 1 right." in out
     assert "Practice checks: 1 of 1 right." in out
     state = saved(make_app.home)
     assert state["done"] == ["one", "two", "three"] and state["finished_at"]
     assert state["checks"]["mini-thing-happened"]["correct"] is True
+    record = state["quiz"]["knowledge-check"]  # exactly what `eventlesson quiz` keeps
+    assert (record["attempts"], record["last"], record["best"], record["total"]) == (1, 1, 1, 1)
+    assert record["answers"] == {"mini-q1": 1} and record["missed"] == []
+
+
+def practice() -> tuple[Question, ...]:
+    return load_lesson("mini", FIXTURE_COURSE).quiz_questions("practice")
+
+
+def test_a_missed_knowledge_check_question_is_explained_retried_then_practice_offered(
+    make_app: AppFactory,
+) -> None:
+    answers = [2, "DoThing", True, "thing.happened", True, "A ghost event"]
+    code, screen, prompter = walk(make_app, ["n", "enter", "enter", "enter"], answers)
+    assert code == 0
+    out = " ".join(make_app.out.getvalue().split())
+    assert "Not quite. You chose" in out and "A command: it asks." in out
+    assert "The right answer is" in out and "An event: it states a fact." in out
+    assert "Retry the one you missed?" in prompter.asked
+    assert "Retry 1 of 1" in out and "All right now, after 1 retry." in out
+    assert (
+        prompter.asked[-2]
+        == "Go on to the practice set now? 1 more questions, including 1 predictions."
+    )
+    assert "Predict what happens." in out  # the practice set's prediction
+    assert screen.pauses[-1] == "Press Enter to finish"
+    state = saved(make_app.home)
+    assert state["quiz"]["knowledge-check"]["last"] == 0  # the first pass is the score
+    assert state["quiz"]["knowledge-check"]["missed"] == ["mini-q1"]
+    assert state["quiz"]["practice"]["last"] == 1
+    assert "Knowledge check: 0 of 1 right." in out
+
+
+def test_leaving_the_knowledge_check_keeps_the_page_and_nothing_is_finished(
+    make_app: AppFactory,
+) -> None:
+    code, screen, _ = walk(make_app, ["n", "enter", "enter", "enter", "q"], [2, "q"])
+    assert code == 0
+    assert screen.positions[-1] == "3/3"  # back on the knowledge check's page
+    assert screen.pages[-1]["keys"][0] == "Enter"
+    assert "Saved at page 3/3." in make_app.out.getvalue()
+    state = saved(make_app.home)
+    assert state["quiz"]["knowledge-check"]["attempts"] == 0 and not state["finished_at"]
+
+
+def test_leaving_a_check_keeps_the_answers_given(make_app: AppFactory) -> None:
+    # the sample lesson's classify check: three questions; leave after the second explanation
+    prompter = RecordingPrompter([2, "A", "B"])  # the menu (page 3), then two right answers
+    screen = ScriptedScreen(["m", "enter", "q"], make_app.home, leave_at=[1])
+    code = run_learn(make_app(prompter), "sample", screen=screen)
+    assert code == 0
+    assert screen.pauses == ["Press Enter for the next question (q leaves)"] * 2
+    assert "2 of 3 answered" in " ".join(screen.pages[-1]["body"].split())
+    assert screen.pages[-1]["keys"][0] == "Enter"  # carries on with the third
+    checks = json.loads((make_app.home / "progress.json").read_text())["lessons"]["sample"][
+        "checks"
+    ]
+    assert set(checks) == {"kinds-do-thing", "kinds-thing-happened"}
+
+
+def test_esc_or_q_at_a_question_leaves_the_check(make_app: AppFactory) -> None:
+    code, screen, _ = walk(make_app, ["n", "enter", "q"], ["q"])
+    assert code == 0
+    assert screen.positions == ["1/3", "2/3", "2/3"]
+    assert screen.pages[-1]["keys"][0] == "Enter"  # still "start check"
+    assert "Press Enter to start" in screen.pages[-1]["body"]
+    assert "checks" not in saved(make_app.home) or not saved(make_app.home)["checks"]
 
 
 def test_saved_state_follows_each_move(make_app: AppFactory) -> None:
@@ -226,3 +312,102 @@ def test_line_prompter_reads_a_page_number_or_enter_for_the_default() -> None:
     assert "Your choice (1-3, Enter for 2): " in written
     assert prompter.select(MENU, labels, letters=False) == 1  # "9" refused, then "2"
     assert "Please type a number from 1 to 3.\n" in written
+
+
+# -- finishing, returning, restarting -----------------------------------------------------------
+
+
+def finish_mini(make_app: AppFactory) -> None:
+    walk(make_app, ["n", "enter", "enter", "enter"], [2, "thing.happened", False])
+    assert saved(make_app.home)["finished_at"]
+
+
+def test_returning_after_finishing_says_so_and_offers_the_knowledge_check(
+    make_app: AppFactory,
+) -> None:
+    finish_mini(make_app)
+    code, screen, prompter = walk(
+        make_app, [], ["Take the knowledge check again", "DoThing", False]
+    )
+    assert code == 0
+    out = " ".join(make_app.out.getvalue().split())
+    assert "You finished Mini: A Fixture Lesson on " in out
+    assert "Knowledge check: best 1 of 1, latest 1." in out
+    menu = prompter.menus[0]
+    assert menu["message"] == "What would you like to do?"
+    assert menu["choices"] == [
+        "Review the lesson from the first page",
+        "Take the knowledge check again",
+        "Try the practice set (1 questions)",
+        "Leave for now",
+    ]
+    record = saved(make_app.home)["quiz"]["knowledge-check"]
+    assert (record["attempts"], record["last"], record["best"]) == (2, 0, 1)
+    assert screen.pages == []  # straight to the quiz, no page shown
+
+
+def test_returning_after_finishing_can_review_from_the_first_page(make_app: AppFactory) -> None:
+    finish_mini(make_app)
+    _, screen, _ = walk(make_app, ["n", "q"], ["Review the lesson"])
+    assert screen.positions == ["1/3", "2/3"]
+    assert "Welcome back" not in screen.pages[0]["body"]
+
+
+def test_restart_asks_first_and_yes_skips_the_question(make_app: AppFactory) -> None:
+    walk(make_app, ["n", "q"])
+    _, screen, prompter = walk(make_app, ["q"], [False], restart=True)
+    assert prompter.asked[0].startswith("Start the lesson over?")
+    assert screen.positions == ["2/3"]  # declined: nothing forgotten
+    assert "Kept your progress" in make_app.out.getvalue()
+    _, screen, prompter = walk(make_app, ["q"], [True], restart=True)
+    assert screen.positions == ["1/3"] and saved(make_app.home)["done"] == []
+    walk(make_app, ["n", "q"])
+    _, screen, prompter = walk(make_app, ["q"], [], restart=True, yes=True)
+    assert prompter.asked == [] and screen.positions == ["1/3"]
+
+
+def test_the_glossary_opens_from_any_page_and_comes_back(make_app: AppFactory) -> None:
+    _, screen, _ = walk(make_app, ["n", "g", "enter", "q"], [])
+    assert screen.positions == ["1/3", "2/3", "glossary", "2/3"]
+    assert "g" in screen.pages[1]["keys"]
+    glossary = screen.pages[2]
+    assert "Glossary" in glossary["header"] and "Something that happened." in glossary["body"]
+    assert glossary["keys"] == ["Enter"]
+
+
+def test_the_menu_shows_each_checks_score(make_app: AppFactory) -> None:
+    _, _, prompter = walk(make_app, ["n", "enter", "m", "q"], [0, 1])
+    labels = prompter.menus[-1]["choices"]
+    assert labels[1].startswith("here  2. Page two (0/1 right)")
+
+
+# -- TERM=dumb ----------------------------------------------------------------------------------
+
+BOX = re.compile("[\u2500-\u257f]")  # box-drawing and line characters
+
+
+def test_dumb_terminal_pages_have_no_box_or_rule_characters(make_app: AppFactory) -> None:
+    """Every kind of page from the first to the end, typed line by line like a screen reader."""
+    out = make_app.out
+
+    def reply() -> str:  # what a person would type at the prompt now showing
+        last = out.getvalue().rstrip(" ").rsplit("\n", 1)[-1]
+        if last.startswith("Type a letter"):
+            return "a\n"
+        if "practice set" in last or last.startswith("Retry"):
+            return "n\n"
+        return "\n"
+
+    app = make_app(None)
+    app.env = replace(app.env, dumb=True)  # TERM=dumb, as the environment would say
+    app.prompter_override = LinePrompter(write=out.write, read=reply)
+    code = run_learn(app, "sample", screen=LineScreen(app.console, read=reply))
+    assert code == 0
+    text = out.getvalue()
+    assert not BOX.findall(text), sorted(set(BOX.findall(text)))
+    assert "Type a letter from A to C and press Enter (q leaves): " in text
+    assert "Type a letter and Enter to answer; q leaves." in text  # a check's how-to
+    assert "Knowledge check: " in text and "Score: " in text
+    shown = re.findall(r"Sample: Every Kind of Block +(\d/8)", text)
+    pages = list(dict.fromkeys(shown))  # first showings, in order
+    assert pages == [f"{n}/8" for n in range(1, 9)]  # every page, in order, as plain text

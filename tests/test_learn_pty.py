@@ -53,16 +53,21 @@ def test_next_back_menu_check_quit_and_resume(spawn, home: Path) -> None:
     child.send(ENTER)  # start the check
     child.expect("Practice · Question 1 of 3")
     child.expect(f"What kind of message is {SGR}DoThing{SGR}\\?")  # no backticks
+    child.expect("Esc/q leave")  # the key line stays under the choices
     child.send(DOWN)  # B) Query: wrong on purpose
     child.send(ENTER)
     child.expect(f"Not quite\\.{SGR} You chose {SGR}B\\)")
     child.expect(f"The right answer is {SGR}A\\)")
     child.send(ENTER)
     child.expect("thing.happened")
-    child.send(DOWN * 2 + ENTER)  # C) Event: right
+    child.expect(MENU_DRAWN)
+    child.send("c")  # a letter answers at once: C) Event, right
     child.expect("Right.")
-    child.send("q")  # a key other than Enter does not skip the pause
-    child.send(ENTER)
+    child.send("x")  # a key other than Enter, q, b or Esc does not skip the pause
+    child.send("q")  # q leaves the check, keeping both answers
+    page(child, page_of("check-kinds"))
+    child.expect("2 of 3 answered")
+    child.send(ENTER)  # carry on where it stopped
     child.expect("Question 3 of 3")
     child.expect(MENU_DRAWN)  # the menu is on screen
     child.sendcontrol("c")
@@ -88,6 +93,7 @@ def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
     page(child, 2)
     child.send("n")
     page(child, 3)
+    child.expect("quit")
     child.send(CTRL_C)
     child.expect("Stopped. Your progress is saved.")
     ended(child, 130)
@@ -96,22 +102,27 @@ def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
 
 
 def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
-    child = spawn("learn", "--restart")
+    """Every page and check, the knowledge check inside the session, then `progress` shows it."""
+    child = spawn("learn")
     seen = set()
     for _ in range(200):
         index = child.expect(
             [
                 rf"(\d+)/{TOTAL}.*?q(?:\x1b\[0m)? quit",
                 "\u00bb A\\)",
-                "Press Enter to continue",
+                "Press Enter (?:to continue|for the next question)",
+                r"Retry the (?:one|\d+) you missed\?",
+                r"Go on to the practice set now\?",
                 "You finished",
             ]
         )
         if index == 0:  # a whole page, header to footer
             seen.add(int(child.match.group(1)))
             child.send("n")
-        elif index == 1 or index == 2:
+        elif index in (1, 2):
             child.send(ENTER)
+        elif index in (3, 4):
+            child.send("n")
         else:
             break
     ended(child, 0)
@@ -119,6 +130,11 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
     state = saved(home)
     assert len(state["done"]) == TOTAL and state["finished_at"]
     assert len(state["checks"]) == sum(len(c.questions) for c in fixture_lesson().checks)
+    record = state["quiz"]["knowledge-check"]
+    assert record["attempts"] == 1 and record["total"] == 3
+    shown = spawn("progress")
+    shown.expect(rf"knowledge-check.*{record['last']}/3")
+    ended(shown, 0)
 
 
 def test_restart_starts_over(spawn, home: Path) -> None:
@@ -129,6 +145,15 @@ def test_restart_starts_over(spawn, home: Path) -> None:
     child.send("q")
     child.expect(pexpect.EOF)
     child = spawn("learn", "--restart")
+    child.expect(r"Start the lesson over\?")  # asks before it forgets anything
+    child.send("n")
+    page(child, 2)  # kept
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert saved(home)["done"] == [SECTIONS[0]]
+    child = spawn("learn", "--restart")
+    child.expect(r"Start the lesson over\?")
+    child.send("y")
     page(child, 1)
     child.send("q")
     child.expect(pexpect.EOF)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventlesson.content import load_lesson
 from eventlesson.lesson import LessonSession, lesson_status
-from eventlesson.progress import LessonProgress
+from eventlesson.progress import LessonProgress, QuizRecord
 
 from .support import FIXTURE_COURSE
 
@@ -24,8 +24,24 @@ def test_next_back_jump_and_finish() -> None:
     s.jump("three")
     assert s.position == "3/3" and s.at_last
     assert s.next() is False
-    assert s.progress.finished_at
     assert s.progress.done == ["one", "three"]
+    assert not s.progress.finished_at  # page two unseen, its check and the quiz unanswered
+    assert [p.id for p in s.unseen()] == ["two"]
+    assert s.unanswered() == ["Kinds", "Page three"]
+    assert lesson_status(s.lesson, s.progress) == "started"
+
+
+def test_finished_only_when_every_page_is_seen_and_every_check_answered() -> None:
+    s = _session()
+    s.next()
+    s.record(s.pending_questions()[0], 2)
+    s.next()
+    assert s.quiz_on_page() == "knowledge-check" and not s.quiz_taken("knowledge-check")
+    assert s.next() is False and not s.progress.finished_at  # the quiz is still open
+    s.progress.quiz["knowledge-check"] = QuizRecord(attempts=1, last=1, best=1, total=1)
+    assert s.quiz_taken("knowledge-check") and s.complete
+    assert s.next() is False
+    assert s.progress.finished_at
     assert lesson_status(s.lesson, s.progress) == "finished"
 
 

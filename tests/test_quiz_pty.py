@@ -38,7 +38,7 @@ def explanation_start(number: int) -> str:
 
 def pick(child, position: int) -> None:
     """Wait for the picker, move down `position` times, press Enter."""
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
     child.send(DOWN * position + ENTER)
 
 
@@ -85,7 +85,7 @@ def test_ctrl_c_mid_quiz_keeps_what_was_answered(spawn, home: Path) -> None:
     pick(child, right[0])
     child.expect(r"Right\.")
     child.expect("Question 2 of 3")
-    child.expect(r"\(arrow keys, then Enter\)")
+    child.expect(r"\(arrows\+Enter or letter\)")
     child.sendcontrol("c")
     child.expect(r"Stopped\. Your progress is saved\.")
     ended(child, 130)

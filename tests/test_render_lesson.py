@@ -119,18 +119,24 @@ def test_check_pending_then_reviewed(lesson: Lesson) -> None:
     assert "Right." in reviewed
 
 
-def test_handout_reveals_answers_and_offers_commands(lesson: Lesson) -> None:
-    out = "".join(text_of(part) for part in view.handout(lesson))
-    assert "Run eventlesson simulate happy to watch it live." in out
-    assert "Run eventlesson simulate publish-before-commit" in out
-    assert "* A) Command" in out
+def test_handout_asks_first_answers_after_and_names_commands(lesson: Lesson) -> None:
+    out = "".join(text_of(part) for part in view.handout(lesson, command=".venv/bin/eventlesson"))
+    assert "To watch it live: .venv/bin/eventlesson simulate happy" in out
+    assert "To watch it live: .venv/bin/eventlesson simulate publish-before-commit" in out
     assert "`" not in out  # inline code is styled, not shown with its backticks
-    assert out.count("Next:") == 0
+    page = out[out.index(position("check-kinds")) : out.index(position("fan-out"))]
+    assert page.index("3. What kind of message is GetThing?") < page.index("Answers")
+    assert "* A)" not in page  # no answer marked among the questions
+    assert "1. A) Command: do this" in page[page.index("Answers") :]
+    assert "Not a command. Nothing is done" not in page  # only the right answers, with why
+    end = out[out.index(position("knowledge-check")) :]
+    assert end.index("Knowledge check") < end.index("Answers")
+    assert "A (right): " in end and "B (wrong): " in end and "End of" not in end
 
 
 def test_handout_whose_last_page_says_what_next_does_not_repeat_it(lesson: Lesson) -> None:
     what_next = CalloutBlock(title="What next", text="Run `eventlesson quiz`.")
-    last = dataclasses.replace(lesson.sections[-1], blocks=(what_next,))
+    last = dataclasses.replace(lesson.sections[-1], blocks=(what_next,))  # no knowledge check
     edited = dataclasses.replace(lesson, sections=(*lesson.sections[:-1], last))
     out = "".join(text_of(part) for part in view.handout(edited))
     assert out.count("eventlesson quiz") == 1
@@ -152,7 +158,8 @@ def test_handout_page_titles_wrap_whole_over_a_plain_rule(lesson: Lesson, width:
 
 def test_handout_without_a_what_next_page_points_to_the_commands() -> None:
     mini = load_lesson("mini", FIXTURE_COURSE)
-    out = " ".join("".join(text_of(part) for part in view.handout(mini)).split())
+    two_pages = dataclasses.replace(mini, sections=mini.sections[:2])  # no knowledge check page
+    out = " ".join("".join(text_of(part) for part in view.handout(two_pages)).split())
     assert out.endswith(
         "End of Mini: A Fixture Lesson. Test yourself with eventlesson quiz; "
         "see every simulation with eventlesson simulate --list."
@@ -225,3 +232,38 @@ def test_menu_marks_done_and_current_in_words_with_page_numbers(lesson: Lesson) 
     assert len(labels) == len(lesson.sections)
     longer = dataclasses.replace(lesson, sections=lesson.sections * 2)  # page numbers line up
     assert view.menu_choices(longer, [], "")[9].startswith("     10. ")
+
+
+@pytest.mark.parametrize("width", [80, 40, 24])
+def test_web_addresses_are_never_split_across_lines(width: int) -> None:
+    long = "https://example.org/" + "a-very-long-path/" * 6
+    lesson = fixture_lesson()
+    wide = dataclasses.replace(
+        lesson, resources=(dataclasses.replace(lesson.resources[0], link=long),)
+    )
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    for part in view.handout(wide):
+        console.print(part, crop=False)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert f"  {long}" in lines  # whole, on a line of its own
+
+
+def test_the_pager_lets_the_terminal_wrap_a_long_line_instead_of_breaking_it() -> None:
+    from eventlesson.ui.pager import joined, soft_rows
+
+    url = "\x1b[36m" + "x" * 25 + "\x1b[0m"  # 25 visible columns
+    rows = soft_rows(["one", url, "two"], 10)
+    assert rows == ["one", url, None, None, "two"]  # three screen rows for the long line
+    assert joined(rows) == f"one\r\n{url}\r\ntwo"  # and no line break inside it
+    assert joined([None, None, "two"]) == "\r\n\r\ntwo"  # scrolled past its start: blank rows
+
+
+def test_plain_pages_have_no_box_or_rule_characters() -> None:
+    lesson = fixture_lesson()
+    for section in lesson.sections:
+        out = text_of(view.header(lesson, section, "1/8", plain=True))
+        out += text_of(view.body(lesson, section, answers={}, plain=True))
+        out += text_of(view.footer([("Enter", "next"), ("q", "quit")], plain=True))
+        assert not re.findall("[\u2500-\u257f]", out), section.id
+    table = text_of(view.body(lesson, lesson.sections[1], plain=True))
+    assert "Message: query\nMeaning: tell me this" in table  # a table as labelled lines

@@ -391,12 +391,12 @@ def test_quiz(
     for number in (1, 2, 3):
         child.expect(f"Question {number} of 3")
         if dumb:  # the line prompter: type a letter and Enter
-            child.expect(r"Your answer \(A-C\): ")
+            child.expect(r"Type a letter from A to C and press Enter: ")
             if number == 1:
                 assert_shown_whole(t.screen(), options)
             child.send("A" + ENTER)
         else:  # the arrow-key picker: Enter takes the first option
-            child.expect(r"\(arrow keys, then Enter\)")
+            child.expect(r"\(arrows\+Enter or letter\)")
             if number == 1:
                 shown_whole_soon(t, options)
             child.send(ENTER)

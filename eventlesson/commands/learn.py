@@ -11,7 +11,11 @@ def learn(
     ctx: typer.Context,
     lesson: LessonArg = None,
     restart: Annotated[
-        bool, typer.Option("--restart", help="Start the lesson over from the first page.")
+        bool,
+        typer.Option("--restart", help="Start the lesson over from the first page (asks first)."),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --restart: do not ask, start over.")
     ] = False,
     print_: Annotated[
         bool,
@@ -24,4 +28,4 @@ def learn(
     """Walk through the lesson, resuming where you left off."""
     from eventlesson.flows.learn import run_learn
 
-    raise typer.Exit(run_learn(ctx.obj, lesson, restart=restart, linear=print_))
+    raise typer.Exit(run_learn(ctx.obj, lesson, restart=restart, yes=yes, linear=print_))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from eventlesson.ui.prompts import Prompter
 
 ASK = "Your answer"
-HINT = "(arrow keys, then Enter)"
+HINT = "(arrows+Enter or letter)"
 
 
 def ask(
@@ -29,8 +29,13 @@ def ask(
     total: int,
     retry: bool = False,
     practice: bool = False,
+    leave: bool = False,
 ) -> int:
-    """Show question `number` of `total` and return the display index of the option picked."""
+    """Show question `number` of `total` and return the display index of the option picked.
+
+    `leave`: Esc or q may leave the question (`Left` is raised), and a key line under the
+    choices says so.
+    """
     from eventlesson.ui.render_question import plain, render_question
 
     texts = [plain(text) for text in shown.choices]
@@ -44,6 +49,14 @@ def ask(
             retry=retry,
             practice=practice,
             options=shown.options if choices != texts else None,
+            plain=app.dumb,
         )
     )
-    return prompter.select(ASK, choices, hint=HINT)
+    footer = leave_footer(len(choices)) if leave and not app.dumb else ""  # dumb: the prompt says
+    return prompter.select(ASK, choices, hint=HINT, footer=footer, leave=leave)
+
+
+def leave_footer(count: int) -> str:
+    """The key line under a question that may be left: how to answer, how to leave."""
+    last = chr(ord("A") + count - 1)
+    return f"A-{last} or arrows+Enter answer   Esc/q leave (answers so far are kept)"

@@ -10,6 +10,7 @@ from rich.text import Text
 from eventlesson.app import App
 from eventlesson.content import lesson_dirs, load_folder, resolve_content_dir
 from eventlesson.errors import EventlessonError, Interrupted
+from eventlesson.flows.invocation import command_name
 from eventlesson.lesson import lesson_status
 from eventlesson.models import Lesson
 from eventlesson.progress import LessonProgress
@@ -54,7 +55,7 @@ def show_lessons(app: App) -> int:
             f"{done}/{len(lesson.sections)}",
         )
     app.console.print(table)
-    app.console.print(Text("Start one with: eventlesson learn ID", style=S.MUTED))
+    app.console.print(Text(f"Start one with: {command_name()} learn ID", style=S.MUTED))
     return 0
 
 
@@ -95,7 +96,7 @@ def show_progress(app: App, lesson_id: str | None) -> int:
                 table.add_row(Text(name), "0", "-", "-", answered)
         console.print(table)
     else:
-        console.print("Quiz: not taken yet (eventlesson quiz).", markup=False)
+        console.print(f"Quiz: not taken yet ({command_name()} quiz).", markup=False)
     console.print(Text(f"Progress file: {clean(str(app.store.path))}", style=S.MUTED))
     return 0
 

@@ -1,10 +1,14 @@
 """The guided lesson loop: show a page, take a key, move, ask the checks, save after every step.
 
-Three ways to show it, chosen by what the terminal can do (the screens are in `ui.screens`):
-- a full-screen pager (a terminal that can redraw, on a platform with termios),
-- line by line (TERM=dumb: a screen reader or a very plain terminal; or no termios), typed
-  commands and Enter,
+Three ways to show it, chosen by what the terminal can do:
+- a full-screen pager (a terminal that can redraw),
+- line by line (TERM=dumb: a screen reader or a very plain terminal), typed commands and Enter,
+  and no box or line-drawing characters;
 - a linear handout with no prompts (`--print`, or stdin/stdout not a terminal) that never waits.
+
+The knowledge check is administered inside the session, on its own page after the wrap-up, by
+the same code as `eventlesson quiz` (so it is saved the same way); the practice set is offered
+right after it.
 """
 
 from __future__ import annotations
@@ -14,17 +18,24 @@ from rich.text import Text
 
 from eventlesson.app import App
 from eventlesson.errors import Interrupted, Terminated
-from eventlesson.lesson import LessonSession
-from eventlesson.models import Lesson, Question, SimulationBlock
+from eventlesson.flows.invocation import command_name
+from eventlesson.lesson import LessonSession, lesson_status
+from eventlesson.models import GlossaryBlock, Lesson, Question, Section, SimulationBlock
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
 from eventlesson.ui.console import print_trimmed
-from eventlesson.ui.prompts import wrap_choices
+from eventlesson.ui.prompts import Left, wrap_choices
 from eventlesson.ui.screens import Keys, LineScreen, PagerScreen, Screen
 
 MENU = "Jump to which page?"
 STAY = "Stay on this page"
+WHICH_RUN = "Which run?"
+WHAT_NOW = "What would you like to do?"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
+RESTART = (
+    "Start the lesson over? This forgets the pages you have seen and your practice answers "
+    "(quiz scores are kept)."
+)
 
 
 class LessonWalk:
@@ -35,6 +46,7 @@ class LessonWalk:
         self.session = session
         self.screen = screen
         self.prompter = app.prompter(ADVICE)
+        self.plain = app.dumb
         self.greeting: RenderableType | None = None
 
     @property
@@ -43,97 +55,248 @@ class LessonWalk:
 
     def run(self) -> str:
         """Walk until the learner finishes ("finished") or quits ("quit")."""
-        if self.session.is_returning:
+        if lesson_status(self.lesson, self.session.progress) == "finished":
+            if self.after_finishing():
+                return "finished"
+        elif self.session.is_returning:
             self.greeting = view.welcome(
                 self.lesson,
                 recap=self.session.recap(),
                 position=self.session.position,
                 resume_title=self.session.section.title,
+                plain=self.plain,
             )
         while True:
             key = self.screen.show(self._header(), self._body(), self._keys())
             self.greeting = None
+            quiz = self.session.quiz_on_page()
             if key in ("enter", "n", "right"):
                 if self.session.pending_questions():
                     self.ask(self.session.pending_questions())
+                elif quiz and not self.session.quiz_taken(quiz):
+                    if self.knowledge_check(quiz, first=True) and not self.session.next():
+                        return self._end()
                 elif not self.session.next():
-                    self.app.save()
-                    return "finished"
+                    return self._end()
             elif key in ("b", "left"):
                 self.session.back()
             elif key == "m":
                 self.menu()
             elif key == "q":
                 return "quit"
-            elif key == "s" and self._scenario():
-                self.play(self._scenario())
+            elif key == "s" and self._scenarios():
+                self.play(self._pick_scenario())
             elif key == "r" and self._answered_checks():
                 self.session.forget_checks_on_page()
                 self.ask(self.session.pending_questions())
+            elif key == "r" and quiz and self.session.quiz_taken(quiz):
+                self.knowledge_check(quiz, first=False)
+            elif key == "g" and self.lesson.glossary:
+                self.glossary()
             self.app.save()
+
+    def _end(self) -> str:
+        self.app.save()
+        return "finished"
 
     # -- pieces of a page --
 
     def _header(self) -> RenderableType:
-        return view.header(self.lesson, self.session.section, self.session.position)
+        return view.header(
+            self.lesson, self.session.section, self.session.position, plain=self.plain
+        )
 
     def _body(self) -> RenderableType:
-        body = view.body(self.lesson, self.session.section, answers=self.session.progress.checks)
+        body = view.body(
+            self.lesson,
+            self.session.section,
+            answers=self.session.progress.checks,
+            scores=self.session.progress.quiz,
+            plain=self.plain,
+        )
         return Group(self.greeting, Text(""), body) if self.greeting is not None else body
 
     def _keys(self) -> Keys:
         """The keys that do something on this page, in the order the footer lists them."""
         keys: list[tuple[str, str]] = []
+        quiz = self.session.quiz_on_page()
         if self.session.pending_questions():
             keys.append(("Enter", "start check"))
+        elif quiz and not self.session.quiz_taken(quiz):
+            keys.append(("Enter", "start the knowledge check"))
         else:
             keys.append(("Enter", "finish" if self.session.at_last else "next"))
         if not self.session.at_first:
             keys.append(("b", "back"))
         keys.append(("m", "menu"))
-        if self._scenario():
+        if self.lesson.glossary and self._glossary_page() != self.session.section.id:
+            keys.append(("g", "glossary"))
+        if self._scenarios():
             keys.append(("s", "simulate"))
         if self._answered_checks():
             keys.append(("r", "retry check"))
+        elif quiz and self.session.quiz_taken(quiz):
+            keys.append(("r", "retake"))
         keys.append(("q", "quit"))
         return keys
 
-    def _scenario(self) -> str:
-        blocks = self.session.section.blocks
-        return next((b.scenario for b in blocks if isinstance(b, SimulationBlock)), "")
+    def _scenarios(self) -> list[str]:
+        return [b.scenario for b in self.session.section.blocks if isinstance(b, SimulationBlock)]
 
     def _answered_checks(self) -> bool:
         return bool(self.session.checks_on_page()) and not self.session.pending_questions()
 
+    def _glossary_page(self) -> str | None:
+        for section in self.lesson.sections:
+            if any(isinstance(b, GlossaryBlock) for b in section.blocks):
+                return section.id
+        return None
+
     # -- actions --
 
+    def _question_screen(self) -> None:
+        """A clean screen with the page header, for one question."""
+        self.screen.clear()
+        self.app.console.print(self._header())
+
+    def _wait(self, last: bool) -> None:
+        """After an explanation: Enter goes on; Esc, q or b leave (what was answered is kept)."""
+        prompt = "Press Enter to continue" if last else "Press Enter for the next question"
+        if not self.screen.pause(f"{prompt} (q leaves)", leave=True):
+            raise Left
+
     def ask(self, questions: list[Question]) -> None:
-        """Ask check questions one by one, in authored option order, explaining each answer."""
+        """Ask check questions one by one, in authored option order, explaining each answer.
+
+        Esc or q at a question, or Esc, q or b after an explanation, leave the check; the answers
+        given so far are saved and the page shows how many remain.
+        """
         from eventlesson.flows.ask import ask  # not needed for the first page: imported late
         from eventlesson.quiz import grade, show
         from eventlesson.ui.render_question import render_feedback
 
         console = self.app.console
         on_page = self.session.questions_on_page()
-        for question in questions:
-            self.screen.clear()
-            console.print(self._header())
-            shown = show(question)  # no shuffling: letters follow the content
-            number = on_page.index(question) + 1
-            picked = ask(
-                self.app, self.prompter, shown, number=number, total=len(on_page), practice=True
+        check_of = {q.id: c for c in self.session.checks_on_page() for q in c.questions}
+        introduced: set[str] = set()
+        try:
+            for count, question in enumerate(questions, 1):
+                self._question_screen()
+                check = check_of[question.id]
+                if check.intro and check.id not in introduced:  # its setting, once per run
+                    introduced.add(check.id)
+                    console.print(view.md(check.intro))
+                shown = show(question)  # no shuffling: letters follow the content
+                number = on_page.index(question) + 1
+                picked = ask(
+                    self.app,
+                    self.prompter,
+                    shown,
+                    number=number,
+                    total=len(on_page),
+                    practice=True,
+                    leave=True,
+                )
+                result = grade(shown, picked)
+                self.session.record(question, result.chosen)
+                self.app.save()
+                console.print(render_feedback(result))
+                self._wait(last=count == len(questions))
+        except Left:
+            return
+
+    def knowledge_check(self, set_name: str, *, first: bool) -> bool:
+        """Administer a quiz set as `eventlesson quiz` does; True when a run was completed.
+
+        The first time (`first`), the practice set is offered right after it.
+        """
+        from eventlesson.flows.quiz import administer
+        from eventlesson.quiz import Session
+
+        questions = self.lesson.quiz_questions(set_name)
+        if not questions:
+            return False
+        session = Session(self.lesson.id, set_name, questions)  # shuffled, as the quiz is
+        try:
+            administer(
+                self.app,
+                self.prompter,
+                self.lesson,
+                session,
+                before=self._question_screen,
+                after=lambda: self._wait(last=True),
+                leave=True,
             )
-            result = grade(shown, picked)
-            self.session.record(question, result.chosen)
-            self.app.save()
-            console.print(render_feedback(result))
-            self.screen.pause("Press Enter to continue")
+        except Left:
+            return False
+        if first and set_name != "practice":
+            self.offer_practice()
+        return True
+
+    def offer_practice(self) -> None:
+        """Offer the practice set in place: Enter starts it."""
+        from eventlesson.flows.quiz import administer
+        from eventlesson.quiz import Session
+
+        practice = self.lesson.quiz_questions("practice")
+        if not practice:
+            return
+        self.app.console.print()
+        if not self.prompter.confirm(practice_offer(practice), default=True):
+            return
+        session = Session(self.lesson.id, "practice", practice)
+        try:
+            administer(
+                self.app,
+                self.prompter,
+                self.lesson,
+                session,
+                before=self._question_screen,
+                after=lambda: self._wait(last=True),
+                leave=True,
+            )
+        except Left:
+            return
+        self.screen.pause("Press Enter to finish")
+
+    def after_finishing(self) -> bool:
+        """A learner back after finishing: say so, offer the knowledge check, practice or a review.
+
+        True when the session should end here (they took a quiz set or chose to leave).
+        """
+        from eventlesson.flows.info import when
+
+        record = self.session.progress.quiz.get("knowledge-check")
+        options: list[tuple[str, str]] = [("review", "Review the lesson from the first page")]
+        if self.lesson.quiz_questions("knowledge-check"):
+            options.append(("knowledge-check", "Take the knowledge check again"))
+        practice = self.lesson.quiz_questions("practice")
+        if practice:
+            options.append(("practice", f"Try the practice set ({len(practice)} questions)"))
+        options.append(("leave", "Leave for now"))
+        self.screen.clear()
+        self.app.console.print(
+            view.finished_greeting(
+                self.lesson, when=when(self.session.progress.finished_at), record=record
+            )
+        )
+        picked = options[self.prompter.select(WHAT_NOW, [text for _, text in options])][0]
+        if picked == "review":
+            self.session.jump(self.lesson.sections[0].id)
+            return False
+        if picked != "leave":
+            self.knowledge_check(picked, first=False)
+            self.screen.pause("Press Enter to finish")
+        return True
 
     def menu(self) -> None:
         """Jump to any page; the cursor starts on this one."""
         sections = self.lesson.sections
         here = self.session.index
-        labels = view.menu_choices(self.lesson, self.session.progress.done, self.session.section.id)
+        progress = self.session.progress
+        labels = view.menu_choices(
+            self.lesson, progress.done, self.session.section.id, progress.checks, progress.quiz
+        )
         self.screen.clear()
         if self.app.dumb:  # typed: a page number, or Enter to stay
             picked = self.prompter.select(MENU, labels, default=here, letters=False)
@@ -145,6 +308,24 @@ class LessonWalk:
             )
         if picked < len(sections) and picked != here:
             self.session.jump(sections[picked].id)
+
+    def glossary(self) -> None:
+        """Show the glossary over the current page; any key comes back to it."""
+        page_id = self._glossary_page()
+        if page_id is not None:
+            page = self.lesson.sections[self.lesson.section_index(page_id)]
+        else:  # a lesson with a glossary but no page for it
+            page = Section("glossary", "Glossary", (GlossaryBlock(),))
+        header = view.header(self.lesson, page, "glossary", plain=self.plain)
+        body = view.body(self.lesson, page, plain=self.plain)
+        self.screen.show(header, body, [("Enter", f"back to {self.session.section.title}")])
+
+    def _pick_scenario(self) -> str:
+        scenarios = self._scenarios()
+        if len(scenarios) == 1:
+            return scenarios[0]
+        self.screen.clear()
+        return scenarios[self.prompter.select(WHICH_RUN, scenarios)]
 
     def play(self, scenario: str) -> None:
         from eventlesson.flows.simulate import play_inline
@@ -161,6 +342,13 @@ class LessonWalk:
         self.screen.pause("Press Enter to return to the lesson")
 
 
+def practice_offer(questions: tuple[Question, ...]) -> str:
+    """The question that offers the practice set, e.g. "12 more, including 4 predictions"."""
+    predictions = sum(q.kind == "predict" for q in questions)
+    including = f", including {predictions} predictions" if predictions else ""
+    return f"Go on to the practice set now? {len(questions)} more questions{including}."
+
+
 def _score(session: LessonSession) -> tuple[int, int]:
     results = session.progress.checks.values()
     return sum(r.correct for r in results), len(results)
@@ -168,7 +356,7 @@ def _score(session: LessonSession) -> tuple[int, int]:
 
 def print_handout(app: App, lesson: Lesson) -> None:
     """Print the whole lesson linearly."""
-    print_trimmed(app.console, *view.handout(lesson))
+    print_trimmed(app.console, *view.handout(lesson, command=command_name(), plain=app.dumb))
 
 
 def run_learn(
@@ -176,6 +364,7 @@ def run_learn(
     lesson_id: str | None,
     *,
     restart: bool = False,
+    yes: bool = False,
     linear: bool = False,
     screen: Screen | None = None,
 ) -> int:
@@ -184,7 +373,15 @@ def run_learn(
     if linear or not app.interactive:
         print_handout(app, lesson)
         return 0
-    session = LessonSession.start(lesson, app.progress.lesson(lesson.id), restart=restart)
+    progress = app.progress.lesson(lesson.id)
+    if restart and not yes and (progress.done or progress.checks or progress.current):
+        try:
+            restart = app.prompter(ADVICE).confirm(RESTART, default=False)
+        except (KeyboardInterrupt, Interrupted):
+            return app.goodbye()
+        if not restart:
+            app.console.print(Text("Kept your progress; resuming.", style=S.MUTED))
+    session = LessonSession.start(lesson, progress, restart=restart)
     app.save()
     if screen is None:
         screen = PagerScreen(app.console) if app.full_screen else LineScreen(app.console)
@@ -204,14 +401,28 @@ def run_learn(
         raise
     app.flush_warnings(again=hidden)
     app.save()
+    command = command_name()
     if outcome == "finished":
         right, asked = _score(session)
-        app.console.print(view.finish(lesson, right=right, asked=asked))
+        app.console.print(
+            view.finish(
+                lesson,
+                right=right,
+                asked=asked,
+                record=session.progress.quiz.get("knowledge-check"),
+                unseen=[s.title for s in session.unseen()],
+                unanswered=session.unanswered(),
+                command=command,
+                plain=app.dumb,
+            ),
+            crop=False,
+        )
     else:
         saved = "Saved at" if app.progress_kept else "Stopped at (progress could not be saved)"
         app.console.print(
             Text(
-                f"{saved} page {session.position}. Pick up where you left off with: eventlesson learn",
+                f"{saved} page {session.position}. Pick up where you left off with: "
+                f"{command} learn",
                 style=S.MUTED,
             )
         )

@@ -8,6 +8,7 @@ progress); it must not import typer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -109,19 +110,46 @@ def _scripted(
 
 def _interactive(app: App, lesson: Lesson, session: Session) -> int:
     prompter = app.prompter(advice(len(session.questions)))
+    administer(app, prompter, lesson, session)
+    return 0
+
+
+def administer(
+    app: App,
+    prompter: Prompter,
+    lesson: Lesson,
+    session: Session,
+    *,
+    before: Callable[[], None] | None = None,
+    after: Callable[[], None] | None = None,
+    leave: bool = False,
+) -> Run:
+    """Ask a set, explain each answer, score it, offer retries of the missed ones; keep the record.
+
+    The one way a quiz set is administered, by `eventlesson quiz` and inside the guided lesson
+    alike, so both save exactly the same record. `before()` runs before each question and before
+    the score (the lesson clears its screen there), `after()` after each explanation (the lesson
+    waits for a key; it may raise `Left`). With `leave`, Esc or q leaves a question: `Left`
+    propagates, and the answers given so far stay saved. Returns the first, scored round.
+    """
     record = _record(app, lesson, session.set)
     while True:
-        run = _ask_round(app, prompter, lesson, session, record)
+        run = _ask_round(app, prompter, lesson, session, record, before, after, leave)
         if session.round_number == 1:
             record_run(record, run)
             app.save()
-        app.console.print(_views().render_score(run, retry=session.is_retry, lesson=lesson))
+        if before is not None:
+            before()
+        views = _views()
+        app.console.print(
+            views.render_score(run, retry=session.is_retry, lesson=lesson, plain=app.dumb)
+        )
         if session.all_right:
-            app.console.print(_views().render_all_right(session.round_number - 1))
-            return 0
+            app.console.print(views.render_all_right(session.round_number - 1))
+            return session.run(1)
         app.console.print()
         if not prompter.confirm(retry_offer(len(session.to_retry)), default=True):
-            return 0
+            return session.run(1)
 
 
 def retry_offer(count: int) -> str:
@@ -130,14 +158,29 @@ def retry_offer(count: int) -> str:
 
 
 def _ask_round(
-    app: App, prompter: Prompter, lesson: Lesson, session: Session, record: QuizRecord
+    app: App,
+    prompter: Prompter,
+    lesson: Lesson,
+    session: Session,
+    record: QuizRecord,
+    before: Callable[[], None] | None,
+    after: Callable[[], None] | None,
+    leave: bool,
 ) -> Run:
     shown_list = session.start_round()
     first_pass = session.round_number == 1
     progress = app.progress.lesson(lesson.id)
     for number, shown in enumerate(shown_list, start=1):
+        if before is not None:
+            before()
         picked = ask(
-            app, prompter, shown, number=number, total=len(shown_list), retry=not first_pass
+            app,
+            prompter,
+            shown,
+            number=number,
+            total=len(shown_list),
+            retry=not first_pass,
+            leave=leave,
         )
         result = session.answer(shown, picked)
         if first_pass:
@@ -145,5 +188,7 @@ def _ask_round(
         progress.touch()
         app.save()  # after every answer: Ctrl-C keeps what was answered
         app.console.print(_views().render_feedback(result, lesson=lesson))
+        if after is not None:
+            after()
     app.console.print()
     return session.end_round()

@@ -35,7 +35,7 @@ WHY = "Why this matters"
 CONCEPT_2 = "Events decouple consequences, not the original truth"
 CONCEPT_3 = "Clear ownership and explicit consistency expectations"
 PUBLISH_FIRST = "Publishing an event before the authoritative change is committed"
-BEYOND = "What the simulation adds (beyond the core path)"
+BEYOND = "Beyond the core path"
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,12 @@ def make_console(
 
 
 def print_trimmed(console: Console, *parts: RenderableType) -> None:
-    """Print without the padding rich adds to line ends: cleaner in files and for screen readers."""
+    """Print without the padding rich adds to line ends: cleaner in files and for screen readers.
+
+    Nothing is cropped: a web address longer than the width stays whole on its line.
+    """
     with console.capture() as captured:
         for part in parts:
-            console.print(part)
+            console.print(part, crop=False)
     console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
     console.file.flush()

@@ -17,10 +17,12 @@ live simulation's controls use, so it would stay anyway.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 
 from eventlesson.ui import terminal
@@ -52,8 +54,34 @@ def render_lines(renderable: RenderableType, width: int, like: Console) -> list[
         emoji=False,
         legacy_windows=False,
     )
-    console.print(renderable)
+    console.print(renderable, crop=False)  # a line wider than `width` is a whole web address
     return buffer.getvalue().rstrip("\n").split("\n")
+
+
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\")  # SGR, hyperlinks
+
+
+def soft_rows(lines: list[str], width: int) -> list[str | None]:
+    """Screen rows of `lines`: a line wider than `width` (a web address kept whole) is followed
+    by None for each further row the terminal's own wrapping gives it, so it is never broken."""
+    rows: list[str | None] = []
+    for line in lines:
+        rows.append(line)
+        length = cell_len(_CONTROL.sub("", line))
+        rows.extend([None] * ((length - 1) // width if length > width else 0))
+    return rows
+
+
+def joined(rows: list[str | None]) -> str:
+    """Rows as text to write: a wrapped line's extra rows need no line break of their own."""
+    out: list[str] = []
+    for index, row in enumerate(rows):
+        if row is None:
+            if index == 0 or all(r is None for r in rows[:index]):
+                out.append("\r\n" if out else "")  # its start is scrolled away: blank rows
+            continue
+        out.append(("\r\n" if out else "") + row)
+    return "".join(out)
 
 
 class Pager:
@@ -109,7 +137,7 @@ class Pager:
     def _draw(self, frame: Frame) -> bool:
         width, height = min(self._size.columns, READING_WIDTH), self._size.lines
         head = render_lines(frame.header, width, self.console)
-        body = render_lines(frame.body, width, self.console)
+        body = soft_rows(render_lines(frame.body, width, self.console), width)
         foot_more = render_lines(frame.footer(True), width, self.console)
         room = max(height - len(head) - len(foot_more), 1)
         self._room = room
@@ -120,7 +148,7 @@ class Pager:
         visible += [""] * (room - len(visible) + len(foot_more) - len(foot))
         out = sys.stdout
         out.write(terminal.HIDE_CURSOR + "\x1b[H\x1b[2J")  # hide cursor, home, clear
-        out.write("\r\n".join(head + visible + foot))
+        out.write(joined([*head, *visible, *foot]))
         out.flush()
         return more
 

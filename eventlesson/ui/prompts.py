@@ -5,7 +5,8 @@ Three implementations of `Prompter`:
 - `LinePrompter`: lettered choices answered by typing a letter and Enter (or, for choices that
   carry their own numbers, the number), for TERM=dumb terminals and screen readers that cope
   badly with redrawn menus;
-- `ScriptedPrompter`: answers from a list, for tests and scripted runs.
+- `ScriptedPrompter`: answers from a list, for tests and scripted runs ("q" leaves a prompt that
+  may be left).
 
 Ctrl-C and Ctrl-D become `Interrupted` here, in one place. questionary is imported lazily so that
 `eventlesson --help` never pays for it.
@@ -22,6 +23,10 @@ from eventlesson.errors import Interrupted, NotInteractiveError
 from eventlesson.models import letter
 
 
+class Left(Exception):  # not an error: the learner chose to leave
+    """The learner left a prompt with Esc or q; nothing was picked."""
+
+
 class Prompter(Protocol):
     """Asks the learner to choose or confirm; returns plain values."""
 
@@ -33,12 +38,17 @@ class Prompter(Protocol):
         hint: str = "",
         default: int | None = None,
         letters: bool = True,
+        footer: str = "",
+        leave: bool = False,
     ) -> int:
         """Index of the choice picked.
 
         `default`: the choice the cursor starts on (the line prompter takes Enter for it).
         `letters=False`: the choices carry their own numbers ("1.", "2.", ...) and get no
-        "A) " prefix; the line prompter then reads the number typed.
+        "A) " prefix; the line prompter then reads the number typed. With letters, typing a
+        choice's letter answers at once.
+        `footer`: a line of key hints kept visible under the choices while they are asked.
+        `leave`: Esc or q leaves the prompt by raising `Left` (the caller keeps what it has).
         """
         ...
 
@@ -91,20 +101,24 @@ class QuestionaryPrompter:
         hint: str = "",
         default: int | None = None,
         letters: bool = True,
+        footer: str = "",
+        leave: bool = False,
     ) -> int:
         import questionary
 
         titles = _labelled(choices) if letters else list(choices)
         options = [questionary.Choice(title=t, value=i) for i, t in enumerate(titles)]
-        picked = _ask(
-            questionary.select(
-                message,
-                choices=options,
-                default=options[default] if default is not None else None,
-                instruction=hint or "(arrow keys, then Enter)",
-                qmark="?",
-            )
+        question = questionary.select(
+            message,
+            choices=options,
+            default=options[default] if default is not None else None,
+            instruction=hint or "(arrow keys, then Enter)",
+            qmark="?",
         )
+        _extra_keys(question, len(choices) if letters else 0, leave=leave)
+        if footer:
+            _add_footer(question, footer)
+        picked = _ask(question)
         assert isinstance(picked, int)  # each Choice's value is its index
         return picked
 
@@ -126,6 +140,52 @@ def _leave_on_ctrl_d(question: object) -> None:
 
     application = question.application  # type: ignore[attr-defined]
     application.key_bindings = merge_key_bindings([application.key_bindings, extra])
+
+
+def _extra_keys(question: object, letters: int, *, leave: bool) -> None:
+    """Typing a choice's letter answers at once; with `leave`, Esc and q leave the prompt."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
+    extra = KeyBindings()
+    application = question.application  # type: ignore[attr-defined]
+    menu = next(
+        (c for c in application.layout.find_all_controls() if isinstance(c, InquirerControl)),
+        None,
+    )
+
+    def answer(index: int) -> None:
+        for key in {letter(index).lower(), letter(index)}:
+
+            @extra.add(key, eager=True)
+            def _(event: object) -> None:
+                if menu is not None:  # as Enter on that choice: the answer line shows it
+                    menu.pointed_at = index
+                    menu.is_answered = True
+                event.app.exit(result=index)  # type: ignore[attr-defined]
+
+    for index in range(min(letters, 26)):
+        if not (leave and letter(index).lower() == "q"):
+            answer(index)
+    if leave:
+        for key in ("escape", "q"):
+
+            @extra.add(key, eager=True)
+            def _(event: object) -> None:
+                event.app.exit(exception=Left, style="class:aborting")  # type: ignore[attr-defined]
+
+    application.key_bindings = merge_key_bindings([application.key_bindings, extra])
+
+
+def _add_footer(question: object, footer: str) -> None:
+    """A line of key hints under the choices, shown while the question is open."""
+    from prompt_toolkit.filters import IsDone
+    from prompt_toolkit.layout import ConditionalContainer, Window
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    line = Window(FormattedTextControl([("class:instruction", footer)]), dont_extend_height=True)
+    layout = question.application.layout  # type: ignore[attr-defined]
+    layout.container.children.append(ConditionalContainer(line, filter=~IsDone()))
 
 
 def _ask(question: object) -> object:
@@ -164,10 +224,14 @@ class LinePrompter:
         hint: str = "",
         default: int | None = None,
         letters: bool = True,
+        footer: str = "",
+        leave: bool = False,
     ) -> int:
         self._write(message + "\n")  # type: ignore[operator]
         for text in _labelled(choices) if letters else choices:
             self._write(f"  {text}\n")  # type: ignore[operator]
+        if footer:
+            self._write(footer + "\n")  # type: ignore[operator]
         if letters:
             first, last = "A", letter(len(choices) - 1)
             names = [letter(i) for i in range(len(choices))]
@@ -177,10 +241,17 @@ class LinePrompter:
             names = [str(i + 1) for i in range(len(choices))]
             kind, ask = "number", "Your choice"
         enter = f", Enter for {names[default]}" if default is not None else ""
+        away = " (q leaves)" if leave else ""
+        if letters:
+            prompt = f"Type a letter from {first} to {last} and press Enter{away}: "
+        else:
+            prompt = f"{ask} ({first}-{last}{enter}){away}: "
         while True:
-            raw = self._line(f"{ask} ({first}-{last}{enter}): ").upper()
+            raw = self._line(prompt).upper()
             if raw == "" and default is not None:
                 return default
+            if leave and raw == "Q" and "Q" not in names:
+                raise Left
             if raw in names:
                 return names.index(raw)
             self._write(f"Please type a {kind} from {first} to {last}.\n")  # type: ignore[operator]
@@ -198,7 +269,7 @@ class LinePrompter:
 
 
 class ScriptedPrompter:
-    """Answers from a script: ints or letters for select, bools or y/n for confirm.
+    """Answers from a script: ints, letters or a choice's words for select, bools for confirm.
 
     Running out of answers behaves like Ctrl-D, so a test can stop a session anywhere.
     """
@@ -221,8 +292,17 @@ class ScriptedPrompter:
         hint: str = "",
         default: int | None = None,
         letters: bool = True,
+        footer: str = "",
+        leave: bool = False,
     ) -> int:
         answer = self._next(message)
+        if leave and answer in ("q", "esc"):
+            raise Left
+        if isinstance(answer, str) and len(answer) > 1:  # the choice whose text holds it
+            found = [i for i, text in enumerate(choices) if answer in text]
+            if len(found) != 1:
+                raise ValueError(f"scripted answer {answer!r} matches {len(found)} choices")
+            return found[0]
         index = ord(answer.upper()) - ord("A") if isinstance(answer, str) else int(answer)
         if not 0 <= index < len(choices):
             raise ValueError(f"scripted answer {answer!r} is not one of {len(choices)} choices")
@@ -249,6 +329,8 @@ class NoPrompter:
         hint: str = "",
         default: int | None = None,
         letters: bool = True,
+        footer: str = "",
+        leave: bool = False,
     ) -> int:
         raise NotInteractiveError(self.advice)
 

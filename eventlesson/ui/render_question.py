@@ -58,19 +58,24 @@ def render_question(
     retry: bool = False,
     practice: bool = False,
     options: Sequence[Option] | None = None,
+    plain: bool = False,
 ) -> RenderableType:
     """The header above one question: "Question 2 of 3" (or "Retry 1 of 2") and the prompt.
 
     `practice` marks a lesson's check ("Practice · Question 1 of 8"). With `options` (in display
     order) it also lists them in full, because the arrow-key picker gives each option one line
-    and had to cut one short.
+    and had to cut one short. A question's context line comes before its prompt. `plain`: the
+    label is a line of text, not a rule (TERM=dumb: no line-drawing characters).
     """
     label = f"{'Retry' if retry else 'Question'} {number} of {total}"
     if practice:
         label = f"Practice · {label}"
-    parts: list[RenderableType] = [Rule(Text(label, style=S.TITLE), style=S.MUTED)]
+    title = Text(label, style=S.TITLE)
+    parts: list[RenderableType] = [title if plain else Rule(title, style=S.MUTED)]
     if question.kind == "predict":  # its own line: a rule title is cut short, not wrapped
         parts.append(Text("Predict what happens.", style=S.MUTED))
+    if question.context:
+        parts.append(inline(question.context))
     parts.append(inline(question.prompt, S.TITLE))
     if options:
         parts.append(options_list(options))

@@ -31,12 +31,26 @@ __all__ = [
 ]
 
 
-def render_score(run: Run, *, retry: bool = False, lesson: Lesson | None = None) -> RenderableType:
-    """The end of a round: the score in words and a table of each question's result."""
+def render_score(
+    run: Run, *, retry: bool = False, lesson: Lesson | None = None, plain: bool = False
+) -> RenderableType:
+    """The end of a round: the score in words and a table of each question's result.
+
+    `plain` (TERM=dumb): no rule and no table lines, one line per question.
+    """
     if retry:
         headline = f"Retry: {run.score} of {run.total} right this time."
     else:
         headline = f"Score: {run.score} of {run.total}."
+    if plain:
+        lines: list[RenderableType] = [Text(headline, style=S.TITLE)]
+        for number, result in enumerate(run.results, start=1):
+            word = "right" if result.is_correct else "missed"
+            line = Text(f"{number}. {word}: ").append_text(inline(result.question.prompt))
+            if lesson is not None and not result.is_correct:
+                line.append(f" (see: {lesson.section_title(result.question.section)})")
+            lines.append(line)
+        return Group(*lines)
     table = Table(box=box.SIMPLE_HEAD, header_style=S.TITLE, pad_edge=False, show_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Question", ratio=1, overflow="fold")

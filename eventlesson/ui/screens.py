@@ -20,7 +20,8 @@ from eventlesson.errors import Interrupted
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui.console import print_trimmed
 
-NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r"}
+NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r", "g"}
+LEAVE_KEYS = {"q", "b", "escape"}  # at a pause that may be left (inside a check)
 
 Keys = list[tuple[str, str]]  # (key, action) pairs a page offers, e.g. ("b", "back")
 
@@ -36,8 +37,8 @@ class Screen(Protocol):
         """Make room for prompts or a simulation."""
         ...
 
-    def pause(self, prompt: str) -> None:
-        """Wait until the learner is ready to go on."""
+    def pause(self, prompt: str, *, leave: bool = False) -> bool:
+        """Wait until the learner is ready to go on (True); with `leave`, Esc/q/b leave (False)."""
         ...
 
     def close(self) -> None:
@@ -71,8 +72,17 @@ class PagerScreen:
     def clear(self) -> None:
         self._pager.leave()
 
-    def pause(self, prompt: str) -> None:
-        self._terminal.wait_for_enter(prompt=prompt)
+    def pause(self, prompt: str, *, leave: bool = False) -> bool:
+        if not leave:
+            self._terminal.wait_for_enter(prompt=prompt)
+            return True
+        terminal = self._terminal
+        terminal.write(f"\r\n{prompt}")
+        with terminal.KeyReader(suspend=False) as keys:
+            while (key := keys.read()) not in LEAVE_KEYS and key != "enter":
+                pass
+        terminal.write("\r\n")
+        return key == "enter"
 
     def close(self) -> None:
         if self._open:
@@ -85,7 +95,7 @@ class LineScreen:
 
     COMMANDS: ClassVar[dict[str, str]] = {"": "enter", "n": "enter", "next": "enter"}
     COMMANDS |= {"b": "b", "back": "b", "m": "m", "menu": "m", "q": "q", "quit": "q"}
-    COMMANDS |= {"s": "s", "simulate": "s", "r": "r", "retry": "r"}
+    COMMANDS |= {"s": "s", "simulate": "s", "r": "r", "retry": "r", "g": "g", "glossary": "g"}
 
     def __init__(self, console: Console, read: Callable[[], str] | None = None) -> None:
         self.console = console
@@ -100,7 +110,7 @@ class LineScreen:
         return line.strip().lower()
 
     def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
-        print_trimmed(self.console, header, body, view.footer(keys))
+        print_trimmed(self.console, header, body, view.footer(keys, plain=True))
         valid = {key.lower() for key, _ in keys}
         while True:
             key = self.COMMANDS.get(self._line("> "))
@@ -111,8 +121,9 @@ class LineScreen:
     def clear(self) -> None:
         self.console.print()
 
-    def pause(self, prompt: str) -> None:
-        self._line(prompt + " ")
+    def pause(self, prompt: str, *, leave: bool = False) -> bool:
+        typed = self._line(prompt + " ")
+        return not (leave and typed in ("q", "b"))
 
     def close(self) -> None:
         pass
