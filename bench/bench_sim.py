@@ -8,6 +8,8 @@ Prints, never asserts (machines here are shared and noisy; the numbers are read,
   sync-chain without a trace (target < 150 MB).
 
 Runs alternate and the best of `--repeat` is kept, so every command sees the same machine load.
+Ratios are of CPU seconds (user + system, of the child alone): on a shared machine they move far
+less with the load than wall time does, which is printed beside them.
 
 Usage: python bench/bench_sim.py [--purchases N] [--memory-purchases N] [--skip-memory]
                                  [--repeat K] [--reference PATH]
@@ -49,8 +51,8 @@ def _simulate(scenario: str, purchases: int) -> list[str]:
     ]
 
 
-def run_child(argv: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB (this child only) and stdout of one child process."""
+def run_child(argv: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS in MB, stdout and CPU seconds of one child process (it alone)."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
     assert child.stdout is not None and child.stderr is not None
@@ -63,7 +65,7 @@ def run_child(argv: list[str]) -> tuple[float, float, str]:
     if code != 0:
         raise SystemExit(f"failed ({code}): {' '.join(argv)}\n{err.decode()}")
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    return wall, peak_mb, out.decode()
+    return wall, peak_mb, out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def _verdict(value: float, target: float) -> str:
@@ -83,17 +85,18 @@ def main() -> None:
         raise SystemExit(f"no SimPy reference at {reference}")
 
     n = args.purchases
-    best = {"reference": float("inf"), "happy": float("inf")}
-    best |= {"outbox": float("inf"), "sync-chain": float("inf")}
+    names = ("reference", "happy", "outbox", "sync-chain")
+    best = dict.fromkeys(names, float("inf"))
     for _ in range(max(1, args.repeat)):
-        wall, _, out = run_child([sys.executable, str(reference), str(n)])
-        best["reference"] = min(best["reference"], wall)
-        print(f"reference:  {out.strip()}  (process wall {wall:.2f} s)")
-        for scenario in ("happy", "outbox", "sync-chain"):
-            wall, peak, _ = run_child(_simulate(scenario, n))
-            best[scenario] = min(best[scenario], wall)
+        wall, _, out, cpu = run_child([sys.executable, str(reference), str(n)])
+        best["reference"] = min(best["reference"], cpu)
+        print(f"reference:  {out.strip()}  (process wall {wall:.2f} s, cpu {cpu:.2f} s)")
+        for scenario in names[1:]:
+            wall, peak, _, cpu = run_child(_simulate(scenario, n))
+            best[scenario] = min(best[scenario], cpu)
             print(
-                f"{scenario + ':':<11} {n} purchases, process wall {wall:.2f} s, peak {peak:.0f} MB"
+                f"{scenario + ':':<11} {n} purchases, process wall {wall:.2f} s, "
+                f"cpu {cpu:.2f} s, peak {peak:.0f} MB"
             )
     ratio = best["happy"] / best["reference"]
     print(f"ratio happy/reference:  {ratio:.2f} ({_verdict(ratio, RATIO_TARGET)} the 1.5 target)")
@@ -105,7 +108,7 @@ def main() -> None:
     if not args.skip_memory:
         m = args.memory_purchases
         for scenario in ("happy", "sync-chain"):
-            wall, peak_mb, _ = run_child(_simulate(scenario, m))
+            wall, peak_mb, _, _ = run_child(_simulate(scenario, m))
             print(
                 f"memory: {scenario} {m} purchases --fast, peak RSS {peak_mb:.0f} MB in "
                 f"{wall:.1f} s ({_verdict(peak_mb, MEMORY_TARGET_MB)} the "
