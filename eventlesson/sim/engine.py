@@ -226,6 +226,7 @@ class Engine:
         self._relay_at = 0
         self._relay_idle = True
         self._woken = False  # an outbox commit since the relay last read
+        self._outbox_used = False  # the service has written outbox rows
         self._rows: dict[str, OutboxRow] = {}  # rows the relay read, by event id
         self._outbox = OutboxSteps(store, [])  # what the relay function is handed
         self._relay_bus = BusSteps([])
@@ -354,6 +355,7 @@ class Engine:
             self._serve()  # a failed step ends the rest
             return
         if rows:
+            self._outbox_used = True
             ids = [(self._next_event_id(), topic) for topic, _payload in rows]
             try:
                 store.commit_with_outbox(
@@ -581,7 +583,9 @@ class Engine:
     def _wake_relay(self) -> None:
         """New rows (or a restart): an idle relay reads; a busy one reads again after its batch."""
         self._woken = True
-        if self.mode == "outbox" and self._relay_idle:
+        # any run whose service wrote outbox rows gets its relay: a learner's service may choose
+        # the outbox in a scenario built without one (`simulate --with`, the exercises)
+        if self._relay_idle and (self.mode == "outbox" or self._outbox_used):
             self._relay_idle = False
             self._relay_read()
 
