@@ -25,6 +25,8 @@ from eventlesson.models import (
     ChoiceCheck,
     ClassifyCheck,
     Course,
+    ExerciseBlock,
+    Exercises,
     Lesson,
     MarkdownBlock,
     Quiz,
@@ -38,6 +40,7 @@ from eventlesson.text import clean, quoted, unsafe_characters
 COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
 QUIZ_FILE = "quiz.toml"
+EXERCISES_FILE = "exercises.toml"
 MAX_FILE_BYTES = 1_000_000  # a content file (TOML or Markdown) larger than this is refused
 
 T = TypeVar("T")
@@ -182,8 +185,21 @@ class LessonReader:
         quiz = Quiz()
         if quiz_path.exists() or quiz_path.is_symlink():
             quiz = read_document(Quiz, quiz_path, quiz_file, self.problems) or Quiz()
-        lesson = dataclasses.replace(lesson, questions=quiz.questions, path=str(self.folder))
+        exercises_path = self.folder / EXERCISES_FILE
+        exercises = Exercises()
+        if exercises_path.exists() or exercises_path.is_symlink():
+            exercises = (
+                read_document(Exercises, exercises_path, self.rel(exercises_path), self.problems)
+                or Exercises()
+            )
+        lesson = dataclasses.replace(
+            lesson,
+            questions=quiz.questions,
+            exercises=exercises.exercises,
+            path=str(self.folder),
+        )
         self.cross_check(lesson, lesson_file, quiz_file)
+        self.check_exercise_blocks(lesson, lesson_file)
         self.lint_prose(lesson, lesson_file)
         return lesson
 
@@ -267,6 +283,34 @@ class LessonReader:
         if self.scenarios:
             self.check_scenarios(lesson, lesson_file)
 
+    def check_exercise_blocks(self, lesson: Lesson, lesson_file: str) -> None:
+        """Each exercise block names an exercise, and each exercise is pointed to from a page."""
+        known = {e.id for e in lesson.exercises}
+        shown: set[str] = set()
+        for i, section in enumerate(lesson.sections):
+            for j, block in enumerate(section.blocks):
+                if isinstance(block, ExerciseBlock):
+                    shown.add(block.exercise)
+                    if block.exercise not in known:
+                        self.problems.append(
+                            Problem(
+                                lesson_file,
+                                f"sections[{i}].blocks[{j}].exercise",
+                                f"unknown exercise {block.exercise!r}",
+                            )
+                        )
+        exercises_file = self.rel(self.folder / EXERCISES_FILE)
+        for i, exercise in enumerate(lesson.exercises):
+            if exercise.id not in shown:
+                self.problems.append(
+                    Problem(
+                        exercises_file,
+                        f"exercises[{i}].id",
+                        f"exercise {exercise.id!r} is not pointed to from any page "
+                        '(a block of kind "exercise")',
+                    )
+                )
+
     @staticmethod
     def question_ids(
         lesson: Lesson, lesson_file: str, quiz_file: str
@@ -285,7 +329,13 @@ class LessonReader:
     def check_scenarios(self, lesson: Lesson, lesson_file: str) -> None:
         # Imported here, and only by `content check`: importing the simulation package loads
         # SimPy, which every other command (the quiz's start-up budget) must not pay for.
+        from eventlesson.exercise.lint import check_exercises
         from eventlesson.sim.scenarios import SCENARIOS
+
+        if lesson.exercises:  # their names, files, and a run of each start and solution
+            self.problems.extend(
+                check_exercises(lesson, self.folder, self.rel(self.folder / EXERCISES_FILE))
+            )
 
         for i, section in enumerate(lesson.sections):
             for j, block in enumerate(section.blocks):

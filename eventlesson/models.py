@@ -17,6 +17,7 @@ from eventlesson.schema import (
     Kinds,
     Letter,
     Markdown,
+    Max,
     MaxLen,
     Min,
     letter,
@@ -299,6 +300,14 @@ class QuizBlock(Block):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExerciseBlock(Block):
+    """A pointer to the hands-on exercise that practises the page (`eventlesson exercise ID`)."""
+
+    kind: ClassVar[str] = "exercise"
+    exercise: Id  # the id of an exercise in the lesson's exercises.toml
+
+
+@dataclass(frozen=True, kw_only=True)
 class ObjectivesBlock(Block):
     """The lesson's learning objectives."""
 
@@ -324,6 +333,61 @@ class GlossaryBlock(Block):
     """The lesson's glossary."""
 
     kind: ClassVar[str] = "glossary"
+
+
+# -- hands-on exercises (exercises.toml) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A hands-on exercise: the learner writes a few lines, the simulation judges them.
+
+    Its starting file and its reference solution are `exercises/<id>/start.py` and
+    `exercises/<id>/solution.py` in the lesson folder. The learner's file defines `functions`;
+    each run of each scenario on seeds 1 to `seeds` must keep every check in `holds`.
+    """
+
+    id: Id  # the name on the command line (eventlesson exercise ID); unique in the lesson
+    title: Title  # a short heading
+    summary: Title  # one line: what the learner writes (the list, the lesson's pointer)
+    task: Annotated[str, Markdown]  # what to change, shown when the exercise opens
+    functions: Annotated[tuple[Id, ...], Items(1, 3, "functions")]  # what the file defines
+    scenarios: Annotated[tuple[Id, ...], Items(1, 5, "scenarios")]  # fault scenarios to run
+    holds: Annotated[tuple[Id, ...], Items(1, None, "checks")]  # checks, in reporting order
+    teaches: Id  # the check the starting file breaks: the point of the exercise
+    hints: Annotated[tuple[str, ...], Items(2, 3, "hints")]  # shown one at a time, on request
+    explanation: Annotated[str, Markdown]  # shown with the reference solution after a pass
+    seeds: Annotated[int, Min(1), Max(100)] = 20  # each scenario runs on seeds 1 to this
+    purchases: Annotated[int, Min(1), Max(500)] = 20  # learners buying a course in each run
+
+    def validate(self) -> list[tuple[str, str]]:
+        found = []
+        if self.holds and self.teaches not in self.holds:
+            found.append(("teaches", f"{self.teaches!r} is not one of the checks in `holds`"))
+        for label, names in (
+            ("functions", self.functions),
+            ("scenarios", self.scenarios),
+            ("holds", self.holds),
+        ):
+            for dup in _duplicates(list(names)):
+                found.append((label, f"{dup!r} is listed twice"))
+        for i, name in enumerate(self.functions):
+            if not name.isidentifier():
+                found.append((f"functions[{i}]", f"{name!r} is not a Python function name"))
+        return found
+
+
+@dataclass(frozen=True)
+class Exercises:
+    """A lesson's exercises.toml: its hands-on exercises, in the order they are meant to be done."""
+
+    exercises: tuple[Exercise, ...] = ()  # in order
+
+    def validate(self) -> list[tuple[str, str]]:
+        return [
+            ("exercises", f"id {dup!r} is used more than once")
+            for dup in _duplicates([e.id for e in self.exercises])
+        ]
 
 
 @dataclass(frozen=True)
@@ -414,6 +478,7 @@ class Lesson:
     insights: tuple[Insight, ...] = ()  # key insights
     glossary: tuple[Term, ...] = ()  # glossary entries
     questions: Annotated[tuple[Question, ...], Derived] = ()  # quiz.toml's questions
+    exercises: Annotated[tuple[Exercise, ...], Derived] = ()  # exercises.toml's exercises
     path: Annotated[str, Derived] = ""  # the folder it was loaded from
 
     def validate(self) -> list[tuple[str, str]]:
@@ -461,6 +526,13 @@ class Lesson:
                 return check
         raise KeyError(check_id)
 
+    def exercise(self, exercise_id: str) -> Exercise:
+        """The exercise with this id; raises KeyError for an unknown id."""
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
+
     def quiz_questions(self, question_set: str) -> tuple[Question, ...]:
         """The quiz questions of one set, or of every set for "all"."""
         if question_set == "all":
@@ -488,6 +560,7 @@ FILES: dict[str, type] = {  # each file of a lesson folder and the dataclass it 
     "course.toml": Course,
     "lesson.toml": Lesson,
     "quiz.toml": Quiz,
+    "exercises.toml": Exercises,
 }
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from eventlesson.files import FileError, NotFound, read_file
-from eventlesson.schema import LETTERS, Max, Min, Reader, Timestamp, fields_of, split
+from eventlesson.schema import LETTERS, Max, MaxLen, Min, Reader, Timestamp, fields_of, split
 
 try:  # POSIX only; elsewhere saves are unlocked (still atomic)
     import fcntl
@@ -85,6 +85,35 @@ class QuizRecord:
     )  # id -> index, latest run
 
 
+PASSING = "passing"  # an exercise's state after a check that passed; any other value is failing
+
+
+@dataclass
+class ExerciseRecord:
+    """The learner's record on one hands-on exercise (no record: not started)."""
+
+    BY_FIELD: ClassVar[bool] = True  # concurrent sessions merge it field by field
+
+    state: Annotated[str, MaxLen(20)] = ""  # the latest check: "passing", else "failing"
+    checks: Annotated[int, Min(0), Sum] = 0  # checks run on the learner's file
+    hints: Annotated[int, Min(0), Highest] = 0  # hints shown so far (the next one is hints + 1)
+    checked_at: Annotated[str, Timestamp, Latest] = ""  # the latest check
+    passed_at: Annotated[str, Timestamp, Earliest] = ""  # the first check that passed
+
+    @property
+    def passing(self) -> bool:
+        return self.state == PASSING
+
+    def record(self, passed: bool) -> None:
+        """Stamp one check of the learner's file."""
+        stamp = now_iso()
+        self.state = PASSING if passed else "failing"
+        self.checks += 1
+        self.checked_at = stamp
+        if passed and not self.passed_at:
+            self.passed_at = stamp
+
+
 @dataclass
 class LessonProgress:
     """Everything we remember about one lesson."""
@@ -95,6 +124,7 @@ class LessonProgress:
     done: list[str] = field(default_factory=list)  # ids of sections finished, in the order finished
     checks: dict[str, CheckResult] = field(default_factory=dict)  # question id -> latest answer
     quiz: dict[str, QuizRecord] = field(default_factory=dict)  # set name -> record
+    exercises: dict[str, ExerciseRecord] = field(default_factory=dict)  # exercise id -> record
     started_at: Annotated[str, Timestamp, Earliest] = ""  # first visit
     updated_at: Annotated[str, Timestamp, Latest] = ""  # latest change
     finished_at: Annotated[str, Timestamp] = ""  # when the last page was reached, if ever

@@ -191,6 +191,26 @@ def test_the_quiz_scores_the_knowledge_check() -> None:
     assert (doc["lesson"], doc["score"], doc["total"]) == (SHIPPED, 3, 3)
 
 
+def test_the_exercises_teach_the_lesson_in_order(lesson: Lesson) -> None:
+    """Each reference solution passes; each starting file fails for the reason it teaches."""
+    from eventlesson.exercise.runner import check_source
+    from eventlesson.exercise.workspace import SOLUTION, START, plan_for, read_exercise_file
+
+    assert [e.id for e in lesson.exercises][:3] == [
+        "commit-then-publish",
+        "outbox",
+        "idempotent-consumer",
+    ]
+    for exercise in lesson.exercises:
+        plan = plan_for(exercise)
+        solution = check_source(read_exercise_file(lesson, exercise, SOLUTION), SOLUTION, plan)
+        assert solution.passed, (exercise.id, solution.failure or solution.problem)
+        start = check_source(read_exercise_file(lesson, exercise, START), START, plan)
+        assert start.failure is not None, (exercise.id, start.problem)
+        assert start.failure.check == exercise.teaches, exercise.id
+        assert start.failure.purchase_id > 0 and start.failure.trace, exercise.id
+
+
 @pytest.mark.pty
 def test_walk_from_first_page_to_last(spawn, home: Path, lesson: Lesson) -> None:
     """Every page and check (Enter takes A), the knowledge check inside the session, then
