@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover
 
 from eventlesson import __version__
 from eventlesson.commands.content import content_app
+from eventlesson.commands.exercise import exercise
 from eventlesson.commands.info import lessons, progress
 from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
@@ -150,6 +151,7 @@ app.command()(lessons)
 app.command()(progress)
 app.command()(quiz)
 app.command()(simulate)
+app.command()(exercise)
 app.add_typer(content_app, name="content")
 
 

@@ -68,6 +68,14 @@ def simulate(
             "--force", help="Replace an --events or --svg file that eventlesson did not write."
         ),
     ] = False,
+    with_file: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            metavar="FILE",
+            help="Run your own complete_purchase, relay or handle_<consumer> from FILE.",
+        ),
+    ] = None,
 ) -> None:
     """Watch a course purchase commit, publish and fan out to five lagging consumers."""
     from eventlesson.flows.simulate import SimulateOptions, list_scenarios
@@ -86,8 +94,18 @@ def simulate(
         json=json_,
         svg=svg,
         db=db or ":memory:",
+        with_file=with_file,
     )
-    raise typer.Exit(_guarded(app, options, force))
+    if with_file is None:
+        raise typer.Exit(_guarded(app, options, force))
+    from eventlesson.exercise.learner import LearnerFailed
+    from eventlesson.flows.exercise import CodeProblem, show_problem
+
+    try:
+        code = _guarded(app, options, force)
+    except (CodeProblem, LearnerFailed) as stop:  # the learner's code failed: their frames only
+        code = show_problem(app, stop.problem)
+    raise typer.Exit(code)
 
 
 def _guarded(app: "App", options: "SimulateOptions", force: bool) -> int:

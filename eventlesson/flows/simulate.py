@@ -61,6 +61,7 @@ class SimulateOptions:
     json: bool = False  # the summary as one JSON object on stdout, nothing else
     svg: str | None = None  # the final screen as an SVG picture
     db: str = ":memory:"
+    with_file: str | None = None  # the learner's code in place of the service, relay or handlers
 
     def check(self) -> None:
         """Every option, the files included, before anything runs: one line, exit 2."""
@@ -462,16 +463,27 @@ def _choose_view(options: SimulateOptions, stdout_tty: bool, console: Console) -
 
 def _build(options: SimulateOptions, observe: bool) -> Simulation:
     """The simulation, or one line naming the option whose file it cannot use."""
+    parts: dict[str, Any] = {}
+    if options.with_file is not None:  # checked in a child process first (see the flow)
+        from eventlesson.flows.exercise import learner_parts
+
+        parts, restarted = learner_parts(
+            options.with_file, options.scenario, options.seed, options.purchases
+        )
     try:
-        return Simulation(
+        sim = Simulation(
             options.scenario,
             seed=options.seed,
             purchases=options.purchases,
             db=options.db,
             observe=observe,
+            **parts,
         )
     except StoreError as exc:  # the core names the path; only here do we know the flag
         raise UsageError(f"--db {exc}") from exc
+    if options.with_file is not None:
+        sim.add_listener(restarted)  # a restarted component runs the learner's module afresh
+    return sim
 
 
 def _open_trace(path: str) -> IO[str]:

@@ -29,6 +29,7 @@ from eventlesson.ui import terminal
 from eventlesson.ui.console import THEME
 
 READING_WIDTH = 100  # prose wider than this is hard to read; wide terminals get a margin
+POLLED = "polled"  # what `Pager.show` returns when its `poll` said so
 
 
 @dataclass
@@ -100,15 +101,29 @@ class Pager:
             return True
         return False
 
-    def show(self, frame: Frame, keys: set[str]) -> str:
-        """Draw the frame and return the first key in `keys` (scroll keys are handled here)."""
+    def show(self, frame: Frame, keys: set[str], *, poll: Callable[[], bool] | None = None) -> str:
+        """Draw the frame and return the first key in `keys` (scroll keys are handled here).
+
+        `poll`, if given, is asked a few times a second while no key comes; when it returns
+        True, `show` returns POLLED (the exercise watcher: the learner saved their file).
+        """
         self.offset = 0
+        polled = [False]
+
+        def idle() -> bool:
+            if poll is not None and poll():
+                polled[0] = True
+                return True
+            return self._resized()
+
         with terminal.KeyReader(
             on_suspend=terminal.give_back, on_resume=terminal.take_again
         ) as reader:
             while True:
                 more = self._draw(frame)
-                key = reader.read(on_idle=self._resized)
+                key = reader.read(on_idle=idle)
+                if polled[0]:
+                    return POLLED
                 # a page is the body room actually drawn, less one line kept for context: a
                 # header or footer wrapped at a narrow width must not make a page skip lines
                 page = max(self._room - 1, 1)

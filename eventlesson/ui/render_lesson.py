@@ -32,6 +32,7 @@ from eventlesson.models import (
     Check,
     CheckBlock,
     CodeBlock,
+    ExerciseBlock,
     Lesson,
     MarkdownBlock,
     Question,
@@ -291,6 +292,30 @@ def simulation_offer(
     return boxed("Watch it happen", md(f"{block.text}\n\n{how}"), style=S.EVENT, plain=plain)
 
 
+def exercise_offer(
+    lesson: Lesson,
+    block: ExerciseBlock,
+    *,
+    interactive: bool,
+    command: str = COMMAND,
+    plain: bool = False,
+) -> RenderableType:
+    """A pointer to the hands-on exercise that practises the page: what it is, how to start it."""
+    try:
+        exercise = lesson.exercise(block.exercise)
+    except KeyError:  # content that skipped `content check`
+        return Text(f"(exercise {block.exercise!r} is missing)", style=S.MUTED)
+    number = lesson.exercises.index(exercise) + 1
+    text = Text()
+    text.append(f"Exercise {number}: ", style=S.STRONG)
+    text.append(exercise.title, style=S.STRONG)
+    text.append("\n")
+    text.append_text(inline(exercise.summary))
+    text.append("\n\nIn a second terminal: " if interactive else "\n\nRun: ")
+    text.append(f"{command} exercise {exercise.id}", style=S.KEY)
+    return boxed("Write it yourself", text, style=S.GOOD, plain=plain)
+
+
 def objectives(lesson: Lesson) -> RenderableType:
     return Group(*(_numbered(i, o.title, o.detail) for i, o in enumerate(lesson.objectives, 1)))
 
@@ -489,6 +514,8 @@ def block(
         return callout(item.title, item.text, plain=plain)
     if isinstance(item, SimulationBlock):
         return simulation_offer(item, interactive=interactive, command=command, plain=plain)
+    if isinstance(item, ExerciseBlock):
+        return exercise_offer(lesson, item, interactive=interactive, command=command, plain=plain)
     if isinstance(item, CheckBlock):
         check = lesson.check(item.check)
         if handout:
