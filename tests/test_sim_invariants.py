@@ -25,7 +25,7 @@ from eventlesson.sim import (
 from eventlesson.sim.invariants import INTERNAL, NAMES, check, find
 from eventlesson.sim.ledger import Ledger
 from eventlesson.sim.readout import summarize
-from eventlesson.sim.scenarios import effect_once
+from eventlesson.sim.scenarios import CONSUMERS, effect_once
 
 
 def checked(run, records, scenario: str = "happy", complete: bool = True) -> dict:
@@ -138,6 +138,8 @@ def test_sync_chain_confirms_later_than_the_store_says_it_committed() -> None:
 
 # -- no_effect_applied_twice (per consumer) and idempotent_consumers_once ----------------------
 
+IDEMPOTENT = {spec.name for spec in CONSUMERS if spec.idempotent}
+
 
 @pytest.mark.parametrize("consumer", CONSUMER_NAMES)
 def test_a_repeated_handle_record_breaks_that_consumers_effect_once(run, consumer: str) -> None:
@@ -145,7 +147,7 @@ def test_a_repeated_handle_record_breaks_that_consumers_effect_once(run, consume
     at = first(records, "handle", consumer=consumer, purchase_id=2)
     records.insert(at + 1, dict(records[at]))
     expected = {effect_once(consumer)}
-    if consumer in ("enrollment", "affiliate"):
+    if consumer in IDEMPOTENT:
         expected.add("idempotent_consumers_once")
     assert broken(checked(run, records)) == expected
 
@@ -154,7 +156,7 @@ def test_a_repeated_handle_record_breaks_that_consumers_effect_once(run, consume
 def test_a_consumer_store_holding_an_effect_twice_breaks_it_too(run, consumer: str) -> None:
     run.consumer_stores[consumer].effects[3] = 2
     expected = {effect_once(consumer)}
-    if consumer in ("enrollment", "affiliate"):
+    if consumer in IDEMPOTENT:
         expected.add("idempotent_consumers_once")
     assert broken(checked(run, run.trace)) == expected
 

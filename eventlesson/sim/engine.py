@@ -145,7 +145,7 @@ class Consumer:
         self.rate = 1.0 / mean
         self.rng = random.Random(f"{seed}:{spec.name}")  # its own stream: faults elsewhere
         self.store = store
-        self.handler: Handler = default_handler(spec.idempotent)
+        self.handler: Handler = default_handler(spec.idempotent, spec.refresh)
         self.offset = 0  # committed offset: the next event to handle
         self.waiting = True  # idle at the log's end: a publish hands it the next event
         self.parked = False  # held by an outage: the end of it hands it the next event

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlesson.sim.scenarios import MAX_DELIVERIES
+from eventlesson.sim.scenarios import CONSUMERS, MAX_DELIVERIES
+
+REFRESHES = frozenset(spec.name for spec in CONSUMERS if spec.refresh)
 
 
 def _who(record: dict[str, Any]) -> str:
@@ -72,6 +74,8 @@ def describe(record: dict[str, Any]) -> str:
             return text + ", which the store does not hold (yet)."
         return text + "."
     if kind == "duplicate_skipped":
+        if who in REFRESHES:
+            return f"{who} refreshes for {pid} again: nothing changes (a refresh is idempotent)."
         return f"{who} already processed {eid}: skipped (idempotent by event id)."
     if kind == "offset_commit":
         return f"{who} commits offset {record.get('offset')}."

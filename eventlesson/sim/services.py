@@ -183,5 +183,12 @@ def apply_once(store: ConsumerStore, event: Event) -> None:
     store.apply_once(event.id, event.purchase_id, event.amount_cents)
 
 
-def default_handler(idempotent: bool) -> Handler:
+def refresh_view(store: ConsumerStore, event: Event) -> None:
+    """Idempotent by nature: recompute the view; a repeat finds it up to date and changes nothing."""
+    store.refresh(event.purchase_id, event.amount_cents)
+
+
+def default_handler(idempotent: bool, refresh: bool = False) -> Handler:
+    if refresh:
+        return refresh_view
     return apply_once if idempotent else apply_effect

@@ -303,6 +303,13 @@ class ConsumerStore:
         self._apply(purchase_id, cents)
         return True
 
+    def refresh(self, purchase_id: int, cents: int) -> bool:
+        """Bring the view up to date with this purchase; False when it already was (no change)."""
+        if self.times_applied(purchase_id):
+            return False
+        self._apply(purchase_id, cents)
+        return True
+
     def times_applied(self, purchase_id: int) -> int:
         effects = self.effects
         return effects[purchase_id] if purchase_id < len(effects) else 0

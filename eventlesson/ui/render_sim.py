@@ -46,6 +46,7 @@ STATUS_STYLE = {
 }
 SHORT_STATUS = {"crashed": "down", "retrying": "retry", "waiting": "wait"}
 IDEMPOTENT = {spec.name for spec in CONSUMERS if spec.idempotent}
+REFRESHES = {spec.name for spec in CONSUMERS if spec.refresh}
 INVARIANT_WORDS = {
     "publish_only_after_commit": "events published only after their commit",
     "no_ghost_events": "no ghost events (published, never committed)",
@@ -53,7 +54,7 @@ INVARIANT_WORDS = {
     "confirmed_at_commit": "learner confirmed at the commit, not after the consumers",
     "every_event_handled": "every event handled (or dead-lettered) by every consumer",
     "lags_drained": "every consumer's committed offset reached the log end",
-    "idempotent_consumers_once": "enrollment and affiliate applied each purchase once",
+    "idempotent_consumers_once": "the idempotent consumers applied each purchase once",
     "time_never_goes_back": "virtual time never went back",
 }
 SHORT_INVARIANT_WORDS = {  # the compact summary's: a few words each, for 40 columns
@@ -80,7 +81,13 @@ def invariant_words(name: str, short: bool = False) -> str:
     if consumer is not None:
         if short:
             return f"{consumer} effect once"
-        how = "idempotent by event id" if consumer in IDEMPOTENT else "not idempotent"
+        how = (
+            "idempotent: a refresh"
+            if consumer in REFRESHES
+            else "idempotent by event id"
+            if consumer in IDEMPOTENT
+            else "not idempotent"
+        )
         return f"{consumer} applied no effect twice ({how})"
     table = SHORT_INVARIANT_WORDS if short else INVARIANT_WORDS
     return table.get(name, name.replace("_", " "))
@@ -243,12 +250,12 @@ def _legend(snapshot: Snapshot, narrow: bool) -> Text:
             text = "Ev = log end − offset · Sec: age of the oldest · ⟲ idempotent"
     elif snapshot.log_end is None:
         text = (
-            "Skip: repeats skipped by call id (- not idempotent) · Offset -: no broker here · "
+            "Skip: repeats that changed nothing (- not idempotent) · Offset -: no broker here · "
             "Lag ev: calls waiting · Lag s: age of the oldest call · ⟲ idempotent"
         )
     else:
         text = (
-            "Skip: repeats skipped by event id (- not idempotent) · Lag ev = log end − Offset · "
+            "Skip: repeats that changed nothing (- not idempotent) · Lag ev = log end − Offset · "
             "Lag s: age of the oldest unhandled event · ⟲ idempotent"
         )
     return Text(text, style=MUTED)
