@@ -374,3 +374,24 @@ def test_plan_for_carries_the_exercise_as_written() -> None:
         3,
         8,
     )
+
+
+def test_what_to_do_comes_first_when_the_exercise_opens_and_last_after_a_save() -> None:
+    exercise, verdict = judged(ORDER_START)
+    shown = {
+        first: render(
+            view.body(
+                exercise,  # type: ignore[arg-type]
+                verdict,  # type: ignore[arg-type]
+                Path("order.py"),
+                hints_shown=0,
+                reference=None,
+                nxt=None,
+                task_first=first,
+            )
+        )
+        for first in (True, False)
+    }
+    assert shown[True].index("What to do") < shown[True].index("✗ Failing")
+    assert shown[False].index("✗ Failing") < shown[False].index("What to do")
+    assert shown[True].count("What to do") == 1

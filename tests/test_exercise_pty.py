@@ -69,7 +69,7 @@ def test_each_save_redraws_the_verdict_h_shows_a_hint_q_leaves(spawn, home: Path
     screen.wait_for("✗ Failing: ghost events")
     text = screen.wait_for("q quit")  # the footer: the whole frame is drawn
     assert "Exercise 1/2 · Commit first" in text and "failing" in text
-    assert "Save your file to check it again" in text and "h hint (1 of 2)" in text
+    assert "Save the file to check again" in text and "h hint (1 of 2)" in text
     assert mine.read_text(encoding="utf-8") == START
 
     save(mine, SOLUTION)

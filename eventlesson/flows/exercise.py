@@ -148,6 +148,7 @@ class Session:
     verdict: Verdict | None = None
     reference: str | None = None
     command: str = view.COMMAND  # how to name our commands in what the screen says
+    checks: int = 0  # checks run since the exercise opened
     _record: ExerciseRecord | None = field(default=None, repr=False)
 
     @property
@@ -175,6 +176,7 @@ class Session:
         else:
             verdict = error(self.exercise.id, source)
         self.verdict = verdict
+        self.checks += 1
         self.record.record(verdict.passed)
         self.app.progress.lesson(self.lesson.id).touch()
         self.app.save()
@@ -208,6 +210,7 @@ class Session:
             reference=self.reference,
             nxt=self.next_exercise,
             command=self.command,
+            task_first=self.checks == 1,
         )
 
     def keys(self) -> list[tuple[str, str]]:

@@ -321,9 +321,13 @@ def body(
     reference: str | None,
     nxt: Exercise | None,
     command: str = COMMAND,
+    task_first: bool = False,
 ) -> RenderableType:
-    """The watch screen's body: the verdict, the hints so far, the solution after a pass, the task."""
-    parts: list[RenderableType] = []
+    """The watch screen's body: the verdict, the hints so far, the solution after a pass, the task.
+
+    `task_first`: when the exercise has just opened, what to do comes before the first verdict.
+    """
+    parts: list[RenderableType] = [task(exercise), Text("")] if task_first else []
     if verdict is not None:
         parts += [verdict_view(exercise, verdict, path, command), Text("")]
     shown = hints(exercise, hints_shown)
@@ -331,7 +335,8 @@ def body(
         parts += [shown, Text("")]
     if verdict is not None and verdict.passed and reference is not None:
         parts += [solution(exercise, reference, nxt, command), Text("")]
-    parts.append(task(exercise))
+    if not task_first:
+        parts.append(task(exercise))
     return Group(*parts)
 
 
@@ -342,4 +347,4 @@ def keys(exercise: Exercise, hints_shown: int) -> Sequence[tuple[str, str]]:
     return [("h", hint), ("q", "quit")]
 
 
-SAVE_NOTE = "Save your file to check it again"
+SAVE_NOTE = "Save the file to check again"
