@@ -238,7 +238,11 @@ def verdict_view(
         parts.append(Padding(grid, (0, 0, 0, 2)))
     parts.append(Text(""))
     parts.append(Text("Replay it in the simulation:", style=S.STRONG))
-    parts.append(Padding(Text(replay_command(failure, path, command), style=S.KEY), (0, 0, 0, 2)))
+    # one line however long, so that it can be copied whole (the terminal wraps it, not us)
+    replay = Text("  ")
+    replay.append(replay_command(failure, path, command), style=S.KEY)
+    replay.no_wrap, replay.overflow = True, "ignore"
+    parts.append(replay)
     parts.append(Text(""))
     parts.append(checks_list(exercise, verdict))
     parts.extend(_output(verdict))
