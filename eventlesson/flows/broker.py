@@ -1,0 +1,370 @@
+"""The `simulate --broker` flow: start or reach a NATS server, run a scenario on it in real time,
+draw it live, and leave nothing running that it started.
+
+Flow layer: owns the asyncio loop, the rich `Live` view and its frame rate, and turns Ctrl-C into
+"stop, read the server back, show the summary so far, exit 130". The server it starts is stopped
+and its folder removed on every way out (the end, Ctrl-C, SIGTERM, an error). nats-py is imported
+only after `missing_extra()` said it is installed, so without the extra `--broker` costs one line.
+It reuses the model's flow for options, views and trace files, and the model's renderers for the
+run; `eventlesson.ui.render_broker` adds the server's side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import re
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any
+
+from eventlesson.broker import missing_extra
+from eventlesson.broker.server import NatsServer, ServerError
+from eventlesson.errors import ExitCode, UsageError
+from eventlesson.flows.simulate import (
+    SimulateOptions,
+    _choose_view,
+    _open_trace,
+    real_console,
+)
+from eventlesson.sim import SCENARIOS, Summary, TraceWriter
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from eventlesson.app import App
+    from eventlesson.broker.run import BrokerRun
+    from eventlesson.broker.state import ServerView
+
+FRAME_SECONDS = 1 / 10  # the server is asked for lag about this often; more frames show nothing new
+READ_BACK_SECONDS = 10.0  # reading the stream back after a run (or after Ctrl-C) gives up then
+MAX_BROKER_PURCHASES = 100_000
+URL = re.compile(r"^nats://(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>[0-9]{1,5})$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the broker is: a server we start (`url` None), or one the learner runs."""
+
+    url: str | None
+
+    @property
+    def ours(self) -> bool:
+        return self.url is None
+
+
+def parse_target(value: str) -> Target:
+    """`nats` (start one for me) or `nats://HOST:PORT` (use mine); anything else: one line."""
+    if value == "nats":
+        return Target(None)
+    match = URL.match(value)
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        from eventlesson.text import quoted
+
+        raise UsageError(
+            f"--broker must be 'nats' (start a server for this run) or nats://HOST:PORT "
+            f"(got {quoted(value)})"
+        )
+    return Target(value)
+
+
+def check(options: SimulateOptions, target: Target, keep_server: bool) -> None:
+    """Everything about the broker options, before anything starts: one line, exit 2."""
+    options.check()
+    problem = missing_extra()
+    if problem is not None:
+        raise UsageError(problem)
+    if options.purchases is not None and options.purchases > MAX_BROKER_PURCHASES:
+        raise UsageError(
+            f"--purchases on the real broker must be from 1 to {MAX_BROKER_PURCHASES:,} "
+            f"(got {options.purchases:,})"
+        )
+    if keep_server and not target.ours:
+        raise UsageError("--keep-server keeps the server eventlesson starts; yours stays up anyway")
+    scenario = SCENARIOS[options.scenario]
+    if scenario.faults(1).broker_outages and not target.ours:
+        raise UsageError(
+            f"{scenario.name} stops and restarts the server, so it needs the one eventlesson "
+            "starts: use --broker nats"
+        )
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C does, so the server we started is stopped too."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (tests calling the flow from a worker)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@dataclass
+class _Outcome:
+    run: BrokerRun | None = None
+    summary: Summary | None = None
+    view: ServerView | None = None
+    facts: dict[str, Any] | None = None
+    interrupted: bool = False
+
+
+def _frame(run: BrokerRun, width: int, speed: float | None) -> RenderableType:
+    from rich.console import Group
+
+    from eventlesson.ui.render_broker import render_server
+    from eventlesson.ui.render_sim import render_live
+
+    parts: list[RenderableType] = [render_live(run.snapshot(), width=width, speed=speed)]
+    view = run.broker_view()
+    if view is not None:
+        parts.append(render_server(view, width=width))
+    return Group(*parts)
+
+
+async def _live(run: BrokerRun, console: Console, speed: float | None) -> None:
+    from rich.live import Live
+
+    with Live(
+        _frame(run, console.width, speed),
+        console=console,
+        auto_refresh=False,  # we refresh on our own frames: no thread racing the run
+        transient=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ) as live:
+        task = asyncio.create_task(run.run())
+        try:
+            while not task.done():
+                live.update(_frame(run, console.width, speed), refresh=True)
+                await asyncio.wait({task}, timeout=FRAME_SECONDS)
+            live.update(_frame(run, console.width, speed), refresh=True)
+            task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                live.update(_frame(run, console.width, speed), refresh=True)
+
+
+def plain_line(record: dict[str, Any]) -> str:
+    """One `--plain` line, as the model prints them, in the broker's words."""
+    from eventlesson.broker.narrate import describe
+
+    return f"{record['t']:9.3f}s  {record['type']:<17} {describe(record)}"
+
+
+def _plain_printer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
+    def show(record: dict[str, Any]) -> None:
+        stream.write(plain_line(record) + "\n")
+        stream.flush()
+
+    return show
+
+
+async def _session(
+    outcome: _Outcome,
+    options: SimulateOptions,
+    target: Target,
+    server: NatsServer | None,
+    listeners: list[Callable[[dict[str, Any]], None]],
+    view: str,
+    console: Console,
+) -> None:
+    from eventlesson.broker.jetstream import Names, run_prefix
+    from eventlesson.broker.run import BrokerRun
+
+    scenario = SCENARIOS[options.scenario]
+    speed = None if options.fast or options.json else options.speed
+    url = target.url or (server.url if server is not None else None)
+    purchases = options.purchases or scenario.purchases
+    deadline = 60.0 + (
+        purchases / 500 if speed is None else purchases / scenario.arrival_rate / speed
+    )
+    run = BrokerRun(
+        scenario,
+        url=url,
+        names=Names() if target.ours else Names(run_prefix()),
+        server=server,
+        seed=options.seed,
+        purchases=options.purchases,
+        speed=speed,
+        db=options.db,
+        deadline=deadline,
+    )
+    outcome.run = run
+    for listener in listeners:
+        run.add_listener(listener)
+    try:
+        await run.setup()
+        try:
+            if view == "live":
+                await _live(run, console, speed)
+            else:
+                await run.run()
+        except asyncio.CancelledError:  # Ctrl-C: read the server back, then stop
+            outcome.interrupted = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run.finish(), READ_BACK_SECONDS)
+        outcome.summary = run.summary()
+        outcome.view = run.final_view()
+        outcome.facts = run.broker_facts()
+    finally:
+        await run.close()
+
+
+def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: bool) -> int:
+    """Run one scenario on a real NATS server; returns the exit code (130 after Ctrl-C)."""
+    target = parse_target(broker)
+    check(options, target, keep_server)
+    scenario = SCENARIOS[options.scenario]
+    console = app.console
+    view = _choose_view(options, app.stdout_tty, console)
+    if view == "live":
+        console = real_console(console)
+    human = app.err if options.events == "-" else console
+    listeners: list[Callable[[dict[str, Any]], None]] = []
+    trace_file: IO[str] | None = None
+    server: NatsServer | None = None
+    outcome = _Outcome()
+    code = int(ExitCode.OK)
+    with _sigterm_as_interrupt():
+        try:
+            if target.ours and scenario.mode != "sync":
+                try:
+                    server = NatsServer()
+                except ServerError as exc:  # no binary: what to install, like the missing client
+                    raise UsageError(str(exc)) from exc
+                server.start()
+            if options.events == "-":
+                listeners.append(TraceWriter(console.file))
+            elif options.events is not None:
+                trace_file = _open_trace(options.events)
+                listeners.append(TraceWriter(trace_file))
+            if view == "plain":
+                listeners.append(_plain_printer(console.file))
+            try:
+                asyncio.run(_session(outcome, options, target, server, listeners, view, console))
+            except KeyboardInterrupt:
+                outcome.interrupted = True
+            if outcome.interrupted:
+                code = int(ExitCode.INTERRUPTED)
+            if outcome.summary is None:  # stopped before the run began
+                return code
+            _report(app, human, options, target, server, outcome, keep_server)
+            if outcome.run is not None and not outcome.run.complete and not outcome.interrupted:
+                app.error(
+                    "the run did not drain before its time limit; the summary shows where it stood"
+                )
+                code = int(ExitCode.FAILURE)
+            if keep_server and server is not None and code != ExitCode.INTERRUPTED:
+                code = _hold(app, server, options.json)
+        finally:
+            if trace_file is not None:
+                trace_file.close()
+            if server is not None:
+                server.close()
+    return code
+
+
+def _look(outcome: _Outcome, target: Target, server: NatsServer | None, kept: bool) -> str | None:
+    from eventlesson.ui.render_broker import look_line
+
+    run = outcome.run
+    if run is None or not run.uses_broker:
+        return None
+    return look_line(
+        url=run.url or "",
+        stream=run.names.stream,
+        consumers=[run.names.durable(c) for c in run.consumers],
+        monitor_url=server.monitor_url if server is not None else None,
+        ours=target.ours,
+        kept=kept,
+    )
+
+
+def _report(
+    app: App,
+    human: Console,
+    options: SimulateOptions,
+    target: Target,
+    server: NatsServer | None,
+    outcome: _Outcome,
+    keep_server: bool,
+) -> None:
+    summary = outcome.summary
+    assert summary is not None
+    look = _look(outcome, target, server, keep_server)
+    if options.json:
+        data = summary.to_dict()
+        data.update(outcome.facts or {})
+        app.emit(json.dumps(data, indent=2))
+        if look is not None:
+            app.err.print(look, soft_wrap=True, markup=False, highlight=False)
+    else:
+        from eventlesson.ui.render_broker import render_server_summary
+        from eventlesson.ui.render_sim import render_summary
+
+        if outcome.interrupted:
+            human.print("\nStopped. The summary so far:")
+        human.print(render_summary(summary, width=human.width))
+        backend = (outcome.facts or {}).get("backend", "nats")
+        human.print(
+            render_server_summary(
+                outcome.view, backend=backend, complete=summary.complete, width=human.width
+            )
+        )
+        if look is not None:
+            human.print(look, soft_wrap=True, markup=False, highlight=False)
+    if options.svg:
+        _save_svg(options.svg, outcome, summary, app.console.width, options.speed)
+
+
+def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed: float) -> None:
+    from rich.console import Console
+
+    from eventlesson.ui.render_broker import render_server_summary
+    from eventlesson.ui.render_sim import render_summary
+
+    recorder = Console(record=True, file=io.StringIO(), width=max(width, 40), force_terminal=True)
+    if outcome.run is not None:
+        recorder.print(_frame(outcome.run, recorder.width, speed))
+    recorder.print(render_summary(summary, width=recorder.width))
+    backend = (outcome.facts or {}).get("backend", "nats")
+    recorder.print(render_server_summary(outcome.view, backend=backend, complete=summary.complete))
+    try:
+        recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario} --broker nats")
+    except OSError as exc:  # checked before the run; only a race gets here
+        raise UsageError(f"--svg {path}: cannot write it ({exc.strerror})") from exc
+
+
+def _hold(app: App, server: NatsServer, json_out: bool) -> int:
+    """--keep-server: the server stays up until Enter, end of input or Ctrl-C."""
+    out = app.err if json_out else app.console
+    out.print(
+        f"The server stays up at {server.url}. Press Enter to stop it.",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+    try:
+        sys.stdin.readline()
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+    return int(ExitCode.OK)
