@@ -44,6 +44,35 @@ CONNECT_SECONDS = 3.0
 REQUEST_SECONDS = 5.0
 
 
+# -- tasks --
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]], patience: float = 5.0) -> None:
+    """Cancel the tasks and wait until they have ended, asking again while one is still running.
+
+    Python 3.11's `asyncio.wait_for` (inside nats-py's requests) can swallow a cancellation that
+    lands just as its inner future completes (fixed in 3.12), so one `cancel()` is not always
+    enough: a task that swallowed it would run on, and whoever awaited it would wait forever.
+    """
+    tasks = list(tasks)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    pending = {t for t in tasks if not t.done()}
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=0.2)
+    for task in tasks:  # fetch outcomes, so none is reported as never retrieved
+        if task.done() and not task.cancelled():
+            task.exception()
+
+
+def cancelled() -> bool:
+    """Whether someone asked the current task to stop (a Ctrl-C), even if the request was lost."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 # -- names --
 
 
@@ -158,8 +187,9 @@ class Connection:
     async def close(self) -> None:
         nc, self.nc = self.nc, None
         if nc is not None and not nc.is_closed:
+            # close() flushes first; to a server that is gone that could wait a long time
             with contextlib.suppress(Exception):
-                await nc.close()
+                await asyncio.wait_for(nc.close(), timeout=2.0)
 
     async def drop(self) -> None:
         """Lose the connection the way a crashed process does: no drain, no goodbye."""
@@ -396,7 +426,7 @@ class ConsumerRunner:
                     try:
                         outcome = await handler(_delivery(worker.name, msg))
                     finally:
-                        beat.cancel()
+                        await cancel_and_wait([beat])
                 if worker.crash_now or outcome.verdict == "crash":
                     raise _Crash()
                 if outcome.verdict == "retry":
@@ -416,12 +446,7 @@ class ConsumerRunner:
 
     async def stop(self) -> None:
         self._stopping = True
-        tasks = [w.task for w in self.workers.values() if w.task is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        await cancel_and_wait(w.task for w in self.workers.values() if w.task is not None)
         for worker in self.workers.values():
             await worker.conn.close()
 

@@ -16,7 +16,6 @@ is the machine's own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import time
@@ -36,6 +35,8 @@ from eventlesson.broker.jetstream import (
     Delivery,
     Names,
     Outcome,
+    cancel_and_wait,
+    cancelled,
     ensure_consumer,
     ensure_stream,
     read_consumers,
@@ -72,7 +73,8 @@ from eventlesson.sim.store import Store
 Record = dict[str, Any]
 Listener = Callable[[Record], None]
 
-MAX_PURCHASES = 100_000  # a real broker in real time: enough for the benchmark's 10k
+MAX_PURCHASES = 100_000
+LONG_RELAY_CRASH_AT = 5  # the relay's 5th publish: the crash whose repeat outlasts the window  # a real broker in real time: enough for the benchmark's 10k
 POISON_REASON = "amount in a currency analytics cannot convert"
 IDLE, BUSY, CRASHED, RETRYING = "idle", "busy", "crashed", "retrying"
 # per-purchase flags, as in the model
@@ -151,6 +153,7 @@ class _Consumer:
     crashes: int = 0
     distinct: int = 0
     busy: int = 0  # sync-chain: calls in progress
+    redeliveries: int = 0  # deliveries the server numbered 2 or more
     lag_events_max: int = 0
 
     def __post_init__(self) -> None:
@@ -210,7 +213,9 @@ class BrokerRun:
             n for n, _ in self.faults.consumer_crashes
         }
         self._relay_crashed: set[int] = set()
-        self._relay_crash_count = 0
+        self._relay_rows = 0  # rows the relay published and marked
+        # the relay's long outage (see _relay): only where the scenario crashes the relay at all
+        self._long_relay_crash_due = bool(self.faults.relay_crashes or self.faults.relay_crash_rate)
         self.deadline = deadline
 
         self.flags = bytearray(self.planned + 1)
@@ -247,6 +252,8 @@ class BrokerRun:
         self._runner: ConsumerRunner | None = None
         self._parker: DeadLetterParker | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._sync_calls: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._t0 = time.monotonic()
         self._wall0 = time.time()
 
@@ -336,8 +343,6 @@ class BrokerRun:
         if self.faults.broker_outages:
             loop_tasks.append(self._outages())
         self._tasks = [asyncio.create_task(coro) for coro in loop_tasks]
-        self._sync_calls: list[asyncio.Task[None]] = []
-        self._queue = queue
         try:
             await self._until_done()
         except BaseException:
@@ -347,12 +352,8 @@ class BrokerRun:
             await self._stop_tasks()
 
     async def _stop_tasks(self) -> None:
-        tasks = self._tasks + getattr(self, "_sync_calls", [])
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stopping = True
+        await cancel_and_wait(self._tasks + self._sync_calls)
         if self._runner is not None:
             await self._runner.stop()
         self._tasks = []
@@ -360,6 +361,8 @@ class BrokerRun:
     async def _until_done(self) -> None:
         limit = self.deadline
         while True:
+            if cancelled():  # a Ctrl-C that a nats-py request swallowed on its way here
+                raise asyncio.CancelledError
             for task in self._tasks:
                 if task.done() and not task.cancelled() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
@@ -599,23 +602,26 @@ class BrokerRun:
                     )
                     await asyncio.sleep(timing.broker_retry)
                     break
-                if self._relay_crashes(pid):
-                    # after the publish, before marking the row: the relay will publish it again
-                    self._relay_crash_count += 1
-                    long = self._relay_crash_count % 2 == 0  # every second one outlasts the window
+                long = self._long_relay_crash_due and self._relay_rows + 1 == LONG_RELAY_CRASH_AT
+                if long or self._relay_crashes(pid):
+                    # after the publish, before marking the row: the relay will publish it again.
+                    # A short outage repeats it inside the duplicate window (the server drops
+                    # it); the long one, once a run, outlasts the window (the server stores it
+                    # again and only the idempotent consumers skip it): the lesson shows both.
+                    self._long_relay_crash_due &= not long
+                    down = timing.relay_restart_long if long else timing.relay_restart
                     self._emit(
                         "crash",
                         pid,
                         event_id,
                         component="relay",
-                        down_for=round(
-                            timing.relay_restart_long if long else timing.relay_restart, 6
-                        ),
+                        down_for=round(down, 6),
                         duplicate_window=round(timing.duplicate_window, 6),
                     )
-                    await asyncio.sleep(timing.relay_restart_long if long else timing.relay_restart)
+                    await asyncio.sleep(down)
                     self._emit("restart", component="relay")
                     break
+                self._relay_rows += 1
                 store.mark_published(seq, self.now)
 
     # -- broker outages (our own server only) --
@@ -630,9 +636,11 @@ class BrokerRun:
             self.broker_up = False
             until = self.now + self.timing.scaled(duration)
             self._emit("broker_down", until=round(until, 6), how="server stopped")
-            await asyncio.to_thread(server.stop)
+            # in this thread, not a worker's: the kernel stops a server whose starting thread
+            # ended (see server._die_with_parent); both take a few tens of milliseconds
+            server.stop()
             await asyncio.sleep(max(0.0, until - self.now))
-            await asyncio.to_thread(server.start)
+            server.start()
             self.broker_up = True
             self._emit("broker_up", how="server restarted from its file store")
             self._relay_wake.set()
@@ -663,6 +671,8 @@ class BrokerRun:
         pid: int = event["purchase_id"]
         event_id: str = event["event_id"]
         self._emit("deliver", pid, event_id, c.name, offset=d.seq, delivery=d.delivered)
+        if d.delivered > 1:
+            c.redeliveries += 1
         c.status = BUSY
         await self._work(c)
         if (c.name, pid) in self.faults.poison:
@@ -776,7 +786,7 @@ class BrokerRun:
 
     async def _poll(self) -> None:
         js = self._conn.js
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.timing.poll)
             if not self.broker_up:
                 continue
@@ -964,6 +974,7 @@ class BrokerRun:
             purchases=purchases,
             trace=self.facts,
             server=self.final,
+            broker=self.uses_broker,
             wall0=self._wall0,
             consumers=tuple(self.consumers),
             idempotent=frozenset(c.name for c in self.consumers.values() if c.spec.idempotent),
@@ -1031,6 +1042,9 @@ class BrokerRun:
             dead_letter_stream=self.names.dead_letter_stream,
             consumer_names={c: self.names.durable(c) for c in self.consumers},
             repeats_dropped_by_server=self.dropped_repeats,
+            # deliveries the server numbered 2 or more (num_redelivered is a gauge of the ones
+            # still unacknowledged, 0 once a run drains)
+            redeliveries={c.name: c.redeliveries for c in self.consumers.values()},
         )
         final = self.final
         if final is not None:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -63,8 +64,15 @@ def find_server(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux: a pre-exec hook asking the kernel to stop the child when we die (SIGKILL, OOM)."""
-    if not sys.platform.startswith("linux"):
+    """On Linux: a pre-exec hook asking the kernel to stop the child when we die (SIGKILL, OOM).
+
+    The kernel ties this to the thread that starts the child, so it is asked for only from the
+    main thread: a server started from a worker thread would be stopped when that thread ends.
+    """
+    if (
+        not sys.platform.startswith("linux")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return None
     try:
         import ctypes

@@ -154,9 +154,9 @@ async def _live(run: BrokerRun, console: Console, speed: float | None) -> None:
             task.result()
         finally:
             if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                from eventlesson.broker.jetstream import cancel_and_wait
+
+                await cancel_and_wait([task])
                 live.update(_frame(run, console.width, speed), refresh=True)
 
 

