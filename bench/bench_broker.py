@@ -109,11 +109,16 @@ async def pipeline(url: str, purchases: int) -> float:
             raise SystemExit("the pipeline did not drain")
         await run.finish()
         summary = run.summary()
-        broken = [name for name, ok in summary.invariants.items() if not ok]
+        broken = [name for name, ok in summary.invariants.items() if ok is False]
         if broken:
-            raise SystemExit(f"invariants broken in the benchmark run: {', '.join(broken)}")
+            again = {c: s.redeliveries for c, s in summary.consumers.items() if s.redeliveries}
+            raise SystemExit(
+                f"invariants broken in the benchmark run: {', '.join(broken)}"
+                f" (redeliveries: {again or 'none'})"
+            )
     finally:
         await run.close()
+        run.close_store()
         conn = await Connection().open(url, name="bench cleanup")
         await delete_all(conn.js, names, CONSUMER_NAMES)
         await conn.close()

@@ -1,9 +1,8 @@
-"""The broker's invariants read evidence (store, trace, server), and each one can fail."""
+"""The server's read-back joins the model's findings, and each check it feeds can fail."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,43 +16,36 @@ from eventlesson.broker.jetstream import (
     ensure_stream,
     run_prefix,
 )
-from eventlesson.broker.readout import (
-    DeadLetter,
-    Evidence,
-    ServerRead,
-    StreamEvent,
-    TraceFacts,
-    invariants,
-    read_back,
-)
+from eventlesson.broker.readout import DeadLetter, ServerRead, StreamEvent, read_back, reconcile
 from eventlesson.broker.server import NatsServer
 from eventlesson.broker.state import ConsumerState, StreamState
-from eventlesson.sim.invariants import NAMES
+from eventlesson.sim.invariants import Findings, check
+from eventlesson.sim.ledger import Ledger
 
 CONSUMERS = ("enrollment", "email")
 WALL0 = 1_000_000.0
 
 
-def _trace(*records: dict[str, Any]) -> TraceFacts:
-    facts = TraceFacts()
-    for record in records:
-        facts(record)
-    return facts
+def _ledger(*extra: dict[str, Any]) -> Ledger:
+    """Two purchases committed at 0.1 and 0.5, published after, handled once by both."""
+    records: list[dict[str, Any]] = []
+    for pid, t in ((1, 0.1), (2, 0.5)):
+        records += [
+            {"t": t, "type": "command", "purchase_id": pid},
+            {"t": t, "type": "commit", "purchase_id": pid},
+            {"t": t, "type": "confirm", "purchase_id": pid, "latency": 0.0},
+            {"t": t + 0.1, "type": "publish", "purchase_id": pid, "offset": pid},
+        ]
+        for c in CONSUMERS:
+            records.append({"t": t + 0.2, "type": "handle", "purchase_id": pid, "consumer": c})
+    ledger = Ledger(CONSUMERS)
+    for record in sorted(records + list(extra), key=lambda r: r["t"]):
+        ledger.feed(record)
+    return ledger
 
 
-def _good() -> Evidence:
-    """Two purchases committed, published after the commit, handled once by both consumers."""
-    trace = _trace(
-        {"t": 0.1, "type": "commit", "purchase_id": 1},
-        {"t": 0.1, "type": "confirm", "purchase_id": 1, "committed_at": 0.1},
-        {"t": 0.3, "type": "handle", "purchase_id": 1, "consumer": "enrollment"},
-        {"t": 0.3, "type": "handle", "purchase_id": 1, "consumer": "email"},
-        {"t": 0.5, "type": "commit", "purchase_id": 2},
-        {"t": 0.5, "type": "confirm", "purchase_id": 2, "committed_at": 0.5},
-        {"t": 0.7, "type": "handle", "purchase_id": 2, "consumer": "enrollment"},
-        {"t": 0.7, "type": "handle", "purchase_id": 2, "consumer": "email"},
-    )
-    server = ServerRead(
+def _server(**change: Any) -> ServerRead:
+    read = ServerRead(
         stream=StreamState(messages=2, first_seq=1, last_seq=2),
         events=(
             StreamEvent(1, "evt-000001", 1, WALL0 + 0.2),
@@ -62,107 +54,76 @@ def _good() -> Evidence:
         dead_letters=(),
         consumers={c: ConsumerState(c, 0, 0, 0, 2, 2) for c in CONSUMERS},
     )
-    return Evidence(
-        purchases={1: 0.1, 2: 0.5},
-        trace=trace,
-        server=server,
-        broker=True,
-        wall0=WALL0,
-        consumers=CONSUMERS,
-        idempotent=frozenset({"enrollment"}),
-        complete=True,
+    return replace(read, **change)
+
+
+PURCHASES = {1: 0.1, 2: 0.5}
+
+
+def _check(server: ServerRead | None, purchases: dict[int, float] = PURCHASES, **kw: Any):
+    ledger = kw.pop("ledger", None) or _ledger()
+    findings = reconcile(Findings(), server, purchases, ledger, wall0=WALL0, complete=True)
+    return findings, check(ledger, findings)
+
+
+def test_a_clean_read_back_adds_nothing() -> None:
+    findings, result = _check(_server())
+    assert findings == Findings(
+        unhandled={c: [] for c in CONSUMERS}, behind=dict.fromkeys(CONSUMERS, 0)
     )
-
-
-def test_a_clean_run_holds_every_invariant() -> None:
-    result = invariants(_good())
-    assert tuple(result) == NAMES
     assert all(result.values())
 
 
-def _events(e: Evidence, *events: StreamEvent) -> Evidence:
-    assert e.server is not None
-    return replace(e, server=replace(e.server, events=events))
+def test_without_a_read_back_the_findings_stand() -> None:
+    original = Findings(losts=1, lost=[2])
+    assert reconcile(original, None, PURCHASES, _ledger(), wall0=WALL0, complete=True) is original
 
 
-def _published_before_commit(e: Evidence) -> Evidence:
-    assert e.server is not None
-    early = replace(e.server.events[1], stored_at=WALL0 + 0.4)  # before its commit at 0.5
-    return _events(e, e.server.events[0], early)
-
-
-def _ghost(e: Evidence) -> Evidence:
-    return replace(e, purchases={1: 0.1})  # the store never held purchase 2
-
-
-def _lost(e: Evidence) -> Evidence:
-    assert e.server is not None
-    return _events(e, e.server.events[0])  # purchase 2 committed, never on the server
-
-
-def _late_confirm(e: Evidence) -> Evidence:
-    trace = _trace(
-        {"t": 0.3, "type": "handle", "purchase_id": 1, "consumer": "email"},
-        {"t": 0.9, "type": "confirm", "purchase_id": 1, "committed_at": 0.1},  # after a handle
+def test_an_event_the_server_stored_before_its_commit_is_early() -> None:
+    server = _server(
+        events=(StreamEvent(1, "e1", 1, WALL0 + 0.2), StreamEvent(2, "e2", 2, WALL0 + 0.4))
     )
-    return replace(e, trace=trace)
+    findings, result = _check(server)
+    assert findings.early == [2]
+    assert result["publish_only_after_commit"] is False
 
 
-def _twice(e: Evidence) -> Evidence:
-    e.trace({"t": 0.8, "type": "handle", "purchase_id": 1, "consumer": "enrollment"})
-    return e
+def test_an_event_for_a_purchase_the_store_never_held_is_a_ghost() -> None:
+    findings, result = _check(_server(), purchases={1: 0.1})
+    assert findings.ghost == [2] and findings.early == [2]
+    assert result["no_ghost_events"] is False
 
 
-def _unhandled(e: Evidence) -> Evidence:
-    e.trace.handles["email"][2] = 0  # email never handled purchase 2, nor parked it
-    return e
+def test_a_committed_purchase_missing_from_the_stream_is_lost() -> None:
+    findings, result = _check(_server(events=(StreamEvent(1, "e1", 1, WALL0 + 0.2),)))
+    assert findings.lost == [2] and findings.losts == 1
+    assert result["no_lost_events"] is False
 
 
-def _lagging(e: Evidence) -> Evidence:
-    assert e.server is not None
-    consumers = dict(e.server.consumers)
-    consumers["email"] = ConsumerState("email", 0, 1, 0, 2, 1)  # one delivered, not acked
-    return replace(e, server=replace(e.server, consumers=consumers))
-
-
-def _backwards(e: Evidence) -> Evidence:
-    e.trace({"t": 0.05, "type": "command", "purchase_id": 3})
-    return e
-
-
-BREAKERS: dict[str, Callable[[Evidence], Evidence]] = {
-    "publish_only_after_commit": _published_before_commit,
-    "no_ghost_events": _ghost,
-    "no_lost_events": _lost,
-    "confirmed_at_commit": _late_confirm,
-    "idempotent_consumers_once": _twice,
-    "every_event_handled": _unhandled,
-    "lags_drained": _lagging,
-    "time_never_goes_back": _backwards,
-}
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_each_invariant_breaks_on_evidence_that_breaks_it(name: str) -> None:
-    result = invariants(BREAKERS[name](_good()))
-    assert result[name] is False
-
-
-def test_a_dead_letter_counts_as_handled_for_its_consumer_only() -> None:
-    e = _unhandled(_good())
-    assert e.server is not None
+def test_an_announced_event_a_consumer_never_handled_nor_parked() -> None:
+    ledger = _ledger()
+    ledger.effects[1][2] = 0  # email never handled purchase 2
+    findings, result = _check(_server(), ledger=ledger)
+    assert findings.unhandled["email"] == [2]
+    assert result["every_event_handled"] is False
     parked = DeadLetter("email", 2, 2, "evt-000002", 3)
-    e = replace(e, server=replace(e.server, dead_letters=(parked,)))
-    assert invariants(e)["every_event_handled"]
-    wrong = replace(e, server=replace(e.server, dead_letters=(replace(parked, consumer="x"),)))
-    assert not invariants(wrong)["every_event_handled"]
+    findings, result = _check(_server(dead_letters=(parked,)), ledger=ledger)
+    assert findings.unhandled["email"] == [] and result["every_event_handled"]
 
 
-def test_a_broker_run_never_read_back_proves_nothing_about_the_stream() -> None:
-    result = invariants(replace(_good(), server=None))
-    for name in ("publish_only_after_commit", "no_ghost_events", "no_lost_events"):
-        assert result[name] is False
-    assert not result["lags_drained"]
+@pytest.mark.parametrize(
+    "state",
+    [
+        ConsumerState("email", 1, 0, 0, 1, 1),  # one not yet delivered
+        ConsumerState("email", 0, 1, 0, 2, 1),  # one delivered, not acknowledged
+        ConsumerState("email", 0, 0, 0, 2, 1),  # the ack floor short of the stream's end
+    ],
+)
+def test_a_consumer_the_server_reports_behind_is_not_drained(state: ConsumerState) -> None:
+    consumers = {"enrollment": ConsumerState("enrollment", 0, 0, 0, 2, 2), "email": state}
+    findings, result = _check(_server(consumers=consumers))
+    assert findings.behind["email"] >= 1
+    assert result["lags_drained"] is False
 
 
 def test_read_back_sees_what_the_server_holds_not_what_we_sent(broker: NatsServer) -> None:
@@ -188,10 +149,8 @@ def test_read_back_sees_what_the_server_holds_not_what_we_sent(broker: NatsServe
     before, after = asyncio.run(main())
     assert [e.purchase_id for e in before.events] == [1, 2]
     assert [e.purchase_id for e in after.events] == [1]
-    good = _good()
-    assert invariants(replace(good, server=replace(good.server, events=before.events)))[
-        "no_lost_events"
-    ]
-    assert not invariants(replace(good, server=replace(good.server, events=after.events)))[
-        "no_lost_events"
-    ]
+    timely = {1: -1.0, 2: -1.0}  # committed long before the server stored anything
+    wall0 = 0.0
+    ok = reconcile(Findings(), before, timely, _ledger(), wall0=wall0, complete=True)
+    gone = reconcile(Findings(), after, timely, _ledger(), wall0=wall0, complete=True)
+    assert ok.losts == 0 and gone.lost == [2]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from eventlesson.broker.jetstream import Connection, Names, delete_all, run_prefix
-from eventlesson.broker.readout import Evidence, ServerRead
+from eventlesson.broker.readout import ServerRead
 from eventlesson.broker.run import BrokerRun
 from eventlesson.broker.server import NatsServer
 from eventlesson.sim import CONSUMER_NAMES, SCENARIOS
@@ -26,7 +26,7 @@ class Result:
     run: BrokerRun
     summary: Summary
     read: ServerRead | None
-    evidence: Evidence
+    purchases: dict[int, float]  # the store's purchases and their commit times
     trace: list[dict[str, Any]] = field(default_factory=list)
 
     def of(self, kind: str, **match: Any) -> list[dict[str, Any]]:
@@ -68,9 +68,10 @@ def play(
             if side is not None:
                 await side
             await run.finish()
-            return Result(run, run.summary(), run.final, run.evidence(), trace)
+            return Result(run, run.summary(), run.final, dict(run.store.purchases()), trace)
         finally:
             await run.close()
+            run.close_store()
             if run.uses_broker:
                 conn = await Connection().open(server.url, name="test cleanup")
                 await delete_all(conn.js, names, CONSUMER_NAMES)
@@ -81,9 +82,15 @@ def play(
 
 def expected(scenario: str, summary: Summary) -> None:
     """Every invariant holds except the ones the scenario exists to break, which break."""
-    broken = {name for name, ok in summary.invariants.items() if not ok}
+    broken = {name for name, ok in summary.invariants.items() if ok is False}
     assert summary.complete
-    assert broken == set(SCENARIOS[scenario].expected_broken) & set(summary.invariants)
+    expected = set(SCENARIOS[scenario].expected_broken) & set(summary.invariants)
+    if SCENARIOS[scenario].faults(1).broker_outages:
+        # the server redelivers what it never saw acknowledged: not-idempotent effects may repeat
+        assert expected <= broken <= set(summary.expected_broken)
+        assert all(name.startswith("no_effect_applied_twice.") for name in broken - expected)
+    else:
+        assert broken == expected
 
 
 def test_happy_every_consumer_handles_every_event_once_and_the_server_agrees(
@@ -104,14 +111,16 @@ def test_happy_every_consumer_handles_every_event_once_and_the_server_agrees(
         assert commits[p["purchase_id"]] <= p["t"]
 
 
-def test_sync_chain_makes_direct_calls_and_starts_no_broker_conversation(
-    broker: NatsServer,
-) -> None:
-    r = play(broker, "sync-chain", purchases=4)
+def test_sync_chain_makes_direct_calls_and_no_broker_is_involved(broker: NatsServer) -> None:
+    r = play(broker, "sync-chain", purchases=10)
     expected("sync-chain", r.summary)
     assert r.read is None and r.run.broker_facts() == {"backend": "direct calls"}
     assert all(d.get("via") == "call" for d in r.of("deliver"))
     assert not r.of("publish")
+    # email stops answering for a while: calls to it time out and learners see an error
+    assert r.of("consumer_down", consumer="email")
+    assert r.of("purchase_failed")
+    assert r.summary.invariants["no_lost_events"] is None  # no events: not applicable
 
 
 def test_publish_before_commit_leaves_ghost_events_on_the_server(broker: NatsServer) -> None:
@@ -139,21 +148,23 @@ def test_outbox_repeats_dropped_inside_the_window_and_skipped_outside_it(
     r = play(broker, "outbox", purchases=8)
     expected("outbox", r.summary)
     assert r.read is not None
-    # inside the duplicate window: the server answered "duplicate" and stored nothing new
-    dropped = r.of("publish", duplicate=True)
+    # inside the duplicate window: the server answered "duplicate" and appended nothing
+    dropped = r.of("publish_dropped")
     assert dropped and r.run.dropped_repeats == len(dropped)
+    for d in dropped:  # the offset it names is the first copy's
+        assert r.of("publish", event_id=d["event_id"])[0]["offset"] == d["offset"]
     # outside it: stored twice under the same Nats-Msg-Id
     ids = Counter(e.event_id for e in r.read.events)
     twice = [event_id for event_id, n in ids.items() if n == 2]
     assert twice, "the long relay outage should outlast the duplicate window"
+    assert r.of("publish", event_id=twice[0], repeat=True)
     skipped = {s["consumer"] for s in r.of("duplicate_skipped") if s["event_id"] in twice}
     assert skipped == {"enrollment", "affiliate"}  # idempotent by event id
     again = {h["consumer"] for h in r.of("handle", duplicate=True)}
     assert again == {"email", "analytics", "recommendations"}
     # nothing lost: every committed purchase is on the server
-    assert r.summary.lost_events == 0 and r.summary.committed == len(
-        {e.purchase_id for e in r.read.events}
-    )
+    assert r.summary.lost_events == 0
+    assert set(r.purchases) == {e.purchase_id for e in r.read.events}
 
 
 def test_consumer_crash_is_redelivered_by_the_server_after_ack_wait(broker: NatsServer) -> None:
@@ -165,7 +176,7 @@ def test_consumer_crash_is_redelivered_by_the_server_after_ack_wait(broker: Nats
     eid = crashed[0]["event_id"]
     # the delivery count is the server's own (the message metadata), not ours
     assert r.of("deliver", consumer="email", event_id=eid, delivery=2)
-    assert r.run.broker_facts()["redeliveries"]["email"] >= 1
+    assert r.summary.consumers["email"].redeliveries >= 1
     assert r.summary.consumers["email"].duplicates >= 1  # not idempotent: mailed twice
     assert r.summary.consumers["enrollment"].duplicates == 0
     assert r.summary.consumers["enrollment"].duplicates_skipped >= 1
@@ -189,8 +200,9 @@ def test_poison_event_goes_to_the_dead_letter_subject_after_max_deliver(
     assert [f["delivery"] for f in r.of("handle_failed", consumer="analytics")] == [1, 2, 3]
     [dead] = r.read.dead_letters
     assert (dead.consumer, dead.deliveries, dead.purchase_id) == ("analytics", 3, 3)
-    # every other consumer handled it; analytics handled every other event
-    assert r.read.consumers["analytics"].lag == 0
+    # parked and terminated: the server never delivers it again, and the floor moves past it
+    analytics = r.read.consumers["analytics"]
+    assert analytics.lag == 0 and analytics.ack_floor_seq == r.read.stream.last_seq
     assert r.summary.dead_letters == 1
 
 
@@ -229,15 +241,28 @@ def test_broker_outage_stops_the_server_and_the_outbox_holds_the_rows(
     assert r.summary.lost_events == 0
 
 
+def test_without_an_outbox_a_publish_the_stopped_server_rejects_is_lost(
+    own_server: NatsServer,
+) -> None:
+    # slower, so the outage (7 model seconds) outlasts a publish's timeout several times over
+    r = play(own_server, "broker-outage-no-outbox", purchases=20, speed=5.0, own_server=True)
+    expected("broker-outage-no-outbox", r.summary)
+    assert r.read is not None
+    gave_up = {f["purchase_id"] for f in r.of("publish_failed", gave_up=True)}
+    assert gave_up and gave_up <= set(r.purchases)  # paid and confirmed...
+    assert not gave_up & {e.purchase_id for e in r.read.events}  # ...never on the server
+    assert r.summary.lost_events == len(gave_up)
+
+
 def test_a_server_killed_mid_run_loses_nothing_committed_with_the_outbox(
     broker: NatsServer,
 ) -> None:
     killed: list[int] = []
 
     async def kill_and_restart(run: BrokerRun) -> None:
-        while run.published < 4:
+        while run.ledger.published < 4:
             await asyncio.sleep(0.01)
-        killed.append(run.committed)
+        killed.append(run.ledger.committed)
         broker.kill()  # SIGKILL: no shutdown, no flush
         await asyncio.sleep(1.2)  # longer than the relay's publish timeout: it must give up
         broker.start()  # same port, same store folder
@@ -246,7 +271,7 @@ def test_a_server_killed_mid_run_loses_nothing_committed_with_the_outbox(
     assert killed and r.summary.complete
     assert r.read is not None
     stored = {e.purchase_id for e in r.read.events}
-    committed = set(r.evidence.purchases)
+    committed = set(r.purchases)
     assert committed and committed <= stored  # nothing committed is lost
     assert r.summary.invariants["no_lost_events"] and r.summary.invariants["lags_drained"]
     assert r.of("publish_failed"), "the relay met the dead server and kept its rows"

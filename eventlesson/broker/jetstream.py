@@ -279,8 +279,9 @@ class Delivery:
     stored_at: float  # when the server stored the message (Unix seconds)
 
 
-Verdict = Literal["ack", "retry", "crash"]
+Verdict = Literal["ack", "retry", "park", "crash"]
 # "ack": the effect is done; "retry": it failed, deliver again after a delay (nak);
+# "park": the handler gave up on it (and parked it elsewhere): never deliver it again (term);
 # "crash": the consumer dies before acknowledging; the server redelivers after ack_wait
 
 
@@ -296,6 +297,10 @@ class Outcome:
     @classmethod
     def retry(cls, delay: float) -> Outcome:
         return cls("retry", delay)
+
+    @classmethod
+    def park(cls) -> Outcome:
+        return cls("park")
 
     @classmethod
     def crash(cls) -> Outcome:
@@ -431,6 +436,8 @@ class ConsumerRunner:
                     raise _Crash()
                 if outcome.verdict == "retry":
                     await msg.nak(delay=outcome.delay)
+                elif outcome.verdict == "park":
+                    await msg.term()  # counts as acknowledged: the ack floor moves past it
                 else:
                     await msg.ack()
                     worker.acked += 1

@@ -32,12 +32,20 @@ def describe(record: dict[str, Any]) -> str:
     seq = record.get("offset")
     if kind == "publish":
         by = "The relay publishes" if record.get("via") == "relay" else "Published"
-        if record.get("duplicate"):
+        if record.get("repeat"):
             return (
-                f"{by} {eid} again: the server already holds it at stream seq {seq} "
-                "(same Nats-Msg-Id, inside the duplicate window) and drops the repeat."
+                f"{by} {eid} again, after the duplicate window: the server stores it anew at "
+                f"stream seq {seq} (a repeat the consumers will see)."
             )
-        return f"{by} purchase.completed {eid} for {pid}: stream seq {seq}."
+        return f"{by} {eid} for {pid}: stream seq {seq}."
+    if kind == "publish_dropped":
+        by = "The relay publishes" if record.get("via") == "relay" else "Published"
+        return (
+            f"{by} {eid} again: the server already holds it at stream seq {seq} (same "
+            "Nats-Msg-Id, inside the duplicate window) and drops the repeat."
+        )
+    if kind == "offset_commit":
+        return f"{who}'s ack floor on the server is now stream seq {record.get('ack_floor')}."
     if kind == "deliver" and record.get("via") != "call":
         n = record.get("delivery", 1)
         again = f" (delivery {n}: redelivered by the server)" if n > 1 else ""

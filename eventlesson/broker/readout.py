@@ -1,33 +1,33 @@
-"""What a run on the real broker proves: the server's state read back, the trace, the store, and
-the invariants and summary computed from them.
+"""What the server holds after a run on the real broker, and what that adds to the findings.
 
-Core module: nats-py (for `read_back` only), sqlite3 through the store, and the standard library;
-no rich, questionary or typer. Every invariant reads something observable: the stream and the dead
-letters as the server holds them after the run, each consumer's counters as the server reports
-them, the purchases the SQLite store holds, and the trace records. Nothing reads a counter the
-run kept beside the thing it claims, so each check can fail, and the tests make each one fail.
+Core module: nats-py (for `read_back` only) and the standard library; no rich, questionary or
+typer. The model's findings come from the trace and the stores (`eventlesson.sim.invariants`);
+`reconcile()` adds the server's own account, read back after the run: the stream as it holds it
+(which purchases were announced, when the server stored each event), the dead letters, and each
+consumer's ack floor and pending counts. So a message the server lost, or one it holds that the
+trace never mentioned, shows up in the invariants, and each of these checks can fail.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eventlesson.broker.jetstream import (
     CONSUMER_HEADER,
     DELIVERIES_HEADER,
     SEQ_HEADER,
-    ConsumerState,
     Names,
-    StreamState,
     read_consumers,
     read_messages,
     read_stream_state,
 )
-from eventlesson.sim.invariants import NAMES, TimeOrder
+from eventlesson.broker.state import ConsumerState, StreamState
+from eventlesson.sim.invariants import LISTED, Findings
+from eventlesson.sim.ledger import FAILED, LOST, Ledger
 
 
 @dataclass(frozen=True)
@@ -92,123 +92,71 @@ async def read_back(js: Any, names: Names, consumers: Iterable[str]) -> ServerRe
     )
 
 
-@dataclass
-class TraceFacts:
-    """A listener that keeps what the invariants need from the trace, and nothing else."""
-
-    times: TimeOrder = field(default_factory=TimeOrder)
-    confirms: dict[int, tuple[float, float | None]] = field(default_factory=dict)  # t, committed
-    handles: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
-    first_handle: dict[int, float] = field(default_factory=dict)
-
-    def __call__(self, record: Mapping[str, Any]) -> None:
-        t = float(record["t"])
-        self.times.see(t)
-        kind = record["type"]
-        if kind == "confirm":
-            committed = record.get("committed_at")
-            self.confirms[int(record["purchase_id"])] = (
-                t,
-                None if committed is None else float(committed),
-            )
-        elif kind == "handle":
-            pid = int(record["purchase_id"])
-            self.handles[str(record["consumer"])][pid] += 1
-            self.first_handle.setdefault(pid, t)
+def _merge(ids: list[int], count: int, found: set[int]) -> tuple[list[int], int]:
+    """The findings' first ids and count, with the server's finds added (none counted twice)."""
+    union = set(ids) | found
+    listed = sorted(union)[:LISTED]
+    if count <= len(ids):  # the list held every id the trace found
+        return listed, len(union)
+    return listed, max(count, len(found))
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Everything the invariants read, gathered in one place (tests build it by hand)."""
+def reconcile(
+    findings: Findings,
+    server: ServerRead | None,
+    purchases: Mapping[int, float],
+    ledger: Ledger,
+    *,
+    wall0: float,
+    complete: bool,
+) -> Findings:
+    """The findings with the server's account added: what the stream holds decides what was
+    announced and when, and each consumer's ack floor and pending counts how far behind it is.
 
-    purchases: Mapping[int, float]  # the store: purchase id -> committed_at (run seconds)
-    trace: TraceFacts
-    server: ServerRead | None  # None: not read back (or sync-chain, which has no broker)
-    broker: bool  # False for sync-chain's direct calls
-    wall0: float  # Unix time of the run's t = 0, to put server timestamps on the run's clock
-    consumers: tuple[str, ...]
-    idempotent: frozenset[str]
-    complete: bool
-
-
-def invariants(e: Evidence) -> dict[str, bool]:
-    """The model's invariants, by the same names, from the store, the trace and the server.
-
-    A broker run whose server could not be read back proves nothing about the stream: the checks
-    that need it fail rather than pass on no evidence.
+    `purchases`: the store's purchase id -> committed_at (run seconds); `wall0`: the Unix time
+    of the run's t = 0, which puts the server's timestamps on the run's clock (the server shares
+    this machine's clock). Without a read-back (`server` None) the findings stand as they are.
     """
-    unread = e.broker and e.server is None
-    events = e.server.events if e.server is not None else ()
-    dead = e.server.dead_letters if e.server is not None else ()
-    announced = {ev.purchase_id for ev in events}
-    after_commit = all(
-        ev.purchase_id in e.purchases and e.purchases[ev.purchase_id] <= ev.stored_at - e.wall0
-        for ev in events
-    )
-    confirmed = all(
-        committed is not None
-        and e.purchases.get(pid) == committed
-        and t <= e.trace.first_handle.get(pid, t)
-        for pid, (t, committed) in e.trace.confirms.items()
-    )
-    handled_or_parked = True
-    parked = {(d.consumer, d.purchase_id) for d in dead}
-    for consumer in e.consumers:
-        effects = e.trace.handles.get(consumer, Counter())
-        if any(not effects[pid] and (consumer, pid) not in parked for pid in announced):
-            handled_or_parked = False
-    if not e.broker:  # direct calls: every stored purchase was handed to every consumer
-        handled_or_parked = all(
-            all(e.trace.handles.get(c, Counter())[pid] for c in e.consumers) for pid in e.purchases
-        )
-        drained = e.complete
-    elif e.server is None:
-        drained = False
-    else:
-        last = e.server.stream.last_seq
-        drained = e.complete and all(
-            s.lag == 0 and s.delivered_seq >= last for s in e.server.consumers.values()
-        )
-    result = {
-        "publish_only_after_commit": after_commit and not unread,
-        "no_ghost_events": all(pid in e.purchases for pid in announced) and not unread,
-        "no_lost_events": not e.broker
-        or (not unread and all(pid in announced for pid in e.purchases)),
-        "confirmed_at_commit": confirmed,
-        "idempotent_consumers_once": all(
-            n <= 1 for c in e.idempotent for n in e.trace.handles.get(c, Counter()).values()
-        ),
-        "every_event_handled": e.complete and handled_or_parked,
-        "lags_drained": drained,
-        "time_never_goes_back": e.trace.times.ok,
-    }
-    assert tuple(result) == NAMES
-    return result
-
-
-def ghost_events(e: Evidence) -> int:
-    """Stored events whose purchase the store does not hold."""
-    if e.server is None:
-        return 0
-    return len({ev.purchase_id for ev in e.server.events if ev.purchase_id not in e.purchases})
-
-
-def lost_events(e: Evidence) -> int:
-    """Purchases the store holds that no stored event announces."""
-    if e.server is None:
-        return 0
-    announced = {ev.purchase_id for ev in e.server.events}
-    return sum(1 for pid in e.purchases if pid not in announced)
-
-
-def ghost_effects(e: Evidence) -> int:
-    return sum(
-        n
-        for counts in e.trace.handles.values()
-        for pid, n in counts.items()
-        if pid not in e.purchases
-    )
-
-
-def duplicate_effects(e: Evidence) -> int:
-    return sum(n - 1 for counts in e.trace.handles.values() for n in counts.values() if n > 1)
+    if server is None:
+        return findings
+    f = copy.deepcopy(findings)
+    announced: dict[int, float] = {}  # purchase id -> when the server first stored its event
+    for ev in server.events:
+        at = round(ev.stored_at - wall0, 6)
+        if ev.purchase_id not in announced or at < announced[ev.purchase_id]:
+            announced[ev.purchase_id] = at
+    early, ghost, lost = set(), set(), set()
+    flags = ledger.flags
+    for pid, at in announced.items():
+        committed = purchases.get(pid)
+        if committed is None or at < round(committed, 6):
+            early.add(pid)
+        failed = pid < len(flags) and flags[pid] & FAILED
+        if committed is None and (complete or failed):
+            ghost.add(pid)
+    for pid in purchases:
+        gone = pid < len(flags) and flags[pid] & LOST
+        if pid not in announced and (complete or gone):
+            lost.add(pid)
+    f.early, f.earlies = _merge(f.early, f.earlies, early)
+    f.ghost, f.ghosts = _merge(f.ghost, f.ghosts, ghost)
+    f.lost, f.losts = _merge(f.lost, f.losts, lost)
+    parked = {(d.consumer, d.purchase_id) for d in server.dead_letters}
+    last = server.stream.last_seq
+    for i, name in enumerate(ledger.consumers):
+        effects, dead = ledger.effects[i], ledger.dead[i]
+        missing = {
+            pid
+            for pid in announced
+            if (pid >= len(effects) or not effects[pid])
+            and pid not in dead
+            and (name, pid) not in parked
+        }
+        ids = f.unhandled.get(name, [])
+        f.unhandled[name], _ = _merge(ids, len(ids), missing)
+        state = server.consumers.get(name)
+        if state is None:
+            f.behind[name] = max(f.behind.get(name, 0), last)
+        else:  # behind the stream's end by the ack floor, and by what is still pending
+            f.behind[name] = max(f.behind.get(name, 0), last - state.ack_floor_seq, state.lag)
+    return f

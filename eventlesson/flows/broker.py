@@ -121,43 +121,74 @@ class _Outcome:
     interrupted: bool = False
 
 
-def _frame(run: BrokerRun, width: int, speed: float | None) -> RenderableType:
-    from rich.console import Group
+class BrokerLiveView:
+    """Frames of a run on the broker: the model's live screen (its numbers from the server),
+    with the running log and its highlighted key moments, and the server's own counts below."""
 
-    from eventlesson.ui.render_broker import render_server
-    from eventlesson.ui.render_sim import render_live
+    def __init__(self, run: BrokerRun, console: Console, speed: float | None) -> None:
+        from eventlesson.flows.simulate import Highlights
 
-    parts: list[RenderableType] = [render_live(run.snapshot(), width=width, speed=speed)]
-    view = run.broker_view()
-    if view is not None:
-        parts.append(render_server(view, width=width))
-    return Group(*parts)
+        self.run = run
+        self.console = console
+        self.speed = speed
+        self.highlights = Highlights()
+
+    def renderable(self) -> RenderableType:
+        from rich.console import Group
+
+        from eventlesson.ui.render_broker import render_server_lines
+        from eventlesson.ui.render_sim import render_live
+
+        run = self.run
+        size = self.console.size
+        recent = run.story.recent(40)
+        hot = self.highlights.hot(recent, 0.0)
+        hot_seqs = {line.seq for line in hot}
+        oldest = recent[0].seq if recent else 0
+        # key moments stay on screen even once newer lines have pushed them out of the log
+        log = [(line, True) for line in hot if line.seq < oldest]
+        log += [(line, line.seq in hot_seqs) for line in recent]
+        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        view = run.broker_view()
+        below = render_server_lines(view, width=size.width) if view is not None else []
+        screen = render_live(
+            run.snapshot(focus=focus),
+            width=size.width,
+            height=size.height - len(below),
+            speed=self.speed,
+            log=log,
+        )
+        return Group(screen, *below)
 
 
 async def _live(run: BrokerRun, console: Console, speed: float | None) -> None:
     from rich.live import Live
 
+    from eventlesson.broker.jetstream import cancel_and_wait, cancelled
+
+    view = BrokerLiveView(run, console, speed)
     with Live(
-        _frame(run, console.width, speed),
+        view.renderable(),
         console=console,
         auto_refresh=False,  # we refresh on our own frames: no thread racing the run
         transient=False,
         redirect_stdout=False,
         redirect_stderr=False,
+        vertical_overflow="crop",
     ) as live:
         task = asyncio.create_task(run.run())
         try:
             while not task.done():
-                live.update(_frame(run, console.width, speed), refresh=True)
+                if cancelled():  # a Ctrl-C that a nats-py request swallowed on its way here
+                    raise asyncio.CancelledError
+                live.update(view.renderable(), refresh=True)
                 await asyncio.wait({task}, timeout=FRAME_SECONDS)
-            live.update(_frame(run, console.width, speed), refresh=True)
+            live.update(view.renderable(), refresh=True)
             task.result()
         finally:
             if not task.done():
-                from eventlesson.broker.jetstream import cancel_and_wait
-
                 await cancel_and_wait([task])
-                live.update(_frame(run, console.width, speed), refresh=True)
+                live.update(view.renderable(), refresh=True)
 
 
 def plain_line(record: dict[str, Any]) -> str:
@@ -168,7 +199,11 @@ def plain_line(record: dict[str, Any]) -> str:
 
 
 def _plain_printer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
+    from eventlesson.sim.story import QUIET
+
     def show(record: dict[str, Any]) -> None:
+        if record["type"] in QUIET:
+            return  # in the trace (--events), not in the one-line-per-step log
         stream.write(plain_line(record) + "\n")
         stream.flush()
 
@@ -184,7 +219,7 @@ async def _session(
     view: str,
     console: Console,
 ) -> None:
-    from eventlesson.broker.jetstream import Names, run_prefix
+    from eventlesson.broker.jetstream import Names, cancelled, run_prefix
     from eventlesson.broker.run import BrokerRun
 
     scenario = SCENARIOS[options.scenario]
@@ -210,6 +245,8 @@ async def _session(
         run.add_listener(listener)
     try:
         await run.setup()
+        if cancelled():  # Ctrl-C during the set-up, lost inside a nats-py request
+            raise asyncio.CancelledError
         try:
             if view == "live":
                 await _live(run, console, speed)
@@ -227,6 +264,7 @@ async def _session(
         outcome.facts = run.broker_facts()
     finally:
         await run.close()
+        run.close_store()
 
 
 def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: bool) -> int:
@@ -266,9 +304,10 @@ def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: boo
             if outcome.interrupted:
                 code = int(ExitCode.INTERRUPTED)
             if outcome.summary is None:  # stopped before the run began
+                app.err.print("Stopped.")
                 return code
             _report(app, human, options, target, server, outcome, keep_server)
-            if outcome.run is not None and not outcome.run.complete and not outcome.interrupted:
+            if outcome.run is not None and not outcome.run.finished and not outcome.interrupted:
                 app.error(
                     "the run did not drain before its time limit; the summary shows where it stood"
                 )
@@ -339,19 +378,32 @@ def _report(
 def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed: float) -> None:
     from rich.console import Console
 
-    from eventlesson.ui.render_broker import render_server_summary
-    from eventlesson.ui.render_sim import render_summary
+    from eventlesson.ui.render_broker import render_server_lines, render_server_summary
+    from eventlesson.ui.render_sim import render_live, render_summary
 
     recorder = Console(record=True, file=io.StringIO(), width=max(width, 40), force_terminal=True)
-    if outcome.run is not None:
-        recorder.print(_frame(outcome.run, recorder.width, speed))
+    run = outcome.run
+    if run is not None:
+        log = [(line, line.key) for line in run.story.recent(8)]
+        recorder.print(render_live(run.snapshot(), width=recorder.width, height=24, log=log))
+        view = outcome.view
+        if view is not None:
+            for line in render_server_lines(view, width=recorder.width):
+                recorder.print(line)
     recorder.print(render_summary(summary, width=recorder.width))
     backend = (outcome.facts or {}).get("backend", "nats")
-    recorder.print(render_server_summary(outcome.view, backend=backend, complete=summary.complete))
+    recorder.print(
+        render_server_summary(
+            outcome.view, backend=backend, complete=summary.complete, width=recorder.width
+        )
+    )
     try:
         recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario} --broker nats")
-    except OSError as exc:  # checked before the run; only a race gets here
-        raise UsageError(f"--svg {path}: cannot write it ({exc.strerror})") from exc
+    except OSError as exc:  # a full disk, or a race with the check before the run
+        from eventlesson.errors import OutputError
+        from eventlesson.text import quoted_path
+
+        raise OutputError(f"--svg {quoted_path(path)}", exc.strerror or str(exc)) from exc
 
 
 def _hold(app: App, server: NatsServer, json_out: bool) -> int:

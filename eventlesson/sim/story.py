@@ -11,6 +11,7 @@ how long, is the flow's business.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,10 +82,14 @@ class PurchaseStory:
 
 
 class Story:
-    """A trace listener that keeps what the live view narrates."""
+    """A trace listener that keeps what the live view narrates (`words`: another backend's
+    sentences for its records, such as the real broker's)."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self, scenario: Scenario, words: Callable[[dict[str, Any]], str] = describe
+    ) -> None:
         self.scenario = scenario
+        self.words = words
         self.lines: deque[LogLine] = deque(maxlen=KEPT_LINES)
         self.keys: deque[LogLine] = deque(maxlen=8)  # the latest key moments
         self.purchases: OrderedDict[int, PurchaseStory] = OrderedDict()
@@ -107,7 +112,7 @@ class Story:
             self._advance(story, record)
         if not in_log(record):
             return
-        line = LogLine(self.seq, record["t"], kind, describe(record), is_key(record), pid)
+        line = LogLine(self.seq, record["t"], kind, self.words(record), is_key(record), pid)
         self.lines.append(line)
         if line.key:
             self.keys.append(line)

@@ -31,6 +31,11 @@ RECORD_TYPES: dict[str, str] = {
         "purchase_id, event_id, offset, course, amount_cents, [via]: the broker appended the "
         "event at this offset of its log"
     ),
+    "publish_dropped": (
+        "purchase_id, event_id, offset, course, amount_cents, [via]: a real broker (NATS "
+        "JetStream) already held this event id (Nats-Msg-Id, inside its duplicate window) and "
+        "appended nothing; offset is where the first copy is"
+    ),
     "publish_failed": (
         "purchase_id, event_id, reason, [retry_in | gave_up]: the broker rejected the publish"
     ),

@@ -21,6 +21,7 @@ from eventlesson.text import clean
 from eventlesson.ui.styles import BAD, GOOD, MUTED, TITLE, WARN
 
 NARROW = 60
+LIVE_WIDE = 72  # the live screen's wide layout starts here (as render_sim's)
 
 
 def _table(narrow: bool) -> Table:
@@ -62,6 +63,54 @@ def _extras(view: ServerView) -> Text:
     parts.append("dead letters ", style=MUTED if not view.dead_letters else "")
     parts.append(str(view.dead_letters), style=BAD if view.dead_letters else "")
     return parts
+
+
+def _packed(label: Text, items: Sequence[Text], width: int) -> list[Text]:
+    """`label`, then the items joined by " · ", as few rows of at most `width` cells as fit."""
+    rows: list[Text] = []
+    row = label.copy()
+    fresh = True  # nothing but the label on this row yet
+    for item in items:
+        sep = "" if fresh else " · "
+        gap = " " if fresh and row.cell_len else sep
+        if not fresh and row.cell_len + len(sep) + item.cell_len > width:
+            rows.append(row)
+            row, gap = Text(), ""
+        row.append(gap, style=MUTED)
+        row.append_text(item)
+        fresh = False
+    rows.append(row)
+    for r in rows:
+        r.no_wrap = True
+        r.overflow = "ellipsis"
+    return rows
+
+
+def render_server_lines(view: ServerView, *, width: int = 80) -> list[Text]:
+    """Below the live screen, one row each: the server, then each consumer's JetStream lag
+    (pending + ack pending) packed into as few rows as fit. The screen above shows the same
+    server's ack floors as offsets and its last sequence as the log's end."""
+    narrow = width < LIVE_WIDE
+    head = Text("NATS JetStream", style=TITLE)
+    if narrow:
+        head.append(" · offset = ack floor")
+    else:
+        head.append(f" · stream {clean(view.stream)} · offset = ack floor, log end = last seq")
+    if not view.reachable:
+        head.append(" · DOWN", style=BAD)
+    head.no_wrap, head.overflow = True, "ellipsis"
+    items = [
+        Text.assemble(
+            (c.name + " ", ""), (f"{c.num_pending}+{c.num_ack_pending}", WARN if c.lag else "")
+        )
+        for c in view.consumers
+    ]
+    if view.dropped_repeats:
+        items.append(Text(f"repeats dropped {view.dropped_repeats}"))
+    if view.dead_letters:
+        items.append(Text(f"dead letters {view.dead_letters}", style=BAD))
+    label = Text("pending+ack:" if narrow else "pending + ack pending:", style=MUTED)
+    return [head, *_packed(label, items, width)]
 
 
 def render_server(view: ServerView, *, width: int = 80) -> RenderableType:
