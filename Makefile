@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sim.py
 	$(BIN)/python bench/bench_start.py
+	$(BIN)/python bench/bench_broker.py
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

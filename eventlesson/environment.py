@@ -18,6 +18,7 @@ from pathlib import Path
 HOME_ENV = "EVENTLESSON_HOME"  # folder for progress.json
 CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"  # read lessons from here (the --content-dir option wins)
 SPEED_ENV = "EVENTLESSON_SIM_SPEED"  # speed of the simulations the lesson plays inline
+NATS_SERVER_ENV = "EVENTLESSON_NATS_SERVER"  # another nats-server binary for simulate --broker
 DEFAULT_SIM_SPEED = 1.0  # virtual seconds per real second
 
 
@@ -70,6 +71,7 @@ class Environment:
     home: Path  # where progress.json lives
     content_dir: str | None = None  # EVENTLESSON_CONTENT_DIR; None: the shipped lessons
     sim_speed: float = DEFAULT_SIM_SPEED  # inline simulations in the lesson
+    nats_server: str | None = None  # EVENTLESSON_NATS_SERVER; None: the broker extra's binary
     dumb: bool = False  # TERM=dumb or unknown: no colour, no redrawing, typed answers
     no_color: bool = False  # NO_COLOR (any value) or a dumb terminal
     single_keys: bool = True  # termios: the full-screen pager can read keys one at a time
@@ -87,6 +89,7 @@ class Environment:
             home=data_home(env, platform),
             content_dir=env.get(CONTENT_ENV) or None,
             sim_speed=sim_speed(env.get(SPEED_ENV, "")),
+            nats_server=env.get(NATS_SERVER_ENV, "").strip() or None,
             dumb=dumb,
             no_color="NO_COLOR" in env or dumb,
             single_keys=keys,

@@ -203,3 +203,35 @@ def test_connecting_to_nothing_is_one_clear_error() -> None:
     message = run(main())
     assert message.startswith(f"nats://127.0.0.1:{port}: cannot connect (")
     assert "\n" not in message
+
+
+def test_a_parked_message_is_terminated_and_the_ack_floor_moves_past_it(
+    broker: NatsServer,
+) -> None:
+    async def main() -> None:
+        settings = ConsumerSettings(ack_wait=2.0, max_deliver=3)
+        names, conn, js = await _setup(broker.url, ("analytics",), settings)
+        seen: list[tuple[int, int]] = []
+
+        async def handle(d: Delivery) -> Outcome:
+            seen.append((d.seq, d.delivered))
+            return Outcome.park() if d.seq == 1 else Outcome.ack()
+
+        runner = ConsumerRunner(broker.url, names, ("analytics",), handle)
+        try:
+            await js.publish(names.subject, b"{}")
+            await js.publish(names.subject, b"{}")
+            await runner.start()
+
+            async def floor_at_end() -> bool:
+                s = (await read_consumers(js, names, ("analytics",)))["analytics"]
+                return s.lag == 0 and s.ack_floor_seq == 2
+
+            await _until(floor_at_end)
+            assert seen == [(1, 1), (2, 1)]  # never delivered again
+        finally:
+            await runner.stop()
+            await delete_all(js, names, ("analytics",))
+            await conn.close()
+
+    run(main())

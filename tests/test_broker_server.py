@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from eventlesson.broker.server import SERVER_ENV, NatsServer, ServerError, answers, find_server
+from eventlesson.environment import Environment
 
 
 def _alive(pid: int) -> bool:
@@ -60,21 +61,24 @@ def test_restart_keeps_port_and_store(nats_server: NatsServer) -> None:
         server.close()
 
 
-def test_env_var_chooses_the_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = find_server()
+def test_another_binary_can_be_chosen(tmp_path: Path) -> None:
     link = tmp_path / "my-nats-server"
-    link.symlink_to(real)
-    monkeypatch.setenv(SERVER_ENV, str(link))
-    assert find_server() == str(link)
-    with NatsServer() as server:
+    link.symlink_to(find_server())
+    assert find_server(str(link)) == str(link)
+    with NatsServer(binary=find_server(str(link))) as server:
         assert server.binary == str(link)
         assert answers("127.0.0.1", server.port)
 
 
-def test_env_var_naming_nothing_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SERVER_ENV, "/no/such/nats-server")
+def test_the_environment_names_the_chosen_binary(tmp_path: Path) -> None:
+    env = Environment.detect({SERVER_ENV: " /opt/nats/nats-server ", "EVENTLESSON_HOME": "h"})
+    assert env.nats_server == "/opt/nats/nats-server"
+    assert Environment.detect({"EVENTLESSON_HOME": "h"}).nats_server is None
+
+
+def test_a_chosen_binary_that_is_not_there_is_one_clear_line() -> None:
     with pytest.raises(ServerError, match=r"^EVENTLESSON_NATS_SERVER=/no/such/nats-server: not an"):
-        find_server()
+        find_server("/no/such/nats-server")
 
 
 def test_a_server_that_refuses_to_start_says_why_in_one_line() -> None:

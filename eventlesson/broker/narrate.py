@@ -13,13 +13,17 @@ from typing import Any
 from eventlesson.sim.narrate import describe as describe_model
 from eventlesson.sim.scenarios import MAX_DELIVERIES
 
-# The lesson's words and the broker's, in the order the lesson introduces them
+# The lesson's words and the broker's, in the order the lesson introduces them (the lesson's
+# "Beyond the core path" page has the same table)
 WORDS: tuple[tuple[str, str], ...] = (
     ("offset in the broker log", "stream sequence"),
-    ("committed offset", "ack floor (every sequence up to it acknowledged)"),
-    ("consumer lag", "num_pending (not yet delivered) + num_ack_pending (delivered, not acked)"),
-    ("at-least-once redelivery", "no ack within ack_wait: the server delivers it again"),
-    ("duplicate window", "Nats-Msg-Id: a repeat inside the window is dropped by the server"),
+    ("committed offset", "ack floor: every sequence up to it is acknowledged"),
+    ("consumer lag", "pending (not yet delivered) + ack pending (delivered, not acknowledged)"),
+    (
+        "at-least-once redelivery",
+        "no acknowledgement within ack_wait: the server delivers it again",
+    ),
+    ("a relay's repeat, dropped", "the same Nats-Msg-Id inside the stream's duplicate window"),
 )
 
 

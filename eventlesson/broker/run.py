@@ -1258,6 +1258,35 @@ class BrokerRun:
             summary = dataclasses.replace(summary, expected_broken=tuple(sorted(expected)))
         return summary
 
+    def notes(self) -> list[str]:
+        """What the server did that the model's summary does not say, in plain sentences."""
+        ledger = self.ledger
+        notes = []
+        dropped, stored = self.dropped_repeats, ledger.repeats
+        if dropped or stored:
+            notes.append(
+                f"The relay repeated {dropped + stored} event(s): {dropped} inside the duplicate "
+                "window, which the server dropped (same Nats-Msg-Id), and "
+                f"{stored} after it, which the server stored again and only the idempotent "
+                "consumers skipped."
+            )
+        again = sum(ledger.redeliveries)
+        if again:
+            notes.append(
+                f"The server delivered {again} event(s) again: no acknowledgement reached it "
+                "within ack_wait (a consumer crashed, or the server itself was down). That is "
+                "at-least-once delivery."
+            )
+        parked = len(ledger.dead_letters)
+        if parked:
+            notes.append(
+                f"{parked} event(s) parked on {self.names.dead_letter_subject} after "
+                f"{MAX_DELIVERIES} deliveries (max_deliver) and terminated, so the ack floor "
+                "moved past them; meanwhile JetStream kept delivering the events behind them "
+                "(it does not hold the line as the model's log does)."
+            )
+        return notes
+
     def broker_facts(self) -> dict[str, Any]:
         """The `--json` keys the model does not have: the backend and the names on the server."""
         facts: dict[str, Any] = {"backend": "nats" if self.uses_broker else "direct calls"}

@@ -25,13 +25,13 @@ import sysconfig
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from eventlesson.environment import NATS_SERVER_ENV as SERVER_ENV  # another binary
 from eventlesson.errors import EventlessonError
 
-SERVER_ENV = "EVENTLESSON_NATS_SERVER"  # the path of another nats-server binary (a user's own)
 INSTALL_HINT = "pip install 'eventlesson[broker]'"
 READY_SECONDS = 15.0  # a loaded machine can take a while; a healthy start is well under a second
 STOP_SECONDS = 5.0  # terminate, then wait this long before kill
@@ -41,10 +41,9 @@ class ServerError(EventlessonError):
     """The broker could not be found, started or reached; the message says which and why."""
 
 
-def find_server(environ: Mapping[str, str] | None = None) -> str:
-    """The nats-server binary: $EVENTLESSON_NATS_SERVER, else the one pip put beside Python."""
-    env = os.environ if environ is None else environ
-    chosen = env.get(SERVER_ENV, "").strip()
+def find_server(chosen: str | None = None) -> str:
+    """The nats-server binary: `chosen` (EVENTLESSON_NATS_SERVER, as the App read it), else the
+    one the broker extra installed beside the Python running us, else one on PATH."""
     if chosen:
         path = shutil.which(chosen) or chosen
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):

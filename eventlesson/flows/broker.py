@@ -19,12 +19,12 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
 from eventlesson.broker import missing_extra
-from eventlesson.broker.server import NatsServer, ServerError
+from eventlesson.broker.server import NatsServer, ServerError, find_server
 from eventlesson.errors import ExitCode, UsageError
 from eventlesson.flows.simulate import (
     SimulateOptions,
@@ -118,6 +118,7 @@ class _Outcome:
     summary: Summary | None = None
     view: ServerView | None = None
     facts: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
     interrupted: bool = False
 
 
@@ -262,6 +263,7 @@ async def _session(
         outcome.summary = run.summary()
         outcome.view = run.final_view()
         outcome.facts = run.broker_facts()
+        outcome.notes = run.notes()
     finally:
         await run.close()
         run.close_store()
@@ -286,7 +288,7 @@ def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: boo
         try:
             if target.ours and scenario.mode != "sync":
                 try:
-                    server = NatsServer()
+                    server = NatsServer(binary=find_server(app.env.nats_server))
                 except ServerError as exc:  # no binary: what to install, like the missing client
                     raise UsageError(str(exc)) from exc
                 server.start()
@@ -366,7 +368,11 @@ def _report(
         backend = (outcome.facts or {}).get("backend", "nats")
         human.print(
             render_server_summary(
-                outcome.view, backend=backend, complete=summary.complete, width=human.width
+                outcome.view,
+                backend=backend,
+                complete=summary.complete,
+                notes=outcome.notes,
+                width=human.width,
             )
         )
         if look is not None:
@@ -394,7 +400,11 @@ def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed:
     backend = (outcome.facts or {}).get("backend", "nats")
     recorder.print(
         render_server_summary(
-            outcome.view, backend=backend, complete=summary.complete, width=recorder.width
+            outcome.view,
+            backend=backend,
+            complete=summary.complete,
+            notes=outcome.notes,
+            width=recorder.width,
         )
     )
     try:

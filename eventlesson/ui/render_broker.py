@@ -30,20 +30,18 @@ def _table(narrow: bool) -> Table:
     if narrow:
         table.add_column("Lag", justify="right", no_wrap=True)
         table.add_column("Floor", justify="right", no_wrap=True)
-        table.add_column("Redel", justify="right", no_wrap=True)
     else:
         table.add_column("Pending", justify="right", no_wrap=True)
         table.add_column("Ack pending", justify="right", no_wrap=True)
         table.add_column("Ack floor", justify="right", no_wrap=True)
-        table.add_column("Delivered", justify="right", no_wrap=True)
-        table.add_column("Redelivered", justify="right", no_wrap=True)
+        table.add_column("Last delivered", justify="right", no_wrap=True)
     return table
 
 
 def _rows(table: Table, view: ServerView, narrow: bool) -> None:
     for c in view.consumers:
         if narrow:
-            table.add_row(c.name, str(c.lag), str(c.ack_floor_seq), str(c.num_redelivered))
+            table.add_row(c.name, str(c.lag), str(c.ack_floor_seq))
         else:
             table.add_row(
                 c.name,
@@ -51,7 +49,6 @@ def _rows(table: Table, view: ServerView, narrow: bool) -> None:
                 str(c.num_ack_pending),
                 str(c.ack_floor_seq),
                 str(c.delivered_seq),
-                str(c.num_redelivered),
             )
 
 
@@ -113,23 +110,6 @@ def render_server_lines(view: ServerView, *, width: int = 80) -> list[Text]:
     return [head, *_packed(label, items, width)]
 
 
-def render_server(view: ServerView, *, width: int = 80) -> RenderableType:
-    """The live broker panel: the stream's end and each consumer's counters, from the server."""
-    narrow = width < NARROW
-    head = Text("NATS JetStream", style=TITLE)
-    head.append(f" · stream {clean(view.stream)} · last seq {view.last_seq}")
-    if not view.reachable:
-        head.append(" · server DOWN", style=BAD)
-    table = _table(narrow)
-    _rows(table, view, narrow)
-    legend = (
-        "lag = pending + ack pending · floor = committed offset"
-        if narrow
-        else "lag = pending + ack pending, read from the server · ack floor = committed offset"
-    )
-    return Group(head, table, _extras(view), Text(legend, style=MUTED))
-
-
 def render_words(*, width: int = 80) -> RenderableType:
     """The lesson's words beside JetStream's: one row each."""
     table = Table(
@@ -139,15 +119,20 @@ def render_words(*, width: int = 80) -> RenderableType:
         padding=(0, 1, 0, 0),
         show_header=width >= NARROW,
     )
-    table.add_column("The lesson says", no_wrap=width >= NARROW, style=TITLE)
-    table.add_column("JetStream does", overflow="fold")
+    table.add_column("In this lesson", no_wrap=width >= NARROW, style=TITLE)
+    table.add_column("On NATS JetStream", overflow="fold")
     for lesson, broker in WORDS:
         table.add_row(lesson, broker)
     return table
 
 
 def render_server_summary(
-    view: ServerView | None, *, backend: str, complete: bool, width: int = 80
+    view: ServerView | None,
+    *,
+    backend: str,
+    complete: bool,
+    notes: Sequence[str] = (),
+    width: int = 80,
 ) -> RenderableType:
     """After the run: the server's state read back, and the words that map onto it."""
     narrow = width < NARROW
@@ -180,6 +165,8 @@ def render_server_summary(
         rows.append(Text("every consumer: pending 0, ack pending 0", style=GOOD))
     elif not drained:
         rows.append(Text("some consumers still had events to handle", style=WARN))
+    for note in notes:
+        rows.append(Text(note))
     rows.append(Text("The lesson's words on JetStream:", style=TITLE))
     rows.append(render_words(width=width))
     return Group(*rows)
