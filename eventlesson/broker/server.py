@@ -276,9 +276,14 @@ class NatsServer:
         self.start()
 
     def pause(self) -> None:
-        """Freeze the process (SIGSTOP): connections stay open, nothing answers. POSIX only."""
-        if self.process is not None and self.process.poll() is None and hasattr(signal, "SIGSTOP"):
-            os.kill(self.process.pid, signal.SIGSTOP)
+        """Freeze the process (SIGSTOP): connections stay open, nothing answers. POSIX only.
+
+        Returns once the process has stopped (a signal is delivered in its own time)."""
+        process = self.process
+        if process is not None and process.poll() is None and hasattr(signal, "SIGSTOP"):
+            os.kill(process.pid, signal.SIGSTOP)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(process.pid, os.WUNTRACED)  # our child: this reports its stop
 
     def resume(self) -> None:
         if self.process is not None and self.process.poll() is None and hasattr(signal, "SIGCONT"):
