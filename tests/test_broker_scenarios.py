@@ -159,9 +159,10 @@ def test_outbox_repeats_dropped_inside_the_window_and_skipped_outside_it(
     assert twice, "the long relay outage should outlast the duplicate window"
     assert r.of("publish", event_id=twice[0], repeat=True)
     skipped = {s["consumer"] for s in r.of("duplicate_skipped") if s["event_id"] in twice}
-    assert skipped == {"enrollment", "affiliate"}  # idempotent by event id
+    # idempotent: by event id (enrollment, affiliate) or by nature (a refresh changes nothing)
+    assert skipped == {"enrollment", "affiliate", "recommendations"}
     again = {h["consumer"] for h in r.of("handle", duplicate=True)}
-    assert again == {"email", "analytics", "recommendations"}
+    assert again == {"email", "analytics"}
     # nothing lost: every committed purchase is on the server
     assert r.summary.lost_events == 0
     assert set(r.purchases) == {e.purchase_id for e in r.read.events}

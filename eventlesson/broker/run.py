@@ -179,7 +179,7 @@ class _Consumer:
         self.mean = mean  # model seconds per event
         self.rng = random.Random(f"{seed}:{spec.name}")  # the model's own stream for its work
         self.store = ConsumerStore(spec.name, planned)
-        self.handler: Handler = default_handler(spec.idempotent)
+        self.handler: Handler = default_handler(spec.idempotent, spec.refresh)
         self.status = IDLE
         self.acked: set[int] = set()  # stream sequences acknowledged above the server's floor
         self.parked: set[int] = set()  # stream sequences it parked
