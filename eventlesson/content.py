@@ -29,12 +29,13 @@ from eventlesson.models import (
     Exercises,
     Lesson,
     MarkdownBlock,
+    PredictCheck,
     Quiz,
     QuizBlock,
     Section,
     SimulationBlock,
 )
-from eventlesson.schema import Markdown, Problem, Reader, fields_of
+from eventlesson.schema import Markdown, Problem, Reader, fields_of, suggestion
 from eventlesson.text import clean, quoted, unsafe_characters
 
 COURSE_FILE = "course.toml"
@@ -280,6 +281,7 @@ class LessonReader:
                             f"the lesson has no quiz questions in the {block.quiz!r} set",
                         )
                     )
+        self.check_outcomes(lesson, lesson_file)
         if self.scenarios:
             self.check_scenarios(lesson, lesson_file)
 
@@ -320,7 +322,7 @@ class LessonReader:
             if isinstance(check, ClassifyCheck):
                 for j, item in enumerate(check.items):
                     yield lesson_file, f"checks[{i}].items[{j}].id", item.id
-            elif isinstance(check, ChoiceCheck):
+            elif isinstance(check, ChoiceCheck | PredictCheck):
                 for j, asked in enumerate(check.questions):
                     yield lesson_file, f"checks[{i}].questions[{j}].id", asked.id
         for i, question in enumerate(lesson.questions):
@@ -337,6 +339,7 @@ class LessonReader:
                 check_exercises(lesson, self.folder, self.rel(self.folder / EXERCISES_FILE))
             )
 
+        known = f"(choose one of: {', '.join(SCENARIOS)})"
         for i, section in enumerate(lesson.sections):
             for j, block in enumerate(section.blocks):
                 if isinstance(block, SimulationBlock) and block.scenario not in SCENARIOS:
@@ -344,10 +347,37 @@ class LessonReader:
                         Problem(
                             lesson_file,
                             f"sections[{i}].blocks[{j}].scenario",
-                            f"unknown scenario {block.scenario!r} "
-                            f"(choose one of: {', '.join(SCENARIOS)})",
+                            f"unknown scenario {block.scenario!r} {known}",
                         )
                     )
+        for i, check in enumerate(lesson.checks):
+            if isinstance(check, PredictCheck) and check.scenario not in SCENARIOS:
+                self.problems.append(
+                    Problem(
+                        lesson_file,
+                        f"checks[{i}].scenario",
+                        f"unknown scenario {check.scenario!r} {known}",
+                    )
+                )
+
+    def check_outcomes(self, lesson: Lesson, lesson_file: str) -> None:
+        """Every outcome a prediction's option names is one the read-out can measure."""
+        from eventlesson.predict import OUTCOMES  # standard library only: cheap
+
+        for i, check in enumerate(lesson.checks):
+            if not isinstance(check, PredictCheck):
+                continue
+            for k, question in enumerate(check.questions):
+                for n, option in enumerate(question.options):
+                    if option.outcome and option.outcome not in OUTCOMES:
+                        self.problems.append(
+                            Problem(
+                                lesson_file,
+                                f"checks[{i}].questions[{k}].options[{n}].outcome",
+                                f"unknown outcome {option.outcome!r}"
+                                f"{suggestion(option.outcome, list(OUTCOMES))}",
+                            )
+                        )
 
     def lint_prose(self, lesson: Lesson, lesson_file: str) -> None:
         """Markdown fields of lesson.toml (not the pages: `markdown` lints those) in the subset."""

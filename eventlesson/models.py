@@ -117,6 +117,44 @@ class ChoiceCheck(Check):
 
 
 @dataclass(frozen=True)
+class PredictOption(Option):
+    """An answer to a prediction: what it claims the simulation will show."""
+
+    outcome: str = ""  # the measured outcome it claims (a name from eventlesson.predict.OUTCOMES)
+
+
+@dataclass(frozen=True)
+class PredictQuestion(Question):
+    """The question of a prediction, asked before its scenario plays."""
+
+    options: Annotated[tuple[PredictOption, ...], Items(2, MAX_OPTIONS, "options")]
+    section: Annotated[str, Derived] = ""
+    set: Annotated[str, Derived] = "check"
+    kind: Annotated[Literal["choice", "predict"], Derived] = "predict"
+
+    def validate(self) -> list[tuple[str, str]]:
+        found = _answer_problems(self.answer, len(self.options))
+        if not found and not self.options[self.answer].outcome:
+            found.append(
+                (
+                    f"options[{self.answer}].outcome",
+                    "the right answer must name the outcome a run shows",
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictCheck(Check):
+    """Predict, then watch: one question answered before a scenario plays, then compared with
+    what that run measured (each option may name the outcome it claims; the right one must)."""
+
+    kind: ClassVar[str] = "predict"
+    scenario: str  # the simulation played once the question is answered
+    questions: Annotated[tuple[PredictQuestion, ...], Items(1, 1, "questions")]
+
+
+@dataclass(frozen=True)
 class Choice:
     """One shared choice of a classify check."""
 

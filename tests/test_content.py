@@ -44,7 +44,7 @@ def test_the_sample_lesson_uses_every_block_kind_and_question_kind() -> None:
     assert {b.kind for s in lesson.sections for b in s.blocks} == set(BLOCK_KINDS)
     assert {q.kind for q in lesson.questions} == {"choice", "predict"}
     assert {q.set for q in lesson.questions} == set(QUESTION_SETS)
-    assert [c.id for c in lesson.checks] == ["kinds", "order"]  # a classify and a choice check
+    assert [c.kind for c in lesson.checks] == ["classify", "choice", "predict"]  # every kind
 
 
 def test_lesson_order_and_default_come_from_course_toml() -> None:
@@ -575,3 +575,29 @@ def test_a_quiz_block_needs_a_set_with_questions(broken: Path) -> None:
         "course/mini/lesson.toml: sections[2].blocks[2].quiz: the lesson has no quiz questions "
         "in the 'knowledge-check' set"
     ) in _problems(broken)
+
+
+def test_a_prediction_must_name_a_known_scenario_and_known_outcomes(broken: Path) -> None:
+    lesson = broken / "sample" / "lesson.toml"
+    _edit(
+        lesson,
+        'scenario = "publish-before-commit"\ntitle = "Too early"',
+        'scenario = "publish-first"\ntitle = "Too early"',
+    )
+    _edit(lesson, 'outcome = "no-ghost-events"', 'outcome = "no-ghosts"')
+    _edit(lesson, '    outcome = "ghost-events"\n', "")
+    problems = _problems(broken)
+    assert any(
+        p.startswith(
+            "course/sample/lesson.toml: checks[2].scenario: unknown scenario 'publish-first'"
+        )
+        for p in problems
+    ), problems
+    assert (
+        "course/sample/lesson.toml: checks[2].questions[0].options[0].outcome: unknown outcome "
+        "'no-ghosts' (did you mean 'no-ghost-events'?)"
+    ) in problems
+    assert (
+        "course/sample/lesson.toml: checks[2].questions[0].options[1].outcome: the right answer "
+        "must name the outcome a run shows"
+    ) in problems

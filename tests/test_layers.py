@@ -11,7 +11,7 @@ CORE = [
     "eventlesson.progress",
     "eventlesson.errors",
 ]
-OPTIONAL_CORE = ["eventlesson.quiz", "eventlesson.sim"]
+OPTIONAL_CORE = ["eventlesson.quiz", "eventlesson.sim", "eventlesson.predict"]
 
 
 def test_core_imports_no_terminal_libraries() -> None:
@@ -33,3 +33,10 @@ def test_help_imports_no_questionary_simpy_or_content_parser() -> None:
         not {"questionary", "prompt_toolkit", "simpy", "sqlite3", "tomllib", "eventlesson.content"}
         & loaded
     )
+
+
+def test_predictions_load_no_simulation_engine() -> None:
+    """Checking content names outcomes through eventlesson.predict: that must not load SimPy."""
+    loaded = modules_after("import eventlesson.predict\nimport eventlesson.content")
+    assert "eventlesson.predict" in loaded
+    assert not {"simpy", "sqlite3", "rich"} & loaded

@@ -26,7 +26,7 @@ from eventlesson.ui.prompts import LinePrompter, ScriptedPrompter
 from eventlesson.ui.screens import LineScreen, hint
 
 from .conftest import AppFactory
-from .support import FIXTURE_COURSE
+from .support import FIXTURE_COURSE, position
 
 
 def text_of(renderable: RenderableType) -> str:
@@ -113,8 +113,8 @@ def walk(
     return code, screen, prompter
 
 
-def saved(home: Path) -> dict[str, Any]:
-    return json.loads((home / "progress.json").read_text())["lessons"]["mini"]
+def saved(home: Path, lesson: str = "mini") -> dict[str, Any]:
+    return json.loads((home / "progress.json").read_text())["lessons"][lesson]
 
 
 # -- moving -------------------------------------------------------------------------------------
@@ -411,3 +411,51 @@ def test_dumb_terminal_pages_have_no_box_or_rule_characters(make_app: AppFactory
     shown = re.findall(r"Sample: Every Kind of Block +(\d/8)", text)
     pages = list(dict.fromkeys(shown))  # first showings, in order
     assert pages == [f"{n}/8" for n in range(1, 9)]  # every page, in order, as plain text
+
+
+# -- predict, watch, explain --------------------------------------------------------------------
+
+
+def test_a_prediction_is_asked_then_the_run_plays_then_it_is_compared(
+    make_app: AppFactory,
+) -> None:
+    page = position("failure").split("/")[0]
+    prompter = RecordingPrompter([int(page) - 1, "They wait for the store"])
+    screen = ScriptedScreen(["m", "enter", "q"], make_app.home)
+    app = make_app(prompter)
+    app.env = replace(app.env, sim_speed=1000.0)
+    code = run_learn(app, "sample", screen=screen)
+    assert code == 0
+    assert screen.pages[1]["keys"][0] == "Enter"  # "predict"
+    assert "Predict, then watch: Too early" in screen.pages[1]["body"]
+    assert screen.pauses == [
+        "Press Enter to start the run (q leaves)",
+        "Press Enter to see how your prediction did",  # a plain run printed line by line first
+        "Press Enter to continue (q leaves)",
+    ]
+    out = " ".join(make_app.out.getvalue().split())
+    assert "Predict what happens." in out
+    assert "Summary · publish-before-commit" in out  # the run played, here, after the answer
+    after = out[out.index("What this run showed") :]
+    assert re.search(r"Ghost events: P\d+", after)  # a fact from this run's read-out
+    assert "Not quite. You chose C) They wait for the store" in after
+    assert "The right answer is B) They act on a purchase that was never stored" in after
+    state = saved(make_app.home, "sample")
+    assert state["checks"]["predict-ghost-1"] == {
+        "chosen": 2,
+        "correct": False,
+        "at": state["checks"]["predict-ghost-1"]["at"],
+    }
+    assert "(0/1 right)" in screen.pages[-1]["body"]  # the review, with s to watch again
+    assert "s" in screen.pages[-1]["keys"]
+
+
+def test_leaving_before_the_run_keeps_the_prediction(make_app: AppFactory) -> None:
+    page = position("failure").split("/")[0]
+    prompter = RecordingPrompter([int(page) - 1, "They act on a purchase"])
+    screen = ScriptedScreen(["m", "enter", "q"], make_app.home, leave_at=[0])
+    code = run_learn(make_app(prompter), "sample", screen=screen)
+    assert code == 0
+    assert screen.pauses == ["Press Enter to start the run (q leaves)"]
+    assert "What this run showed" not in make_app.out.getvalue()
+    assert saved(make_app.home, "sample")["checks"]["predict-ghost-1"]["correct"] is True

@@ -19,6 +19,7 @@ UP = "\x1b[A"
 ENTER = "\r"
 CTRL_C = "\x03"
 MENU_DRAWN = "\u00bb A\\).*C\\) Event"  # the arrow-key menu is up, pointer on A, last choice drawn
+PREDICTION_DRAWN = "\u00bb A\\).*C\\) They wait"  # the prediction's menu, drawn to its last choice
 SGR = r"(?:\x1b\[[0-9;]*m)*"  # colour codes between words, if any
 
 
@@ -102,24 +103,26 @@ def test_ctrl_c_on_a_page_saves_and_exits_130(spawn, home: Path) -> None:
 
 
 def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
-    """Every page and check, the knowledge check inside the session, then `progress` shows it."""
-    child = spawn("learn")
+    """Every page, check and prediction (its run watched), the knowledge check inside the
+    session, then `progress` shows its score."""
+    child = spawn("learn", EVENTLESSON_SIM_SPEED="100", timeout=30)
     seen = set()
     for _ in range(200):
         index = child.expect(
             [
                 rf"(\d+)/{TOTAL}.*?q(?:\x1b\[0m)? quit",
                 "\u00bb A\\)",
-                "Press Enter (?:to continue|for the next question)",
+                "Press Enter (?:to continue|for the next question|to start the run)",
                 r"Retry the (?:one|\d+) you missed\?",
                 r"Go on to the practice set now\?",
+                "Press any key to return to the lesson",  # a prediction's run, at its end
                 "You finished",
             ]
         )
         if index == 0:  # a whole page, header to footer
             seen.add(int(child.match.group(1)))
             child.send("n")
-        elif index in (1, 2):
+        elif index in (1, 2, 5):
             child.send(ENTER)
         elif index in (3, 4):
             child.send("n")
@@ -195,9 +198,38 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
     assert (home / "progress.json").exists()
 
 
-@pytest.mark.parametrize(
-    ("section_id", "scenario"), [("fan-out", "happy"), ("failure", "publish-before-commit")]
-)
+def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: Path) -> None:
+    page_number = page_of("failure")
+    child = spawn("learn", EVENTLESSON_SIM_SPEED="60", timeout=30)
+    page(child, 1)
+    child.expect("quit")
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send(DOWN * (page_number - 1) + ENTER)
+    page(child, page_number)
+    child.expect(r"s(?:\x1b\[0m)? simulate")
+    child.send("s")  # a run with an open prediction: predict first
+    child.expect("Predict what happens.")
+    child.expect(PREDICTION_DRAWN)
+    child.send("b")
+    child.expect("Press Enter to start the run")
+    child.send(ENTER)
+    child.expect("enrollment")  # the live view
+    child.expect("Press any key to return to the lesson")
+    child.send(ENTER)
+    child.expect("What this run showed")
+    child.expect(r"Ghost events: P\d+")
+    child.expect(r"Right\.")
+    child.expect("Press Enter to continue")
+    child.send(ENTER)
+    page(child, page_number)
+    child.expect(r"Predict, then watch: Too early \(1/1 right\)")
+    child.send("q")
+    ended(child, 0)
+    assert saved(home)["checks"]["predict-ghost-1"]["correct"] is True
+
+
+@pytest.mark.parametrize(("section_id", "scenario"), [("fan-out", "happy")])
 def test_lesson_plays_its_simulation_inline_and_continues(
     spawn, section_id: str, scenario: str
 ) -> None:

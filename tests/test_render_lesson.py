@@ -122,7 +122,7 @@ def test_check_pending_then_reviewed(lesson: Lesson) -> None:
 def test_handout_asks_first_answers_after_and_names_commands(lesson: Lesson) -> None:
     out = "".join(text_of(part) for part in view.handout(lesson, command=".venv/bin/eventlesson"))
     assert "To watch it live: .venv/bin/eventlesson simulate happy" in out
-    assert "To watch it live: .venv/bin/eventlesson simulate publish-before-commit" in out
+    assert "Then watch it: .venv/bin/eventlesson simulate publish-before-commit --predict" in out
     assert "`" not in out  # inline code is styled, not shown with its backticks
     page = out[out.index(position("check-kinds")) : out.index(position("fan-out"))]
     assert page.index("3. What kind of message is GetThing?") < page.index("Answers")

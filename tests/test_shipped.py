@@ -86,7 +86,8 @@ def test_shipped_lesson_has_every_part_of_the_seed(lesson: Lesson) -> None:
     for word in ("broker", "lag", "eventual"):
         assert word in terms
     kinds = {b.kind for s in lesson.sections for b in s.blocks}
-    assert {"tree", "code", "table", "check", "simulation", "glossary", "resources"} <= kinds
+    assert {"tree", "code", "table", "check", "quiz", "glossary", "resources"} <= kinds
+    assert sum(c.kind == "predict" for c in lesson.checks) >= 6  # the runs it plays
     classify = [*lesson.check("classify-messages").questions]
     classify += lesson.check("classify-messages-2").questions  # the second round of four
     messages = " ".join(q.prompt for q in classify)
@@ -217,9 +218,10 @@ def test_walk_from_first_page_to_last(spawn, home: Path, lesson: Lesson) -> None
     `eventlesson progress` shows its score."""
     pytest.importorskip("pexpect")
     total = len(lesson.sections)
-    child = spawn("learn", timeout=20)
+    child = spawn("learn", timeout=30, EVENTLESSON_SIM_SPEED="100")
     seen = set()
-    for _ in range(400):
+    runs = 0
+    for _ in range(500):
         index = child.expect(
             [
                 rf"(\d+)/{total}.*?q(?:\x1b\[0m)? quit",
@@ -227,19 +229,29 @@ def test_walk_from_first_page_to_last(spawn, home: Path, lesson: Lesson) -> None
                 "Press Enter (?:to continue|for the next question)",
                 r"Retry the (?:one|\d+) you missed\?",
                 r"Go on to the practice set now\?",
+                "Press Enter to start the run",
+                "Press any key to return to the lesson",
+                "What this run showed",
                 "You finished",
             ]
         )
         if index == 0:  # a whole page, header to footer
             seen.add(int(child.match.group(1)))
             child.send("n")
-        elif index in (1, 2):
+        elif index in (1, 2, 5):
             child.send("\r")
         elif index in (3, 4):
             child.send("n")
+        elif index == 6:  # the run's final screen: any key goes on
+            runs += 1
+            child.send("\r")
+        elif index == 7:
+            continue  # the prediction next to the run; its pause follows
         else:
             break
     ended(child, 0)
+    predictions = [c for c in lesson.checks if c.kind == "predict"]
+    assert runs == len(predictions)  # every prediction's run was watched to its end
     assert seen == set(range(1, total + 1))
     state = json.loads((home / "progress.json").read_text())["lessons"][SHIPPED]
     assert len(state["done"]) == total and state["finished_at"]
@@ -308,3 +320,47 @@ def test_no_other_test_reads_the_shipped_content() -> None:
         if needle in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+# -- predictions agree with the simulation -----------------------------------------------------
+
+PREDICTION_SEEDS = (1, 2, 3, 7, 11, 42)
+
+
+def test_every_prediction_is_pinned_to_what_its_scenario_measures(lesson: Lesson) -> None:
+    """Each prediction's right option claims an outcome every run of its scenario shows, and
+    each wrong option that names one claims an outcome no run shows: several seeds each."""
+    from eventlesson.models import PredictCheck
+    from eventlesson.predict import Measured, holds
+    from eventlesson.sim.simulation import Simulation
+
+    predictions = [c for c in lesson.checks if isinstance(c, PredictCheck)]
+    assert {c.scenario for c in predictions} >= {
+        "sync-chain",
+        "happy",
+        "slow-consumer",
+        "publish-before-commit",
+        "crash-after-commit",
+        "consumer-crash",
+        "outbox",
+    }
+    for check in predictions:
+        for seed in PREDICTION_SEEDS:
+            sim = Simulation(check.scenario, seed=seed)
+            try:
+                sim.run()
+                report = sim.report()
+                compared = None if report.has_events else sim.compare_with_event_design()
+            finally:
+                sim.close()
+            measured = Measured(report, compared)
+            for question in check.questions:
+                for index, option in enumerate(question.options):
+                    if not option.outcome:
+                        continue
+                    expected = index == question.answer
+                    assert holds(option.outcome, measured) is expected, (
+                        check.id,
+                        seed,
+                        option.outcome,
+                    )

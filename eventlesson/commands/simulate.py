@@ -89,6 +89,13 @@ def simulate(
         bool,
         typer.Option("--keep-server", help="With --broker nats: keep the server up after the run."),
     ] = False,
+    predict: Annotated[
+        bool,
+        typer.Option(
+            "--predict",
+            help="First predict what happens (the lesson's question), then compare with the run.",
+        ),
+    ] = False,
 ) -> None:
     """Watch a course purchase commit, publish and fan out to five lagging consumers."""
     from eventlesson.flows.simulate import SimulateOptions, list_scenarios
@@ -96,6 +103,19 @@ def simulate(
     app = ctx.obj
     if list_:
         raise typer.Exit(list_scenarios(app.console))
+    if predict:
+        from eventlesson.errors import UsageError
+        from eventlesson.flows.predict import run_predict
+
+        others = {"--fast": fast, "--plain": plain, "--events": events, "--json": json_}
+        others |= {"--svg": svg, "--db": db, "--with": with_file, "--broker": broker}
+        given = [flag for flag, value in others.items() if value]
+        if given:
+            raise UsageError(
+                f"--predict plays the run live with the lesson's question; drop {given[0]}"
+            )
+        SimulateOptions(scenario=scenario, speed=speed).check()  # the scenario and speed
+        raise typer.Exit(run_predict(app, scenario, speed))
     options = SimulateOptions(
         scenario=scenario,
         speed=speed,

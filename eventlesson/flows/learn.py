@@ -13,6 +13,8 @@ right after it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
@@ -20,12 +22,22 @@ from eventlesson.app import App
 from eventlesson.errors import Interrupted, Terminated
 from eventlesson.flows.invocation import command_name
 from eventlesson.lesson import LessonSession, lesson_status
-from eventlesson.models import GlossaryBlock, Lesson, Question, Section, SimulationBlock
+from eventlesson.models import (
+    GlossaryBlock,
+    Lesson,
+    PredictCheck,
+    Question,
+    Section,
+    SimulationBlock,
+)
 from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
 from eventlesson.ui.console import print_trimmed
 from eventlesson.ui.prompts import Left, wrap_choices
 from eventlesson.ui.screens import Keys, LineScreen, PagerScreen, Screen
+
+if TYPE_CHECKING:
+    from eventlesson.quiz import Result
 
 MENU = "Jump to which page?"
 STAY = "Stay on this page"
@@ -120,7 +132,10 @@ class LessonWalk:
         """The keys that do something on this page, in the order the footer lists them."""
         keys: list[tuple[str, str]] = []
         quiz = self.session.quiz_on_page()
-        if self.session.pending_questions():
+        pending = self.session.pending_questions()
+        if pending and pending[0].kind == "predict":
+            keys.append(("Enter", "predict"))
+        elif pending:
             keys.append(("Enter", "start check"))
         elif quiz and not self.session.quiz_taken(quiz):
             keys.append(("Enter", "start the knowledge check"))
@@ -141,7 +156,14 @@ class LessonWalk:
         return keys
 
     def _scenarios(self) -> list[str]:
-        return [b.scenario for b in self.session.section.blocks if isinstance(b, SimulationBlock)]
+        """The runs this page can play: its simulations and the scenarios of its predictions."""
+        plays = [b.scenario for b in self.session.section.blocks if isinstance(b, SimulationBlock)]
+        plays += [c.scenario for c in self.session.checks_on_page() if isinstance(c, PredictCheck)]
+        return list(dict.fromkeys(plays))
+
+    def _prediction(self, scenario: str) -> PredictCheck | None:
+        found = [c for c in self.session.checks_on_page() if isinstance(c, PredictCheck)]
+        return next((c for c in found if c.scenario == scenario), None)
 
     def _answered_checks(self) -> bool:
         return bool(self.session.checks_on_page()) and not self.session.pending_questions()
@@ -194,16 +216,37 @@ class LessonWalk:
                     shown,
                     number=number,
                     total=len(on_page),
-                    practice=True,
+                    practice=not isinstance(check, PredictCheck),
                     leave=True,
                 )
                 result = grade(shown, picked)
                 self.session.record(question, result.chosen)
                 self.app.save()
-                console.print(render_feedback(result))
+                if isinstance(check, PredictCheck):  # no verdict yet: watch first
+                    self.watch_and_compare(check, result)
+                else:
+                    console.print(render_feedback(result))
                 self._wait(last=count == len(questions))
         except Left:
             return
+
+    def watch_and_compare(self, check: PredictCheck, result: Result) -> None:
+        """After a prediction: play its scenario, then show the answer next to what the run
+        showed and both explanations. Esc, q or b before the run leaves (the answer is kept)."""
+        from eventlesson.flows.predict import comparison, watch
+
+        console = self.app.console
+        console.print(
+            Text(f"Noted. Now watch the '{check.scenario}' run; then see how your prediction did.")
+        )
+        if not self.screen.pause("Press Enter to start the run (q leaves)", leave=True):
+            raise Left
+        self.screen.clear()
+        measured, left = watch(self.app, check.scenario)
+        if not left:  # printed line by line (TERM=dumb): let it be read first
+            self.screen.pause("Press Enter to see how your prediction did")
+        self._question_screen()
+        console.print(comparison(result, measured, plain=self.plain))
 
     def knowledge_check(self, set_name: str, *, first: bool) -> bool:
         """Administer a quiz set as `eventlesson quiz` does; True when a run was completed.
@@ -328,9 +371,26 @@ class LessonWalk:
         return scenarios[self.prompter.select(WHICH_RUN, scenarios)]
 
     def play(self, scenario: str) -> None:
+        """Play a run of this page. A prediction about it is asked first if still open; one
+        already answered is shown next to this run afterwards."""
         from eventlesson.flows.simulate import play_inline
+        from eventlesson.quiz import grade, show
         from eventlesson.sim import SCENARIOS
 
+        prediction = self._prediction(scenario)
+        if prediction is not None:
+            question = prediction.questions[0]
+            answer = self.session.progress.checks.get(question.id)
+            if answer is None:
+                self.ask([question])
+                return
+            try:
+                self._question_screen()
+                self.watch_and_compare(prediction, grade(show(question), answer.chosen))
+                self._wait(last=True)
+            except Left:
+                pass
+            return
         self.screen.clear()
         if scenario in SCENARIOS:
             if play_inline(self.app.console, scenario, self.app.env.sim_speed):

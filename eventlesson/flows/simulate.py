@@ -579,10 +579,19 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
     return code
 
 
-def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -> bool:
+def play_inline(
+    console: Console,
+    scenario: str,
+    speed: float = DEFAULT_SPEED,
+    *,
+    on_end: Callable[[Simulation], None] | None = None,
+) -> bool:
     """Play a scenario inside the lesson; True when the learner has already left it.
 
     `speed`: the App's `env.sim_speed` (EVENTLESSON_SIM_SPEED), for a slower classroom demo.
+    `on_end(sim)`: called once the run is over or left with `q` (not after a Ctrl-C signal),
+    before the simulation is closed, so a caller can read what this run measured (the lesson
+    compares a prediction with it).
 
     On a terminal that can redraw (stdin and stdout a terminal), the run plays live with its
     keys (space, `.`/→, `+`/`-`, `q`); `q` or Ctrl-C goes straight back to the page, and a run
@@ -604,6 +613,8 @@ def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -
             console.print(
                 render_compact_summary(with_comparison(sim, sim.summary()), width=console.width)
             )
+            if on_end is not None:
+                on_end(sim)
             return False
         try:
             pacer, _ = _play_live(sim, console, speed, inline=True)
@@ -612,10 +623,14 @@ def play_inline(console: Console, scenario: str, speed: float = DEFAULT_SPEED) -
             return True
         console.clear()
         if pacer.quit:
+            if on_end is not None:
+                on_end(sim)
             return True  # `q` or Ctrl-C: back to the page
         summary = with_comparison(sim, sim.summary())
         console.print(render_compact_summary(summary, width=console.width))
         _wait_for_any_key(console)
+        if on_end is not None:
+            on_end(sim)
         return True
     finally:
         sim.close()

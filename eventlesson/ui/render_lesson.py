@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -35,6 +36,7 @@ from eventlesson.models import (
     ExerciseBlock,
     Lesson,
     MarkdownBlock,
+    PredictCheck,
     Question,
     QuizBlock,
     Section,
@@ -47,7 +49,10 @@ from eventlesson.models import (
 from eventlesson.progress import CheckResult, QuizRecord
 from eventlesson.ui import styles as S
 from eventlesson.ui.prose import inline, prose
-from eventlesson.ui.render_question import verdict
+from eventlesson.ui.render_question import render_feedback, verdict
+
+if TYPE_CHECKING:
+    from eventlesson.quiz import Result
 
 Answers = Mapping[str, CheckResult]  # question id -> the learner's latest answer
 Scores = Mapping[str, QuizRecord]  # quiz set name -> the learner's record on it
@@ -362,8 +367,22 @@ def how_to_answer(plain: bool) -> str:
     return "Answer with the arrow keys and Enter, or type the letter; Esc or q leaves."
 
 
+def check_title(check: Check) -> str:
+    """How a check is titled on its page: a practice check, or a prediction."""
+    if isinstance(check, PredictCheck):
+        return f"Predict, then watch: {check.title}"
+    return f"Practice: {check.title}"
+
+
 def check_pending(check: Check, answered: int, *, plain: bool = False) -> RenderableType:
     """A check not yet (fully) answered: what it is and how to start."""
+    if isinstance(check, PredictCheck):
+        body = (
+            f"{check.intro}\n\nPress Enter to predict what happens; then the "
+            f"'{check.scenario}' run plays here, and you see your prediction next to what it "
+            f"showed. {how_to_answer(plain)}"
+        )
+        return boxed(check_title(check), md(body), style=S.EVENT, plain=plain)
     count = len(check.questions)
     status = f"{answered} of {count} answered. " if answered else ""
     questions = "1 question" if count == 1 else f"{count} questions"
@@ -409,8 +428,24 @@ def check_review(check: Check, answers: Answers | None, *, plain: bool = False) 
             answer_line.append_text(verdict(result.correct))
         rows.append(answer_line)
         rows.append(Padding(md(q.options[q.answer].explanation), (0, 0, 0, 3)))
-    title = f"Practice: {check.title} ({right}/{len(check.questions)} right)"
+    title = f"{check_title(check)} ({right}/{len(check.questions)} right)"
+    if isinstance(check, PredictCheck):
+        rows += [Text(""), Text("Press s to watch the run again.", style=S.MUTED)]
+        return boxed(title, Group(*rows), style=S.EVENT, plain=plain)
     return boxed(title, Group(*rows), plain=plain)
+
+
+def prediction_result(
+    result: Result, facts: Sequence[str], *, left_early: bool = False, plain: bool = False
+) -> RenderableType:
+    """A prediction next to what the run showed (facts from its read-out), then the explanations."""
+    parts: list[RenderableType] = [Text("What this run showed", style=S.TITLE)]
+    if facts:
+        parts.append(bullets(facts))
+    elif left_early:
+        parts.append(Text("You left the run before it ended; press s to watch it again."))
+    parts += [Text(""), render_feedback(result)]
+    return Group(*parts)
 
 
 def questions_list(questions: Sequence[Question], *, title: str = "") -> RenderableType:
@@ -519,8 +554,12 @@ def block(
     if isinstance(item, CheckBlock):
         check = lesson.check(item.check)
         if handout:
-            title = f"Practice: {check.title}"
-            return questions_list(check.questions, title="" if title == page else title)
+            title = check_title(check)
+            asked = questions_list(check.questions, title="" if title == page else title)
+            if isinstance(check, PredictCheck):
+                watch = inline(f"Then watch it: `{command} simulate {check.scenario} --predict`")
+                return Group(asked, Padding(watch, (0, 0, 0, 3)))
+            return asked
         answered = [q for q in check.questions if answers and q.id in answers]
         if len(answered) == len(check.questions):
             return check_review(check, answers, plain=plain)
