@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import nats.errors
+
 from eventlesson.broker.jetstream import (
     MSG_ID,
     SEQ_HEADER,
@@ -235,3 +237,48 @@ def test_a_parked_message_is_terminated_and_the_ack_floor_moves_past_it(
             await conn.close()
 
     run(main())
+
+
+CLASSROOM = """
+accounts {
+  CLASS {
+    jetstream: enabled
+    users = [
+      {user: instructor, password: teach}
+      {user: ada, password: learn, permissions: {
+        publish: {allow: ["$JS.API.CONSUMER.>", "$JS.ACK.>", "$JS.API.INFO"], deny: ["purchase.>"]}
+        subscribe: {allow: ["_INBOX.>"]}
+      }}
+    ]
+  }
+}
+"""
+
+
+def test_a_server_with_accounts_enforces_who_may_publish() -> None:
+    """The lifecycle takes the server's own configuration: the classroom's accounts and
+    permissions are enforced by the server, and a refused publish is reported by it."""
+
+    async def main(url: str) -> tuple[int, str | None, bool]:
+        names = Names()
+        teacher = await Connection().open(
+            url, name="instructor", user="instructor", password="teach"
+        )
+        learner = await Connection().open(url, name="ada", user="ada", password="learn")
+        try:
+            await ensure_stream(teacher.js, names, duplicate_window=1.0)
+            ack = await teacher.js.publish(names.subject, b"{}")
+            refused = False
+            try:
+                await learner.js.publish(names.subject, b"{}", timeout=1.0)
+            except nats.errors.TimeoutError:
+                refused = True  # the server dropped it; its reason arrives on the connection
+            return ack.seq, learner.last_error, refused
+        finally:
+            await learner.close()
+            await teacher.close()
+
+    with NatsServer(config=CLASSROOM) as server:
+        seq, why, refused = run(main(server.url))
+    assert seq == 1 and refused
+    assert why is not None and "permissions violation" in why and "purchase.completed" in why
