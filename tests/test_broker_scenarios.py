@@ -83,14 +83,14 @@ def play(
 def expected(scenario: str, summary: Summary) -> None:
     """Every invariant holds except the ones the scenario exists to break, which break."""
     broken = {name for name, ok in summary.invariants.items() if ok is False}
-    assert summary.complete
+    assert summary.complete, summary
     expected = set(SCENARIOS[scenario].expected_broken) & set(summary.invariants)
     if SCENARIOS[scenario].faults(1).broker_outages:
         # the server redelivers what it never saw acknowledged: not-idempotent effects may repeat
-        assert expected <= broken <= set(summary.expected_broken)
+        assert expected <= broken <= set(summary.expected_broken), summary
         assert all(name.startswith("no_effect_applied_twice.") for name in broken - expected)
     else:
-        assert broken == expected
+        assert broken == expected, summary
 
 
 def test_happy_every_consumer_handles_every_event_once_and_the_server_agrees(
@@ -247,6 +247,9 @@ def test_without_an_outbox_a_publish_the_stopped_server_rejects_is_lost(
 ) -> None:
     # slower, so the outage (7 model seconds) outlasts a publish's timeout several times over
     r = play(own_server, "broker-outage-no-outbox", purchases=20, speed=5.0, own_server=True)
+    seen = [(t["t"], t["type"], t.get("purchase_id")) for t in r.trace if "broker" in t["type"]]
+    seen += [(t["t"], t["type"], t.get("purchase_id")) for t in r.of("publish_failed")]
+    assert r.of("publish_failed", gave_up=True), sorted(seen)
     expected("broker-outage-no-outbox", r.summary)
     assert r.read is not None
     gave_up = {f["purchase_id"] for f in r.of("publish_failed", gave_up=True)}

@@ -11,10 +11,11 @@ trace never mentioned, shows up in the invariants, and each of these checks can 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlesson.broker.jetstream import (
     CONSUMER_HEADER,
@@ -26,8 +27,14 @@ from eventlesson.broker.jetstream import (
     read_stream_state,
 )
 from eventlesson.broker.state import ConsumerState, StreamState
-from eventlesson.sim.invariants import LISTED, Findings
+from eventlesson.sim.invariants import LISTED, Findings, find
 from eventlesson.sim.ledger import FAILED, LOST, Ledger
+from eventlesson.sim.readout import summarize
+from eventlesson.sim.scenarios import MAX_DELIVERIES, effect_once
+from eventlesson.sim.state import Summary
+
+if TYPE_CHECKING:
+    from eventlesson.broker.run import BrokerRun
 
 
 @dataclass(frozen=True)
@@ -160,3 +167,119 @@ def reconcile(
         else:  # behind the stream's end by the ack floor, and by what is still pending
             f.behind[name] = max(f.behind.get(name, 0), last - state.ack_floor_seq, state.lag)
     return f
+
+
+# -- the outcome of a run --
+
+
+def findings(run: BrokerRun) -> Findings:
+    """The model's findings from the trace and the stores, then the server's account."""
+    complete = run.finished
+    findings = find(
+        run.ledger,
+        run.store,
+        {c.name: c.store for c in run.consumers.values()},
+        complete=complete,
+        has_events=run.scenario.has_events,
+    )
+    if not run.uses_broker:
+        return findings
+    return reconcile(
+        findings,
+        run.final,
+        dict(run.store.purchases()),
+        run.ledger,
+        wall0=run.wall0,
+        complete=complete,
+    )
+
+
+def summary(run: BrokerRun) -> Summary:
+    """The model's summary and invariants, with the server's read-back folded in.
+
+    One expectation differs from the model's: when the server goes down mid-delivery, the
+    acknowledgements it never received are redelivered once it is back (at-least-once), so
+    a consumer that is not idempotent may apply an effect twice. That is what a real broker
+    does, and what the scenario shows on it.
+    """
+    summary = summarize(
+        run.scenario,
+        run.ledger,
+        run.findings(),
+        seed=run.seed,
+        planned=run.planned,
+        virtual_seconds=run.now,
+        complete=run.finished,
+    )
+    if run.schedule.broker_windows():
+        expected = set(summary.expected_broken) | {
+            effect_once(c.name) for c in run.consumers.values() if not c.spec.idempotent
+        }
+        summary = dataclasses.replace(summary, expected_broken=tuple(sorted(expected)))
+    return summary
+
+
+def notes(run: BrokerRun) -> list[str]:
+    """What the server did that the model's summary does not say, in plain sentences."""
+    ledger = run.ledger
+    notes = []
+    dropped, stored = run.dropped_repeats, ledger.repeats
+    if dropped or stored:
+        notes.append(
+            f"The relay repeated {dropped + stored} event(s): {dropped} inside the duplicate "
+            "window, which the server dropped (same Nats-Msg-Id), and "
+            f"{stored} after it, which the server stored again and only the idempotent "
+            "consumers skipped."
+        )
+    again = sum(ledger.redeliveries)
+    if again:
+        notes.append(
+            f"The server delivered {again} event(s) again: no acknowledgement reached it "
+            "within ack_wait (a consumer crashed, or the server itself was down). That is "
+            "at-least-once delivery."
+        )
+    parked = len(ledger.dead_letters)
+    if parked:
+        notes.append(
+            f"{parked} event(s) parked on {run.names.dead_letter_subject} after "
+            f"{MAX_DELIVERIES} deliveries (max_deliver) and terminated, so the ack floor "
+            "moved past them; meanwhile JetStream kept delivering the events behind them "
+            "(it does not hold the line as the model's log does)."
+        )
+    return notes
+
+
+def facts(run: BrokerRun) -> dict[str, Any]:
+    """The `--json` keys the model does not have: the backend and the names on the server."""
+    facts: dict[str, Any] = {"backend": "nats" if run.uses_broker else "direct calls"}
+    if not run.uses_broker:
+        return facts
+    facts.update(
+        server=run.url,
+        stream=run.names.stream,
+        subject=run.names.subject,
+        dead_letter_stream=run.names.dead_letter_stream,
+        consumer_names={c: run.names.durable(c) for c in run.consumers},
+        repeats_dropped_by_server=run.dropped_repeats,
+    )
+    final = run.final
+    if final is not None:
+        facts["server_state"] = {
+            "stream": {
+                "messages": final.stream.messages,
+                "first_seq": final.stream.first_seq,
+                "last_seq": final.stream.last_seq,
+            },
+            "consumers": {
+                name: {
+                    "num_pending": s.num_pending,
+                    "num_ack_pending": s.num_ack_pending,
+                    "num_redelivered": s.num_redelivered,
+                    "delivered_seq": s.delivered_seq,
+                    "ack_floor_seq": s.ack_floor_seq,
+                }
+                for name, s in final.consumers.items()
+            },
+            "dead_letters": len(final.dead_letters),
+        }
+    return facts

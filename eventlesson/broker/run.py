@@ -8,8 +8,9 @@ service's step, the relay and the handlers (`eventlesson.sim.services`), the SQL
 consumer's own store, the trace records (same types, same keys), the `Ledger` that folds them and
 the `Story` the live view narrates. The broker log is a JetStream stream (an offset is a stream
 sequence), each consumer group a durable pull consumer (its committed offset the ack floor), and
-the read-out's checks get the server's own account of the stream, read back after the run
-(`eventlesson.broker.readout`).
+the read-out's checks get the server's own account of the stream, read back after the run. What a
+view reads is in `eventlesson.broker.view`; the summary, the notes and the `--json` facts are in
+`eventlesson.broker.readout`.
 
 It is real time by nature: it waits on the server and on the consumers' work (the model's service
 times divided by `speed`); the flow owns the screen and draws `snapshot()`. Same seed, same
@@ -20,7 +21,6 @@ broker meets the same purchases and the same failures; only the timing is the ma
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import random
 import time
@@ -30,6 +30,7 @@ from typing import Any
 
 import nats.errors
 
+from eventlesson.broker import readout, view
 from eventlesson.broker.jetstream import (
     CONSUMER_HEADER,
     DELIVERIES_HEADER,
@@ -50,13 +51,12 @@ from eventlesson.broker.jetstream import (
     read_stream_state,
 )
 from eventlesson.broker.narrate import describe
-from eventlesson.broker.readout import ServerRead, read_back, reconcile
+from eventlesson.broker.readout import ServerRead, read_back
 from eventlesson.broker.server import NatsServer, ServerError
 from eventlesson.broker.state import ConsumerState, ServerView, StreamState
 from eventlesson.sim.faults import FaultSchedule
-from eventlesson.sim.invariants import Findings, find
+from eventlesson.sim.invariants import Findings
 from eventlesson.sim.ledger import COMMITTED, PUBLISHED, Ledger
-from eventlesson.sim.readout import summarize
 from eventlesson.sim.scenarios import (
     BROKER_RETRY_SECONDS,
     CALL_TIMEOUT_SECONDS,
@@ -71,7 +71,6 @@ from eventlesson.sim.scenarios import (
     SERVICE_RESTART_SECONDS,
     ConsumerSpec,
     Scenario,
-    effect_once,
 )
 from eventlesson.sim.services import (
     COMMIT,
@@ -90,7 +89,7 @@ from eventlesson.sim.services import (
     default_service,
     relay_outbox,
 )
-from eventlesson.sim.state import ConsumerView, Snapshot, Summary
+from eventlesson.sim.state import Snapshot, Summary
 from eventlesson.sim.store import ConsumerStore, OutboxRow, RolledBack, Store
 from eventlesson.sim.story import Story
 
@@ -259,7 +258,7 @@ class BrokerRun:
         f = self.schedule.faults
         self._long_relay_crash_due = bool(f.relay_crashes or f.relay_crash_rate)
         self._expected_dead: set[tuple[str, int]] = set()  # (consumer, seq) being parked
-        self._parked: set[tuple[str, int]] = set()
+        self.parked: set[tuple[str, int]] = set()
         self._relay_wake = asyncio.Event()
         self._conn = Connection()
         self._runner: ConsumerRunner | None = None
@@ -267,10 +266,10 @@ class BrokerRun:
         self._tasks: list[asyncio.Task[None]] = []
         self._calls: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._peak = 0.0  # the largest lag shown so far: the bars' full scale
+        self.peak_lag = 0.0  # the largest lag shown so far: the bars' full scale
         self._queue: asyncio.Queue[Purchase] = asyncio.Queue()
         self._t0 = time.monotonic()
-        self._wall0 = time.time()
+        self.wall0 = time.time()
 
     # -- the trace --
 
@@ -301,7 +300,7 @@ class BrokerRun:
 
     async def setup(self) -> None:
         """Connect, and create the stream and the five durable consumers."""
-        self._t0, self._wall0 = time.monotonic(), time.time()
+        self._t0, self.wall0 = time.monotonic(), time.time()
         if not self.uses_broker:
             return
         assert self.url is not None
@@ -337,7 +336,7 @@ class BrokerRun:
 
     async def run(self) -> None:
         """Until every learner came and every consumer drained, as the server reports it."""
-        self._t0, self._wall0 = time.monotonic(), time.time()
+        self._t0, self.wall0 = time.monotonic(), time.time()
         work = [self._arrive()]
         if self.uses_broker:
             work.append(self._serve())
@@ -386,7 +385,7 @@ class BrokerRun:
             return all(t.done() for t in self._calls)
         if self.mode == "outbox" and self.store.outbox_backlog():
             return False
-        if not self.broker_up or self._expected_dead - self._parked:
+        if not self.broker_up or self._expected_dead - self.parked:
             return False
         if any(c.status == CRASHED for c in self.consumers.values()):
             return False
@@ -917,9 +916,9 @@ class BrokerRun:
             self._emit({"t": self._t(), "type": "restart", "consumer": consumer})
 
     def _on_parked(self, consumer: str, seq: int, deliveries: int, data: bytes) -> None:
-        if (consumer, seq) in self._parked:
+        if (consumer, seq) in self.parked:
             return
-        self._parked.add((consumer, seq))
+        self.parked.add((consumer, seq))
         c = self.consumers.get(consumer)
         if c is not None:
             c.parked.add(seq)
@@ -1065,119 +1064,19 @@ class BrokerRun:
                     record["purchase_id"], record["event_id"] = pid, event_id
                 self._emit(record)
 
-    def _lag_seconds(self, c: _Consumer, state: ConsumerState | None) -> float:
-        """Age of the oldest event above the server's ack floor that this consumer has neither
-        acknowledged nor parked; 0 when it is at the stream's end."""
-        stream = self.stream_view
-        if state is None or stream is None or state.ack_floor_seq >= stream.last_seq:
-            return 0.0
-        for seq in range(state.ack_floor_seq + 1, stream.last_seq + 1):
-            if seq in c.acked or seq in c.parked:
-                continue
-            known = self.published_seq.get(seq)
-            return 0.0 if known is None else max(0.0, self.now - known[2])
-        return 0.0
+    # -- what a view reads (eventlesson.broker.view) --
+
+    def snapshot(self, focus: int | None = None) -> Snapshot:
+        """Everything the live view shows; offsets and the log's end as the server last said."""
+        return view.snapshot(self, focus)
 
     def broker_view(self) -> ServerView | None:
         """The server's side of the live view, as last read; None for direct calls."""
-        if not self.uses_broker:
-            return None
-        stream = self.stream_view
-        return ServerView(
-            url=self.url or "",
-            stream=self.names.stream,
-            last_seq=stream.last_seq if stream is not None else 0,
-            messages=stream.messages if stream is not None else 0,
-            consumers=tuple(
-                self.server_view.get(c, ConsumerState(c, 0, 0, 0, 0, 0)) for c in self.consumers
-            ),
-            reachable=self.reachable and self.broker_up,
-            dropped_repeats=self.dropped_repeats,
-            dead_letters=len(self._parked),
-        )
+        return view.live(self)
 
     def final_view(self) -> ServerView | None:
         """The server's state as read back after the run; None if it could not be read."""
-        final = self.final
-        if final is None:
-            return None
-        return ServerView(
-            url=self.url or "",
-            stream=self.names.stream,
-            last_seq=final.stream.last_seq,
-            messages=final.stream.messages,
-            consumers=tuple(
-                final.consumers.get(c, ConsumerState(c, 0, 0, 0, 0, 0)) for c in self.consumers
-            ),
-            reachable=True,
-            dropped_repeats=self.dropped_repeats,
-            dead_letters=len(final.dead_letters),
-        )
-
-    def snapshot(self, focus: int | None = None) -> Snapshot:
-        """Everything the live view shows; offsets and the log's end as the server last said.
-
-        On JetStream the committed offset is the consumer's ack floor and the log's end the
-        stream's last sequence, so "Lag ev" is last sequence − ack floor, from the server.
-        """
-        ledger, story = self.ledger, self.story
-        stream = self.stream_view
-        consumers = []
-        peak = 0.0
-        for c in self.consumers.values():
-            state = self.server_view.get(c.name)
-            lag_seconds = self._lag_seconds(c, state) if self.uses_broker else 0.0
-            peak = max(peak, lag_seconds)
-            if self.uses_broker:
-                offset = state.ack_floor_seq if state is not None else 0
-                lag_events = (stream.last_seq if stream is not None else 0) - offset
-            else:
-                offset, lag_events = None, c.queued
-            consumers.append(
-                ConsumerView(
-                    name=c.name,
-                    status=c.status,
-                    handled=ledger.handled[c.index],
-                    skipped=ledger.skipped[c.index],
-                    duplicates=ledger.duplicates[c.index],
-                    dead_letters=len(ledger.dead[c.index]),
-                    lag_events=max(0, lag_events),
-                    lag_seconds=lag_seconds,
-                    idempotent=c.spec.idempotent,
-                    offset=offset,
-                )
-            )
-        self._peak = max(self._peak, peak)
-        if focus is None:
-            focus = story.latest
-        record = story.last
-        return Snapshot(
-            scenario=self.scenario.name,
-            mode=self.mode,
-            clock=self.now,
-            purchases=ledger.commands,
-            planned=self.planned,
-            committed=ledger.committed,
-            commit_failed=ledger.commits_failed,
-            published=ledger.published,
-            purchase_id=focus,
-            steps=story.steps(focus),
-            consumers=tuple(consumers),
-            ghost_events=ledger.ghosts_seen,
-            lost_events=ledger.lost_seen,
-            duplicate_effects=sum(ledger.duplicates),
-            dead_letters=len(ledger.dead_letters),
-            outbox_backlog=self.store.outbox_backlog() if self.mode == "outbox" else None,
-            broker_up=self.broker_up,
-            service_status=self.service_status,
-            peak_lag_seconds=self._peak,
-            what=describe(record) if record is not None else "Waiting for the first learner.",
-            last_type=record["type"] if record is not None else None,
-            done=self.complete,
-            log_end=(stream.last_seq if stream is not None else 0) if self.uses_broker else None,
-            repeats=ledger.repeats,
-            learner=story.learner(focus),
-        )
+        return view.final(self)
 
     # -- the end --
 
@@ -1215,109 +1114,16 @@ class BrokerRun:
 
     def findings(self) -> Findings:
         """The model's findings from the trace and the stores, then the server's account."""
-        complete = self.finished
-        findings = find(
-            self.ledger,
-            self.store,
-            {c.name: c.store for c in self.consumers.values()},
-            complete=complete,
-            has_events=self.scenario.has_events,
-        )
-        if not self.uses_broker:
-            return findings
-        return reconcile(
-            findings,
-            self.final,
-            dict(self.store.purchases()),
-            self.ledger,
-            wall0=self._wall0,
-            complete=complete,
-        )
+        return readout.findings(self)
 
     def summary(self) -> Summary:
-        """The model's summary and invariants, with the server's read-back folded in.
-
-        One expectation differs from the model's: when the server goes down mid-delivery, the
-        acknowledgements it never received are redelivered once it is back (at-least-once), so
-        a consumer that is not idempotent may apply an effect twice. That is what a real broker
-        does, and what the scenario shows on it.
-        """
-        summary = summarize(
-            self.scenario,
-            self.ledger,
-            self.findings(),
-            seed=self.seed,
-            planned=self.planned,
-            virtual_seconds=self.now,
-            complete=self.finished,
-        )
-        if self.schedule.broker_windows():
-            expected = set(summary.expected_broken) | {
-                effect_once(c.name) for c in self.consumers.values() if not c.spec.idempotent
-            }
-            summary = dataclasses.replace(summary, expected_broken=tuple(sorted(expected)))
-        return summary
+        """The model's summary and invariants, with the server's read-back folded in."""
+        return readout.summary(self)
 
     def notes(self) -> list[str]:
         """What the server did that the model's summary does not say, in plain sentences."""
-        ledger = self.ledger
-        notes = []
-        dropped, stored = self.dropped_repeats, ledger.repeats
-        if dropped or stored:
-            notes.append(
-                f"The relay repeated {dropped + stored} event(s): {dropped} inside the duplicate "
-                "window, which the server dropped (same Nats-Msg-Id), and "
-                f"{stored} after it, which the server stored again and only the idempotent "
-                "consumers skipped."
-            )
-        again = sum(ledger.redeliveries)
-        if again:
-            notes.append(
-                f"The server delivered {again} event(s) again: no acknowledgement reached it "
-                "within ack_wait (a consumer crashed, or the server itself was down). That is "
-                "at-least-once delivery."
-            )
-        parked = len(ledger.dead_letters)
-        if parked:
-            notes.append(
-                f"{parked} event(s) parked on {self.names.dead_letter_subject} after "
-                f"{MAX_DELIVERIES} deliveries (max_deliver) and terminated, so the ack floor "
-                "moved past them; meanwhile JetStream kept delivering the events behind them "
-                "(it does not hold the line as the model's log does)."
-            )
-        return notes
+        return readout.notes(self)
 
     def broker_facts(self) -> dict[str, Any]:
         """The `--json` keys the model does not have: the backend and the names on the server."""
-        facts: dict[str, Any] = {"backend": "nats" if self.uses_broker else "direct calls"}
-        if not self.uses_broker:
-            return facts
-        facts.update(
-            server=self.url,
-            stream=self.names.stream,
-            subject=self.names.subject,
-            dead_letter_stream=self.names.dead_letter_stream,
-            consumer_names={c: self.names.durable(c) for c in self.consumers},
-            repeats_dropped_by_server=self.dropped_repeats,
-        )
-        final = self.final
-        if final is not None:
-            facts["server_state"] = {
-                "stream": {
-                    "messages": final.stream.messages,
-                    "first_seq": final.stream.first_seq,
-                    "last_seq": final.stream.last_seq,
-                },
-                "consumers": {
-                    name: {
-                        "num_pending": s.num_pending,
-                        "num_ack_pending": s.num_ack_pending,
-                        "num_redelivered": s.num_redelivered,
-                        "delivered_seq": s.delivered_seq,
-                        "ack_floor_seq": s.ack_floor_seq,
-                    }
-                    for name, s in final.consumers.items()
-                },
-                "dead_letters": len(final.dead_letters),
-            }
-        return facts
+        return readout.facts(self)
