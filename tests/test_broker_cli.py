@@ -283,3 +283,30 @@ def test_a_killed_eventlesson_takes_its_server_along(spawn, scratch: Path) -> No
     while our_servers(scratch) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not our_servers(scratch)
+
+
+def test_a_server_without_jetstream_is_one_clear_line(tmp_path: Path) -> None:
+    with NatsServer(jetstream=False) as plain:
+        result = invoke(tmp_path, "happy", "--broker", plain.url, "--fast")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"eventlesson: error: {plain.url}: JetStream is not enabled on this server"
+        " (start it with -js)"
+    )
+
+
+def test_svg_and_the_trace_on_stdout(tmp_path: Path, nothing_left: Path) -> None:
+    picture = tmp_path / "run.svg"
+    result = invoke(
+        tmp_path, "happy", "--broker", "nats", "--fast", "--purchases", "3", "--svg", str(picture)
+    )
+    assert result.exit_code == 0, result.stderr
+    svg = picture.read_text(encoding="utf-8")
+    assert "JetStream" in svg and "Read" in svg  # spaces are &#160; in the picture
+    result = invoke(
+        tmp_path, "happy", "--broker", "nats", "--fast", "--purchases", "2", "--events", "-"
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"command", "publish", "handle"} <= {r["type"] for r in rows}
+    assert "Read back from the server" in result.stderr  # the people's part goes to stderr

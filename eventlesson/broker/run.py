@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
+import nats.js.errors
 
 from eventlesson.broker import readout, view
 from eventlesson.broker.jetstream import (
@@ -311,12 +312,21 @@ class BrokerRun:
         )
         js = self._conn.js
         timing = self.timing
-        await ensure_stream(js, self.names, duplicate_window=timing.duplicate_window)
         crashes = any(self.schedule.may_crash(c) for c in self.consumers)
         ack_wait = timing.ack_wait(crashes)
         settings = ConsumerSettings(ack_wait=ack_wait, max_deliver=MAX_DELIVERIES)
-        for name in self.consumers:
-            await ensure_consumer(js, self.names, name, settings)
+        try:
+            await ensure_stream(js, self.names, duplicate_window=timing.duplicate_window)
+            for name in self.consumers:
+                await ensure_consumer(js, self.names, name, settings)
+        except (nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError) as exc:
+            raise ServerError(
+                f"{self.url}: JetStream is not enabled on this server (start it with -js)"
+            ) from exc
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise ServerError(
+                f"{self.url}: cannot create the stream and consumers ({exc})"
+            ) from exc
         self._parker = DeadLetterParker(self._conn, self.names, self._on_parked)
         await self._parker.start()
         self._runner = ConsumerRunner(

@@ -114,6 +114,7 @@ class NatsServer:
         port: int = 0,  # 0: a free port the server picks
         config: str | None = None,
         monitor: bool = True,  # the HTTP monitoring port: /jsz shows streams and consumers
+        jetstream: bool = True,
     ) -> None:
         self.binary = binary or find_server()
         self.host = host
@@ -121,6 +122,7 @@ class NatsServer:
         self.monitor_port: int | None = None
         self.config = config
         self.monitor = monitor
+        self.jetstream = jetstream
         self.folder: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._wanted_monitor = 0
@@ -171,8 +173,9 @@ class NatsServer:
         ports_dir = folder / "ports"
         shutil.rmtree(ports_dir, ignore_errors=True)
         ports_dir.mkdir()
-        args = [self.binary, "-js", "-a", self.host, "-p", str(self.port or -1)]
-        args += ["-sd", str(self.store_dir), "-l", str(self.log_file)]
+        args = [self.binary, "-a", self.host, "-p", str(self.port or -1), "-l", str(self.log_file)]
+        if self.jetstream:
+            args += ["-js", "-sd", str(self.store_dir)]
         args += ["--ports_file_dir", str(ports_dir)]
         if self.monitor:
             args += ["-m", str(self._wanted_monitor or -1)]
