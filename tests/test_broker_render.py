@@ -110,7 +110,9 @@ def test_a_live_frame_of_a_real_run_fits_the_screen(
     names = Names(run_prefix())
 
     async def main() -> str:
-        run = BrokerRun("poison-event", url=broker.url, names=names, purchases=5, speed=20.0)
+        run = BrokerRun(
+            "poison-event", url=broker.url, names=names, purchases=5, speed=20.0, observe=True
+        )
         try:
             await run.setup()
             await run.run()

@@ -205,6 +205,7 @@ class BrokerRun:
         service: ServiceStep | None = None,
         relay: Relay | None = None,
         handlers: dict[str, Handler] | None = None,
+        observe: bool = False,  # keep the live view's story (a running log, each purchase's steps)
     ) -> None:
         self.scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
         self.mode = self.scenario.mode
@@ -236,7 +237,9 @@ class BrokerRun:
             self.service = service or default_service(self.mode)
         self.relay: Relay = relay or relay_outbox
         self.story = Story(self.scenario, describe)
-        self._listeners: list[Listener] = [self.ledger.feed, self.story]
+        self._listeners: list[Listener] = [self.ledger.feed]
+        if observe:  # an unwatched run (--fast, --json, the benchmark) pays nothing for it
+            self._listeners.append(self.story)
         self.last_record: Record | None = None
 
         self.service_status = IDLE

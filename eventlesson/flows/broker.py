@@ -240,6 +240,7 @@ async def _session(
         speed=speed,
         db=options.db,
         deadline=deadline,
+        observe=view == "live" or bool(options.svg),
     )
     outcome.run = run
     for listener in listeners:
