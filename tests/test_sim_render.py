@@ -65,6 +65,10 @@ def test_live_screen_fits_every_width_and_24_rows(scenario: str, width: int) -> 
     for name in CONSUMER_NAMES:
         assert name in out or name[:10] in out
     assert "Stat…" not in out and "Lag…" not in out  # no heading cut to an ellipsis
+    heading = next(line for line in out.splitlines() if "Consumer" in line)
+    assert "…" not in heading, heading  # no column of the table cut off at its edge
+    if width >= WIDE:
+        assert "Lag ev" in heading and heading.rstrip(" │").endswith(" s"), heading
     assert "q quit" in out
     assert "\x1b[" not in out  # no escape codes without colour
 

@@ -224,7 +224,8 @@ def _consumer_table(snapshot: Snapshot, narrow: bool, width: int) -> Table:
             SHORT_STATUS.get(c.status, c.status) if narrow else c.status,
             style=STATUS_STYLE.get(c.status, ""),
         )
-        name = c.name + (" ⟲" if c.idempotent else "")
+        # the wide table's Skip column already says who is idempotent ("-": not)
+        name = c.name + (" ⟲" if c.idempotent and narrow else "")
         if narrow:
             table.add_row(name, status, str(c.handled), str(c.lag_events), f"{c.lag_seconds:.1f}")
         else:
@@ -251,12 +252,12 @@ def _legend(snapshot: Snapshot, narrow: bool) -> Text:
     elif snapshot.log_end is None:
         text = (
             "Skip: repeats that changed nothing (- not idempotent) · Offset -: no broker here · "
-            "Lag ev: calls waiting · Lag s: age of the oldest call · ⟲ idempotent"
+            "Lag ev: calls waiting · Lag s: age of the oldest call"
         )
     else:
         text = (
             "Skip: repeats that changed nothing (- not idempotent) · Lag ev = log end − Offset · "
-            "Lag s: age of the oldest unhandled event · ⟲ idempotent"
+            "Lag s: age of the oldest unhandled event"
         )
     return Text(text, style=MUTED)
 
