@@ -459,3 +459,17 @@ def test_leaving_before_the_run_keeps_the_prediction(make_app: AppFactory) -> No
     assert screen.pauses == ["Press Enter to start the run (q leaves)"]
     assert "What this run showed" not in make_app.out.getvalue()
     assert saved(make_app.home, "sample")["checks"]["predict-ghost-1"]["correct"] is True
+
+
+def test_s_after_a_prediction_plays_the_run_again_next_to_the_answer(make_app: AppFactory) -> None:
+    page = position("failure").split("/")[0]
+    prompter = RecordingPrompter([int(page) - 1, "They act on a purchase"])
+    screen = ScriptedScreen(["m", "enter", "s", "q"], make_app.home)
+    app = make_app(prompter)
+    app.env = replace(app.env, sim_speed=1000.0)
+    assert run_learn(app, "sample", screen=screen) == 0
+    out = " ".join(make_app.out.getvalue().split())
+    assert out.count("Summary · publish-before-commit") == 2  # the first run, then the replay
+    assert "Your prediction: B) They act on a purchase that was never stored" in out
+    assert out.count("What this run showed") == 2
+    assert prompter.asked == [MENU, "Your answer"]  # asked once, not again on the replay

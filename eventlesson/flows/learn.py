@@ -230,15 +230,26 @@ class LessonWalk:
         except Left:
             return
 
-    def watch_and_compare(self, check: PredictCheck, result: Result) -> None:
+    def watch_and_compare(
+        self, check: PredictCheck, result: Result, *, again: bool = False
+    ) -> None:
         """After a prediction: play its scenario, then show the answer next to what the run
-        showed and both explanations. Esc, q or b before the run leaves (the answer is kept)."""
+        showed and both explanations. Esc, q or b before the run leaves (the answer is kept).
+        `again`: a new run for a prediction answered before."""
         from eventlesson.flows.predict import comparison, watch
+        from eventlesson.ui.prose import inline
 
         console = self.app.console
-        console.print(
-            Text(f"Noted. Now watch the '{check.scenario}' run; then see how your prediction did.")
-        )
+        if again:
+            said = inline(f"Your prediction: {result.chosen_letter}) {result.chosen_option.text}")
+            console.print(said.append(f" Watch the '{check.scenario}' run again, then compare."))
+        else:
+            console.print(
+                Text(
+                    f"Noted. Now watch the '{check.scenario}' run; "
+                    "then see how your prediction did."
+                )
+            )
         if not self.screen.pause("Press Enter to start the run (q leaves)", leave=True):
             raise Left
         self.screen.clear()
@@ -386,7 +397,7 @@ class LessonWalk:
                 return
             try:
                 self._question_screen()
-                self.watch_and_compare(prediction, grade(show(question), answer.chosen))
+                self.watch_and_compare(prediction, grade(show(question), answer.chosen), again=True)
                 self._wait(last=True)
             except Left:
                 pass
