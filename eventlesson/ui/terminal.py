@@ -37,8 +37,16 @@ KEYS = {
     "\x1b[B": "down",
     "\x1b[5~": "pgup",
     "\x1b[6~": "pgdn",
+    # Home and End: xterm (normal and application mode), the VT220 keypad that tmux and screen
+    # send, and rxvt's
     "\x1b[H": "home",
     "\x1b[F": "end",
+    "\x1bOH": "home",
+    "\x1bOF": "end",
+    "\x1b[1~": "home",
+    "\x1b[4~": "end",
+    "\x1b[7~": "home",
+    "\x1b[8~": "end",
     "\x1bOA": "up",
     "\x1bOB": "down",
     "\x1b[C": "right",
@@ -154,10 +162,8 @@ class KeyReader:
             terminate(getattr(signal, "SIGHUP", signal.SIGTERM))
         if data == "\x1b":
             # an escape sequence arrives in one burst; a lone Esc does not
-            while select.select([self.fd], [], [], 0.03)[0]:
+            while not sequence_done(data) and select.select([self.fd], [], [], 0.03)[0]:
                 data += os.read(self.fd, 1).decode(errors="replace")
-                if data[-1].isalpha() or data[-1] == "~":
-                    break
         if data == CTRL_C:
             raise KeyboardInterrupt
         if data == CTRL_D:
@@ -168,6 +174,23 @@ class KeyReader:
             self.suspend()
             return "redraw"
         return KEYS.get(data, data.lower() if len(data) == 1 else "unknown")
+
+
+def sequence_done(data: str) -> bool:
+    """Whether `data`, which starts with Esc, is a whole key: Esc alone is not yet (more may
+    follow), "Esc O x" (SS3, application mode) is after its third character, and "Esc [ ..." (CSI)
+    at its final character (@ to ~); Esc and any other character is Alt and that key.
+
+    (Ending at any letter instead, as this once did, split "Esc O A", the up arrow of a terminal
+    in application mode, into an unknown key and "a".)"""
+    if len(data) < 2:
+        return False
+    if data[1] == "O":
+        return len(data) >= 3
+    if data[1] == "[":
+        # the Linux console's F1-F5 are "Esc [ [ A" to "Esc [ [ E": that second [ is no final
+        return len(data) >= 3 and "@" <= data[-1] <= "~" and data != "\x1b[["
+    return True
 
 
 def terminate(signum: int) -> NoReturn:
