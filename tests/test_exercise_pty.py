@@ -121,3 +121,26 @@ def test_line_by_line_for_a_dumb_terminal(spawn, home: Path) -> None:
     child.sendline("q")
     out = ended(child, 0)
     assert "\x1b[2J" not in out  # nothing is cleared or redrawn
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
+def test_h_scrolls_the_new_hint_into_view(spawn, home: Path, rows: int, cols: int) -> None:
+    """The verdict with its trace is taller than the screen, and the hints come after it: `h`
+    must bring the new hint on screen, not only change the footer's count."""
+    child = spawn("exercise", "order", rows=rows, cols=cols, timeout=30)
+    screen = Screen(child, rows, cols)
+    screen.wait_for("✗ Failing")
+    screen.wait_for("q quit")
+    assert "Hint 1" not in screen.text()
+    child.send("h")
+    text = screen.wait_for("Hint 1 of 2")
+    assert "(2 of 2)" in screen.wait_for("q quit")
+    child.send("h")
+    text = screen.wait_for("Hint 2 of 2")
+    assert "Hint 1 of 2" in text  # the one before is still in view
+    assert "no more hints" in screen.wait_for("q quit")
+    child.send("\x1b[1~")  # Home, as tmux sends it: back to the top
+    text = screen.wait_for("What to do")
+    assert "Hint" not in text
+    child.send("q")
+    ended(child, 0)

@@ -201,7 +201,7 @@ class Session:
             Rule(style=S.MUTED),
         )
 
-    def body(self) -> RenderableType:
+    def body(self) -> view.Body:
         return view.body(
             self.exercise,
             self.verdict,
@@ -276,14 +276,19 @@ def _watch_full_screen(session: Session) -> None:
     with terminal.alternate_screen():
         screen = pager.Pager(session.app.console)
         session.check()
+        hinted = False  # the learner just asked for a hint: scroll to it, wherever it is
         while True:
             keys = session.keys()
 
             def foot(more: bool, keys: list[tuple[str, str]] = keys) -> RenderableType:
                 return footer(keys, view.SAVE_NOTE + (" · space/arrows scroll" if more else ""))
 
-            frame = pager.Frame(session.header(), session.body(), foot)
+            body = session.body()
+            newest = body.up_to_newest_hint() if hinted else None
+            reveal = pager.Reveal(*newest) if newest is not None else None
+            frame = pager.Frame(session.header(), body, foot, reveal=reveal)
             key = screen.show(frame, {"h", "q"}, poll=watcher.saved)
+            hinted = key == "h"
             if key == pager.POLLED:
                 session.check()
             elif key == "h":

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 
 from eventlesson.ui import terminal
 from eventlesson.ui.console import THEME
@@ -33,12 +33,28 @@ POLLED = "polled"  # what `Pager.show` returns when its `poll` said so
 
 
 @dataclass
+class Reveal:
+    """A part of the body to bring into view: what comes before it in the body, and the part.
+
+    The body must render as `above` followed by `part` (and then anything else)."""
+
+    above: RenderableType
+    part: RenderableType
+
+
+@dataclass
 class Frame:
-    """What the pager shows: header, body and footer renderables, and a note when scrolled."""
+    """What the pager shows: header, body and footer renderables, and a note when scrolled.
+
+    Without `reveal` the body is shown from its top; with it, the pager keeps where the learner
+    had scrolled to and scrolls only as far as needed to show the whole part (its start, when it
+    is taller than the screen): the body has just grown, say by a hint the learner asked for.
+    """
 
     header: RenderableType
     body: RenderableType
     footer: Callable[[bool], RenderableType]  # given "is there more below?", the footer to show
+    reveal: Reveal | None = None
 
 
 def render_lines(renderable: RenderableType, width: int, like: Console) -> list[str]:
@@ -93,6 +109,7 @@ class Pager:
         self.offset = 0
         self._size = terminal.terminal_size()
         self._room = 1  # body lines visible in the last draw: header and footer may wrap
+        self._reveal: Reveal | None = None  # to bring into view at the next draw
 
     def _resized(self) -> bool:
         size = terminal.terminal_size()
@@ -107,7 +124,9 @@ class Pager:
         `poll`, if given, is asked a few times a second while no key comes; when it returns
         True, `show` returns POLLED (the exercise watcher: the learner saved their file).
         """
-        self.offset = 0
+        self._reveal = frame.reveal
+        if frame.reveal is None:
+            self.offset = 0
         polled = [False]
 
         def idle() -> bool:
@@ -156,6 +175,9 @@ class Pager:
         foot_more = render_lines(frame.footer(True), width, self.console)
         room = max(height - len(head) - len(foot_more), 1)
         self._room = room
+        if self._reveal is not None:
+            self.offset = self._into_view(self._reveal, width, room)
+            self._reveal = None
         self.offset = min(self.offset, max(len(body) - room, 0))
         more = self.offset + room < len(body)
         foot = foot_more if more else render_lines(frame.footer(False), width, self.console)
@@ -166,6 +188,17 @@ class Pager:
         out.write(joined([*head, *visible, *foot]))
         out.flush()
         return more
+
+    def _into_view(self, reveal: Reveal, width: int, room: int) -> int:
+        """The offset nearest the current one at which `reveal.part` is on screen."""
+        end = len(
+            soft_rows(render_lines(Group(reveal.above, reveal.part), width, self.console), width)
+        )
+        start = end - len(soft_rows(render_lines(reveal.part, width, self.console), width))
+        offset = self.offset
+        if end > offset + room:
+            offset = end - room
+        return max(min(offset, start), 0)
 
     def leave(self) -> None:
         """Clear the pager's screen and show the cursor again."""

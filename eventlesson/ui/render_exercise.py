@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Group, RenderableType
@@ -278,16 +279,20 @@ def _output(verdict: Verdict) -> list[RenderableType]:
     return [Text(""), Text(title + (", the first:" if more else ":"), style=S.MUTED), body]
 
 
-def hints(exercise: Exercise, shown: int) -> RenderableType | None:
-    """The hints asked for so far, numbered; None before the first."""
-    if shown <= 0:
-        return None
-    lines: list[RenderableType] = []
-    for number, hint in enumerate(exercise.hints[:shown], 1):
+def hint_lines(exercise: Exercise, shown: int) -> list[Text]:
+    """The hints asked for so far, numbered, one `Text` each."""
+    lines = []
+    for number, hint in enumerate(exercise.hints[: max(shown, 0)], 1):
         line = Text(f"Hint {number} of {len(exercise.hints)}: ", style=S.ACCENT)
         line.append_text(inline(hint))
         lines.append(line)
-    return Group(*lines)
+    return lines
+
+
+def hints(exercise: Exercise, shown: int) -> RenderableType | None:
+    """The hints asked for so far, numbered; None before the first."""
+    lines = hint_lines(exercise, shown)
+    return Group(*lines) if lines else None
 
 
 def solution(
@@ -316,6 +321,25 @@ def solution(
     return Group(*parts)
 
 
+@dataclass(frozen=True)
+class Body:
+    """The watch screen's body, in parts: the verdict, the hints so far, the solution after a
+    pass, the task. `newest_hint` is the index of the last hint shown among `parts` (-1: none).
+    Rich renders it as its parts, one after the other."""
+
+    parts: tuple[RenderableType, ...]
+    newest_hint: int = -1
+
+    def __rich__(self) -> Group:
+        return Group(*self.parts)
+
+    def up_to_newest_hint(self) -> tuple[RenderableType, RenderableType] | None:
+        """What comes before the newest hint, and that hint (the screen scrolls to it)."""
+        if self.newest_hint < 0:
+            return None
+        return Group(*self.parts[: self.newest_hint]), self.parts[self.newest_hint]
+
+
 def body(
     exercise: Exercise,
     verdict: Verdict | None,
@@ -326,7 +350,7 @@ def body(
     nxt: Exercise | None,
     command: str = COMMAND,
     task_first: bool = False,
-) -> RenderableType:
+) -> Body:
     """The watch screen's body: the verdict, the hints so far, the solution after a pass, the task.
 
     `task_first`: when the exercise has just opened, what to do comes before the first verdict.
@@ -334,14 +358,17 @@ def body(
     parts: list[RenderableType] = [task(exercise), Text("")] if task_first else []
     if verdict is not None:
         parts += [verdict_view(exercise, verdict, path, command), Text("")]
-    shown = hints(exercise, hints_shown)
-    if shown is not None:
-        parts += [shown, Text("")]
+    newest = -1
+    shown = hint_lines(exercise, hints_shown)
+    if shown:
+        parts += shown
+        newest = len(parts) - 1
+        parts.append(Text(""))
     if verdict is not None and verdict.passed and reference is not None:
         parts += [solution(exercise, reference, nxt, command), Text("")]
     if not task_first:
         parts.append(task(exercise))
-    return Group(*parts)
+    return Body(tuple(parts), newest)
 
 
 def keys(exercise: Exercise, hints_shown: int) -> Sequence[tuple[str, str]]:
