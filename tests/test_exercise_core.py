@@ -114,6 +114,10 @@ def test_publishing_first_is_caught_with_the_run_the_purchase_and_its_trace() ->
         "no_ghost_events",
     )
     assert failure.purchase_id > 0 and "ghost event" in failure.what
+    assert failure.count > 1 and failure.what.endswith(
+        f"In this run it happened to {failure.count} of the 8 purchases, "
+        f"P{failure.purchase_id} first."
+    )
     kinds = [line.type for line in failure.trace]
     assert kinds.index("publish") < kinds.index("commit_failed")  # the evidence, in order
     assert all(f"P{failure.purchase_id}" in line.text for line in failure.trace)

@@ -223,7 +223,12 @@ class Run:
         p = f"P{pid}"
         mine = self.records(pid) if pid else []
         kinds = {r["type"] for r in mine}
-        more = f" ({count} purchases in this run.)" if count > 1 else ""
+        # how many of the run's purchases it happened to (the run's size is said apart from it)
+        more = (
+            f" In this run it happened to {count} of the {self.purchases} purchases, {p} first."
+            if count > 1
+            else ""
+        )
         if check == RUN_FINISHES:
             return (
                 f"The run had not ended after {horizon(self.scenario, self.purchases):g} "

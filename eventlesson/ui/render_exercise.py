@@ -222,8 +222,8 @@ def verdict_view(
     head.append(headline(failure.check), style=S.STRONG)
     where = Text(  # the verdict's text is cleaned when it is read; here again, whatever made it
         f"{verdict.failed_runs} of {verdict.runs} runs broke a check. The first: "
-        f"{failure.scenario}, seed {failure.seed}, {failure.purchases} purchases"
-        + (f", purchase P{failure.purchase_id}." if failure.purchase_id else ".")
+        f"{failure.scenario}, seed {failure.seed} (a run of {failure.purchases} purchases)"
+        + (f", at purchase P{failure.purchase_id}." if failure.purchase_id else ".")
     )
     parts: list[RenderableType] = [head, where, Text(""), Text(clean(failure.what))]
     if failure.trace:
