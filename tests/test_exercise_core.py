@@ -210,6 +210,64 @@ def test_a_consumer_that_remembers_in_memory_forgets_when_it_crashes() -> None:
     assert verdict.failure.check == "no_effect_applied_twice.email"
 
 
+EFFECT_THEN_ID = """
+def handle_email(store, event):
+    if store.seen(event.id):
+        return
+    store.apply(event.purchase_id, event.amount_cents)  # one transaction
+    with store.transaction() as tx:  # and the id in a second one
+        tx.remember(event.id)
+"""
+ID_THEN_EFFECT = """
+def handle_email(store, event):
+    with store.transaction() as tx:
+        if tx.seen(event.id):
+            return
+        tx.remember(event.id)
+    store.apply(event.purchase_id, event.amount_cents)  # a second transaction
+"""
+
+
+def test_the_id_and_the_effect_in_two_transactions_fail_by_a_crash_between_them() -> None:
+    """The exercise teaches "the processed id stored with the effect, in one transaction": the
+    judge's consumer-crash runs crash a handler between two of its transactions, then deliver
+    the event again, so either order of two transactions breaks a check, with that crash shown."""
+    failure = check(EFFECT_THEN_ID, ONCE).failure
+    assert failure is not None and failure.check == "no_effect_applied_twice.email"
+    assert failure.scenario == "consumer-crash" and failure.seed == 1
+    assert "committed the effect in one transaction and the event's id in another" in failure.what
+    assert "crashed between the two" in failure.what
+    crash = next(line for line in failure.trace if line.type == "crash")
+    assert "crashed between two transactions of its handler" in crash.text
+    kinds = [line.type for line in failure.trace]
+    assert kinds.index("handle") < kinds.index("crash") < kinds.index("restart")
+    assert kinds.count("handle") == 2  # the receipt, and the same receipt again
+
+    failure = check(ID_THEN_EFFECT, ONCE).failure
+    assert failure is not None and failure.check == "every_event_handled"
+    assert "crashed between the two" in failure.what and "skipped it" in failure.what
+    assert "duplicate_skipped" in [line.type for line in failure.trace]
+
+
+def test_a_handler_that_catches_the_crash_is_still_crashed() -> None:
+    swallows = """
+    def handle_email(store, event):
+        if store.seen(event.id):
+            return
+        store.apply(event.purchase_id, event.amount_cents)
+        try:
+            with store.transaction() as tx:
+                tx.remember(event.id)
+        except BaseException:
+            with store.transaction() as tx:
+                tx.remember(event.id)
+    """
+    verdict = check(swallows, ONCE)
+    assert verdict.status == FAILING  # not an error of theirs: the run's fault, as intended
+    assert verdict.failure is not None
+    assert verdict.failure.check == "no_effect_applied_twice.email"
+
+
 def test_a_handler_that_never_applies_leaves_events_unhandled() -> None:
     lazy = """
     def handle_email(store, event):

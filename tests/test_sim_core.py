@@ -31,7 +31,7 @@ from eventlesson.sim.scenarios import (
     effect_once,
 )
 from eventlesson.sim.stats import EXACT_LIMIT, StreamingQuantiles
-from eventlesson.sim.store import APPLICATION_ID, StoreError
+from eventlesson.sim.store import APPLICATION_ID, ConsumerCrashed, ConsumerStore, StoreError
 from eventlesson.sim.trace import RECORD_TYPES
 
 from .support import modules_after
@@ -373,6 +373,44 @@ def test_a_learners_idempotent_handler_stops_the_duplicate_email() -> None:
     with run_scenario("consumer-crash", purchases=4, handlers={"email": remember_then_send}) as run:
         assert run.summary.invariants[effect_once("email")] is True
         assert run.summary.consumers["email"].duplicates_skipped >= 1
+
+
+def test_a_handler_writing_in_two_transactions_crashes_between_them_in_consumer_crash() -> None:
+    def send_then_remember(store, event) -> None:
+        if store.seen(event.id):
+            return
+        store.apply(event.purchase_id, event.amount_cents)
+        with store.transaction() as tx:
+            tx.remember(event.id)
+
+    with run_scenario("consumer-crash", purchases=4, handlers={"email": send_then_remember}) as run:
+        crashes = of(run.trace, "crash", consumer="email")
+        assert crashes and all(r.get("between_transactions") for r in crashes)
+        crashed = tuple(r["purchase_id"] for r in crashes)
+        assert 2 in crashed  # the scenario's own, besides its random ones
+        email = run.consumer_stores["email"]
+        for pid in crashed:
+            assert email.times_applied(pid) == 2  # its id was not written with the first
+            assert f"evt-{pid:06d}" in email.processed  # but at the redelivery
+        assert run.report.consumers["email"].duplicate_purchases == crashed
+    # one transaction per delivery, as every built-in handler writes: the fault never fires
+    with run_scenario("consumer-crash", purchases=4) as run:
+        assert not [r for r in of(run.trace, "crash") if r.get("between_transactions")]
+
+
+def test_a_consumer_store_crashes_at_the_transaction_after_the_allowed_ones() -> None:
+    store = ConsumerStore("email", 3)
+    store.crash_after = 1
+    store.apply(1, 100)  # the first transaction commits
+    with pytest.raises(ConsumerCrashed), store.transaction() as tx:
+        tx.remember("evt-1")
+        tx.apply(1, 100)
+    assert store.crashed and store.times_applied(1) == 1 and not store.seen("evt-1")
+    with pytest.raises(ConsumerCrashed):  # dead stays dead, whatever the handler tries next
+        store.apply(1, 100)
+    with store.transaction():
+        pass  # a transaction that writes nothing commits nothing: no crash, no write
+    assert store.times_applied(1) == 1
 
 
 def test_a_handler_that_raises_is_retried_then_dead_lettered() -> None:

@@ -258,7 +258,13 @@ class Run:
         if consumer is not None and check.startswith("no_effect_applied_twice"):
             times = self.sim.consumer_stores[consumer].times_applied(pid)
             effect = EFFECTS.get(consumer, "applied its effect")
-            if any(r["type"] == "crash" and r.get("consumer") == consumer for r in mine):
+            if self._crashed_between(mine, consumer):
+                why = (
+                    "the handler committed the effect in one transaction and the event's id in "
+                    "another, and the consumer crashed between the two, so it was handed the "
+                    "same event again with its id not recorded"
+                )
+            elif any(r["type"] == "crash" and r.get("consumer") == consumer for r in mine):
                 why = (
                     "it crashed after its effect, before committing its offset, so it was "
                     "handed the same event again"
@@ -276,6 +282,13 @@ class Run:
                 f"it as if it were new.{more}"
             )
         if check == "every_event_handled" and consumer is not None:
+            if self._crashed_between(mine, consumer):
+                return (
+                    f"{consumer} never applied its effect for {p}: its handler recorded the "
+                    "event's id in one transaction and was to apply the effect in another, and "
+                    "the consumer crashed between the two. Handed the event again, it found the "
+                    f"id recorded and skipped it.{more}"
+                )
             return (
                 f"{p}'s event was published, but {consumer} never applied its effect for it "
                 f"(nor parked it as a dead letter).{more}"
@@ -293,6 +306,14 @@ class Run:
                 f"out again every time it reads the outbox.{more}"
             )
         return f"The check {check} did not hold in this run."
+
+    @staticmethod
+    def _crashed_between(records: list[dict[str, Any]], consumer: str) -> bool:
+        """Whether the consumer died between two transactions of its handler (the run's fault)."""
+        return any(
+            r["type"] == "crash" and r.get("consumer") == consumer and r.get("between_transactions")
+            for r in records
+        )
 
 
 def _effect_consumer(check: str) -> str | None:

@@ -34,7 +34,7 @@ from eventlesson.exercise.api import (
 from eventlesson.exercise.verdict import Problem
 from eventlesson.sim.scenarios import CONSUMER_NAMES
 from eventlesson.sim.services import BusSteps, Event, Handler, OutboxSteps, Purchase, StoreSteps
-from eventlesson.sim.store import ConsumerStore
+from eventlesson.sim.store import ConsumerCrashed, ConsumerStore
 
 CALL_SECONDS = 1.0  # one call of the learner's function; microseconds is what it needs
 SERVICE, RELAY, HANDLER = "complete_purchase", "relay", "handle_"
@@ -220,7 +220,7 @@ class LearnerCode:
                     return fn(*args)
                 finally:
                     sys.stdout, sys.stderr = saved
-        except LearnerFailed:
+        except (LearnerFailed, ConsumerCrashed):  # ConsumerCrashed: the run's fault, not theirs
             raise
         except TimeLimit as exc:
             where = f"{name}()" if name else "Your file"

@@ -59,7 +59,14 @@ from eventlesson.sim.services import (
     default_service,
     relay_outbox,
 )
-from eventlesson.sim.store import OUTBOX_BATCH, ConsumerStore, OutboxRow, RolledBack, Store
+from eventlesson.sim.store import (
+    OUTBOX_BATCH,
+    ConsumerCrashed,
+    ConsumerStore,
+    OutboxRow,
+    RolledBack,
+    Store,
+)
 
 Record = dict[str, Any]
 Listener = Callable[[Record], None]
@@ -694,18 +701,31 @@ class Engine:
             )
         Timeout(self.env, c.rng.expovariate(c.rate)).callbacks.append(c.on_handled)
 
-    def _run_handler(self, c: Consumer, event: Event) -> str | None:
-        """Call the handler on the consumer's own store; the failure's reason, or None."""
+    def _run_handler(self, c: Consumer, event: Event, crash_after: int | None = None) -> str | None:
+        """Call the handler on the consumer's own store; the failure's reason, or None.
+
+        `crash_after`: the fault that stops the consumer once that many of the handler's write
+        transactions have committed; `c.store.crashed` says afterwards whether it did (what the
+        committed ones wrote is kept, and recorded like any effect).
+        """
         store = c.store
         store.now = self.env.now
+        store.crash_after, store.crashed = crash_after, False
         before = store.applied
         try:
             c.handler(store, event)
+        except ConsumerCrashed:
+            pass
         except Exception as exc:  # a handler that raises is a failed delivery, retried
-            return str(exc) or type(exc).__name__
+            if not store.crashed:  # (a crash the handler caught and turned into another error)
+                store.crash_after = None
+                return str(exc) or type(exc).__name__
+        store.crash_after = None
         applied = store.applied - before
         ledger, pid = self.ledger, event.purchase_id
         if not applied:
+            if store.crashed:
+                return None  # it died before writing anything: nothing was skipped
             ledger.duplicate_skipped(self.env.now, c.index)
             if self.listeners:
                 self._emit(
@@ -744,29 +764,41 @@ class Engine:
         if schedule.has_poison and schedule.poisoned(c.name, pid):
             self._failed(c, entry, POISON_REASON)
             return
-        problem = self._run_handler(c, entry)
+        first = c.crashy and c.deliveries == 1
+        between = first and schedule.crashes_between_transactions(c.name, pid)
+        problem = self._run_handler(c, entry, crash_after=1 if between else None)
+        if c.store.crashed:
+            # after the handler's first transaction, before its next: the event will come back
+            self._crash(c, entry, between=True)
+            return
         if problem is not None:
             self._failed(c, entry, problem)
             return
-        if c.crashy and c.deliveries == 1 and schedule.consumer_crashes(c.name, pid):
+        if first and schedule.consumer_crashes(c.name, pid):
             # after the side effect, before the offset commit: the event will come back
-            c.status = CRASHED
-            self.ledger.crash(self.env.now, c.index, None, pid, False)
-            if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "crash",
-                        "purchase_id": pid,
-                        "event_id": entry.id,
-                        "consumer": c.name,
-                        "offset": c.offset,
-                    }
-                )
-            Timeout(self.env, CONSUMER_RESTART_SECONDS).callbacks.append(c.on_restart)
+            self._crash(c, entry)
             return
         self._commit_offset(c, entry)
         self._next(c)
+
+    def _crash(self, c: Consumer, entry: Event, *, between: bool = False) -> None:
+        """The consumer dies before committing its offset; it restarts, and reads it again."""
+        pid = entry.purchase_id
+        c.status = CRASHED
+        self.ledger.crash(self.env.now, c.index, None, pid, False)
+        if self.listeners:
+            record: Record = {
+                "t": self._t(),
+                "type": "crash",
+                "purchase_id": pid,
+                "event_id": entry.id,
+                "consumer": c.name,
+                "offset": c.offset,
+            }
+            if between:
+                record["between_transactions"] = True
+            self._emit(record)
+        Timeout(self.env, CONSUMER_RESTART_SECONDS).callbacks.append(c.on_restart)
 
     def _restarted(self, c: Consumer, _event: simpy.Event) -> None:
         self.ledger.other(self.env.now, "restart")

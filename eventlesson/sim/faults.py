@@ -34,7 +34,12 @@ class Faults:
     relay_crash_rate: float = 0.0
     consumer_crashes: frozenset[tuple[str, int]] = frozenset()  # (consumer, purchase) pairs
     consumer_crash_rate: float = 0.0
-    crashing_consumers: tuple[str, ...] = ()  # who the rate applies to
+    crashing_consumers: tuple[str, ...] = ()  # who the rates apply to
+    # a handler that writes in more than one transaction crashes after its first one commits,
+    # before the next (on the event's first delivery): the event is delivered again. A handler
+    # that writes in one transaction, as the built-in ones do, never meets this fault.
+    crashes_between_transactions: frozenset[tuple[str, int]] = frozenset()  # (consumer, purchase)
+    between_transactions_rate: float = 0.0
     # the broker rejects publishes and delivers nothing while down
     broker_outages: tuple[Window, ...] = ()
     # a downstream service that does not answer: in the event designs it stops consuming (its
@@ -51,6 +56,7 @@ class FaultSchedule:
     """Answers "does this fault happen?" for one run: the plan, plus seeded random draws."""
 
     __slots__ = (
+        "_between_rngs",
         "_consumer_outages",
         "_consumer_rngs",
         "_crashing",
@@ -65,7 +71,12 @@ class FaultSchedule:
             kind: random.Random(f"{seed}:{kind}") for kind in ("commit", "service", "relay")
         }
         self._consumer_rngs = {name: random.Random(f"{seed}:crash:{name}") for name in consumers}
-        self._crashing = set(faults.crashing_consumers) | {n for n, _ in faults.consumer_crashes}
+        self._between_rngs = {name: random.Random(f"{seed}:between:{name}") for name in consumers}
+        self._crashing = (
+            set(faults.crashing_consumers)
+            | {n for n, _ in faults.consumer_crashes}
+            | {n for n, _ in faults.crashes_between_transactions}
+        )
         self._relay_crashed: set[int] = set()
         outages: dict[str, list[Window]] = {}
         for name, start, duration in faults.consumer_outages:
@@ -109,6 +120,19 @@ class FaultSchedule:
             rate > 0.0
             and consumer in f.crashing_consumers
             and self._consumer_rngs[consumer].random() < rate
+        )
+
+    def crashes_between_transactions(self, consumer: str, purchase_id: int) -> bool:
+        """Whether this consumer's handler, should it write in more than one transaction, crashes
+        after the first one commits (asked once per first delivery, before the handler runs)."""
+        f = self.faults
+        if (consumer, purchase_id) in f.crashes_between_transactions:
+            return True
+        rate = f.between_transactions_rate
+        return (
+            rate > 0.0
+            and consumer in f.crashing_consumers
+            and self._between_rngs[consumer].random() < rate
         )
 
     def poisoned(self, consumer: str, purchase_id: int) -> bool:

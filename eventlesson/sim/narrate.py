@@ -91,6 +91,11 @@ def describe(record: dict[str, Any]) -> str:
             return f"The service crashed at {pid}; nothing is lost (it is in the outbox or undone)."
         if record.get("component") == "relay":
             return f"The relay crashed after publishing {eid}, before marking it: it will repeat."
+        if record.get("between_transactions"):
+            return (
+                f"{who} crashed between two transactions of its handler: the first had "
+                "committed, the next never did."
+            )
         return (
             f"{who} crashed after its side effect, before committing offset {record.get('offset')}."
         )

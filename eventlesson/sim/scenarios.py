@@ -213,6 +213,11 @@ SCENARIOS: dict[str, Scenario] = {
                 consumer_crashes=frozenset({("email", _first(n, 2)), ("enrollment", _first(n, 2))}),
                 consumer_crash_rate=0.05,
                 crashing_consumers=("email", "enrollment"),
+                # only a handler that writes in two transactions meets it (an exercise's)
+                crashes_between_transactions=frozenset(
+                    {("email", _first(n, 2)), ("enrollment", _first(n, 2))}
+                ),
+                between_transactions_rate=0.05,
             ),
             expected_broken=frozenset({effect_once("email")}),
         ),

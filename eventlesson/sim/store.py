@@ -233,18 +233,31 @@ class Store:
         self._db.close()
 
 
+class ConsumerCrashed(BaseException):
+    """The run's fault: the consumer dies between two transactions of its handler.
+
+    Not an `Exception`, so that a handler's `except Exception:` cannot carry on as if it were
+    alive (and the engine does not take it for a failed delivery)."""
+
+
 class ConsumerStore:
     """One consumer's own store: the effects it applied and the event ids it processed.
 
     Effects are counted per purchase (a byte each, capped at 255): a second effect for the same
     purchase is what a duplicate email or a sale counted twice looks like in the data. Processed
     event ids are kept for DEDUPE_RETENTION_SECONDS, like a TTL on a dedupe table.
+
+    Each write transaction (one `apply`, one `apply_once` or `refresh` that writes, one
+    `transaction()` block with writes) commits through `_commit`, where the engine's fault can
+    stop the consumer between two of them (`crash_after`).
     """
 
     __slots__ = (
         "_since_prune",
         "applied",
         "cents",
+        "crash_after",
+        "crashed",
         "effects",
         "name",
         "now",
@@ -260,6 +273,10 @@ class ConsumerStore:
         self.cents = 0  # amounts the effects carried (the affiliate's credit, the sales total)
         self.processed: dict[str, float] = {}  # event id -> when it was processed
         self.now = 0.0  # virtual time, kept current by the engine: what "processed at" records
+        # set by the engine around one handler call: write transactions that may still commit
+        # before the consumer crashes (None: no crash planned); `crashed` once it has
+        self.crash_after: int | None = None
+        self.crashed = False
         self._since_prune = 0
 
     def transaction(self) -> Transaction:
@@ -268,6 +285,19 @@ class ConsumerStore:
 
     def seen(self, event_id: str) -> bool:
         return event_id in self.processed
+
+    def _commit(self) -> None:
+        """A write transaction is about to land, unless the consumer crashes first (the fault).
+
+        Nothing of the transaction is written when it raises; a handler that catches it and
+        writes again only crashes again."""
+        left = self.crash_after
+        if left is None:
+            return
+        if left <= 0:
+            self.crashed = True
+            raise ConsumerCrashed(self.name)
+        self.crash_after = left - 1
 
     # the two writes, as a transaction applies them
 
@@ -293,12 +323,16 @@ class ConsumerStore:
 
     def apply(self, purchase_id: int, cents: int) -> None:
         """Apply the effect (a transaction of one write)."""
+        if self.crash_after is not None:  # the fault is planned for this handler call
+            self._commit()
         self._apply(purchase_id, cents)
 
     def apply_once(self, event_id: str, purchase_id: int, cents: int) -> bool:
         """Record the event id and apply the effect in one transaction, unless already processed."""
         if event_id in self.processed:
             return False
+        if self.crash_after is not None:
+            self._commit()
         self._remember(event_id, self.now)
         self._apply(purchase_id, cents)
         return True
@@ -307,6 +341,8 @@ class ConsumerStore:
         """Bring the view up to date with this purchase; False when it already was (no change)."""
         if self.times_applied(purchase_id):
             return False
+        if self.crash_after is not None:
+            self._commit()
         self._apply(purchase_id, cents)
         return True
 
@@ -331,6 +367,8 @@ class Transaction:
     def __exit__(self, kind: object, *_rest: object) -> None:
         if kind is not None:
             return  # an exception: nothing was written
+        if self._ids or self._effects:
+            self._store._commit()
         for event_id, at in self._ids:
             self._store._remember(event_id, at)
         for purchase_id, cents in self._effects:

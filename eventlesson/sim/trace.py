@@ -60,8 +60,10 @@ RECORD_TYPES: dict[str, str] = {
         "from the fact to its handling"
     ),
     "crash": (
-        "consumer | component, [purchase_id, event_id, offset, lost]: something died; lost: a "
-        "committed purchase's publish died with it"
+        "consumer | component, [purchase_id, event_id, offset, lost, between_transactions]: "
+        "something died; lost: a committed purchase's publish died with it; "
+        "between_transactions: a consumer died after one transaction of its handler committed, "
+        "before the next"
     ),
     "restart": "consumer | component, [purchase_id]: it is back",
     "broker_down": "until: the broker rejects publishes and delivers nothing",
