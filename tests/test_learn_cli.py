@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from eventlesson import __version__
 from eventlesson.cli import app
+from eventlesson.flows.info import when
 
 from .support import FIXTURE_COURSE, fixture_lesson, position
 
@@ -170,6 +171,42 @@ def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
     assert "One fact, many consumers" in shown.stdout
     assert "knowledge-check" in shown.stdout and "3/3" in shown.stdout
     assert "started" in run(runner, "lessons").stdout
+
+
+STAMP = "2026-01-01T10:00:00+00:00"
+
+
+def test_progress_and_lessons_show_each_exercises_state(
+    runner: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = " ".join(run(runner, "progress").stdout.split())
+    assert "Exercises: 0/2 passing order not started once not started" in shown
+    assert "0/2 passing" in run(runner, "lessons").stdout
+    home.mkdir(parents=True, exist_ok=True)
+    exercises = {
+        "order": {"state": "passing", "checks": 3, "hints": 1, "passed_at": STAMP},
+        "once": {"state": "failing", "checks": 1},
+    }
+    data = {"format_version": 1, "lessons": {"sample": {"exercises": exercises}}}
+    (home / "progress.json").write_text(json.dumps(data))
+    shown = " ".join(run(runner, "progress").stdout.split())
+    assert "Exercises: 1/2 passing" in shown
+    assert f"order passing · 3 checks · 1 of 2 hints · first passed {when(STAMP)}" in shown
+    assert "once failing · 1 check " in shown + " "
+    listing = run(runner, "lessons").stdout
+    assert re.search(r"sample .* 1/2 passing", listing)
+    assert re.search(r"mini .* - ", listing)  # a lesson without exercises
+    # below 60 columns: a lesson's lines, its title whole, not a table squeezed to nothing
+    monkeypatch.setenv("COLUMNS", "40")
+    narrow = run(runner, "lessons").stdout
+    assert "┃" not in narrow
+    sample = fixture_lesson()
+    words = " ".join(narrow.split())
+    assert (
+        f"sample {sample.title} new · 0/{len(sample.sections)} pages · 1/2 exercises passing"
+        in words
+    )
+    assert max(len(line) for line in narrow.splitlines()) <= 40
 
 
 def test_progress_reset(runner: CliRunner, home: Path) -> None:

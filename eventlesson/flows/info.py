@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -13,7 +16,7 @@ from eventlesson.errors import EventlessonError, Interrupted
 from eventlesson.flows.invocation import command_name
 from eventlesson.lesson import lesson_status
 from eventlesson.models import Lesson
-from eventlesson.progress import LessonProgress
+from eventlesson.progress import ExerciseRecord, LessonProgress
 from eventlesson.text import clean
 from eventlesson.ui import styles as S
 
@@ -37,25 +40,51 @@ def when(stamp: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+NARROW = 60  # below this many columns the lessons are listed as lines, not as a table
+
+
 def show_lessons(app: App) -> int:
     root = resolve_content_dir(app.content_dir)
-    table = Table(title="Lessons", title_justify="left", show_lines=False)
-    table.add_column("Id", no_wrap=True)
-    table.add_column("Title", overflow="fold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Pages", justify="right", no_wrap=True)
+    rows = []
     for folder in lesson_dirs(root):
         lesson = load_folder(folder, root)
         mine = app.progress.lessons.get(lesson.id, LessonProgress())
         done = len(set(done_pages(lesson, mine)))
-        table.add_row(
-            lesson.id,
-            Text(lesson.title),
-            lesson_status(lesson, mine),
-            f"{done}/{len(lesson.sections)}",
+        rows.append(
+            (
+                lesson,
+                lesson_status(lesson, mine),
+                f"{done}/{len(lesson.sections)}",
+                passing_count(lesson, mine.exercises),
+            )
         )
-    app.console.print(table)
-    app.console.print(Text(f"Start one with: {command_name()} learn ID", style=S.MUTED))
+    console = app.console
+    if console.width >= NARROW:
+        table = Table(title="Lessons", title_justify="left", show_lines=False)
+        table.add_column("Id", no_wrap=True)
+        table.add_column("Title", overflow="fold")
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Pages", justify="right", no_wrap=True)
+        table.add_column("Exercises", justify="right", no_wrap=True)
+        for lesson, status, pages, exercises in rows:
+            passing = f"{exercises} passing" if lesson.exercises else exercises
+            table.add_row(lesson.id, Text(lesson.title), status, pages, passing)
+        console.print(table)
+    else:  # a table's five columns leave a narrow terminal no room for the title
+        console.print(Text("Lessons", style=S.TITLE))
+        for lesson, status, pages, exercises in rows:
+            about = f"{status} · {pages} pages"
+            if lesson.exercises:
+                about += f" · {exercises} exercises passing"
+            console.print(Text(lesson.id, style=S.KEY))
+            console.print(
+                Padding(
+                    Group(Text(lesson.title), Text(about, style=S.MUTED)),
+                    (0, 0, 0, 2),
+                    expand=False,
+                )
+            )
+    console.print(Text(f"Start one with: {command_name()} learn ID", style=S.MUTED))
     return 0
 
 
@@ -97,8 +126,42 @@ def show_progress(app: App, lesson_id: str | None) -> int:
         console.print(table)
     else:
         console.print(f"Quiz: not taken yet ({command_name()} quiz).", markup=False)
+    if lesson.exercises:
+        console.print(exercise_states(lesson, mine.exercises))
     console.print(Text(f"Progress file: {clean(str(app.store.path))}", style=S.MUTED))
     return 0
+
+
+def passing_count(lesson: Lesson, records: Mapping[str, ExerciseRecord]) -> str:
+    """How many of the lesson's exercises pass, as "1/3" ("-" for a lesson without any)."""
+    if not lesson.exercises:
+        return "-"
+    passing = sum(1 for e in lesson.exercises if (r := records.get(e.id)) and r.passing)
+    return f"{passing}/{len(lesson.exercises)}"
+
+
+def exercise_states(lesson: Lesson, records: Mapping[str, ExerciseRecord]) -> RenderableType:
+    """Each exercise of the lesson with its state (not started, failing, passing, as `exercise`
+    lists them), then how many checks and hints, and when it first passed."""
+    from eventlesson.ui.render_exercise import state_words
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)  # ids are short: kept whole
+    grid.add_column()  # wraps at words when it must
+    for exercise in lesson.exercises:
+        record = records.get(exercise.id)
+        words, style = state_words(record)
+        state = Text(words, style=style)
+        if record is not None and record.checks:
+            details = [f"{record.checks} check" + ("s" if record.checks != 1 else "")]
+            if record.hints:
+                details.append(f"{record.hints} of {len(exercise.hints)} hints")
+            if record.passing and record.passed_at:
+                details.append(f"first passed {when(record.passed_at)}")
+            state.append(" · " + " · ".join(details), style=S.MUTED)
+        grid.add_row(Text(exercise.id, style=S.KEY), state)
+    head = Text(f"Exercises: {passing_count(lesson, records)} passing", style=S.STRONG)
+    return Group(head, Padding(grid, (0, 0, 0, 2), expand=False))
 
 
 def reset_progress(app: App, *, yes: bool, lesson_id: str | None = None) -> int:
