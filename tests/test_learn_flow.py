@@ -400,6 +400,7 @@ def test_dumb_terminal_pages_have_no_box_or_rule_characters(make_app: AppFactory
 
     app = make_app(None)
     app.env = replace(app.env, dumb=True)  # TERM=dumb, as the environment would say
+    app.env = replace(app.env, sim_speed=1000.0)  # the predictions' runs, unpaced
     app.prompter_override = LinePrompter(write=out.write, read=reply)
     code = run_learn(app, "sample", screen=LineScreen(app.console, read=reply))
     assert code == 0
