@@ -104,6 +104,8 @@ class NatsServer:
     `config` is extra configuration text (accounts, users and their permissions, for instance);
     the address, port and store folder always come from here. `restart()` keeps the port and the
     store, so file-stored streams and consumers survive it, as they would a real restart.
+    `reload(config)` has the running server apply new configuration text (a classroom adds a
+    learner's user that way).
     """
 
     def __init__(
@@ -277,6 +279,42 @@ class NatsServer:
         """Stop (if running) and start again on the same port with the same store."""
         self.stop()
         self.start()
+
+    def reload(self, config: str) -> None:
+        """Replace the configuration text and have the running server apply it (SIGHUP, as
+        `nats-server --signal reload` does): users and permissions change, connections that
+        are still allowed stay open. Returns once the server says it reloaded; ServerError if
+        it refused the text (it keeps running on the old one). POSIX only."""
+        process = self.process
+        if process is None or process.poll() is not None or self.folder is None:
+            raise ServerError("the server is not running")
+        if self.config is None or not hasattr(signal, "SIGHUP"):
+            raise ServerError("only a server started with a configuration can reload it")
+        log = self.log_file
+        try:
+            offset = log.stat().st_size
+        except OSError:
+            offset = 0
+        (self.folder / "server.conf").write_text(config, encoding="utf-8")
+        self.config = config
+        os.kill(process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with log.open("rb") as f:
+                    f.seek(offset)
+                    said = f.read().decode("utf-8", "replace")
+            except OSError:
+                said = ""
+            if "Reloaded server configuration" in said:
+                return
+            for line in said.splitlines():
+                if "Failed to reload" in line:
+                    raise ServerError(f"nats-server refused the new configuration: {line}")
+            if process.poll() is not None:
+                raise ServerError(f"nats-server stopped while reloading: {self._why()}")
+            time.sleep(0.005)
+        raise ServerError(f"nats-server did not reload within {READY_SECONDS:g} s")
 
     def pause(self) -> None:
         """Freeze the process (SIGSTOP): connections stay open, nothing answers. POSIX only.

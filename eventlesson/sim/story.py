@@ -50,9 +50,17 @@ class LogLine:
 
 
 def is_key(record: dict[str, Any]) -> bool:
-    """Ghost and lost events, crashes, outages, parked events, duplicate effects, errors shown."""
+    """Ghost and lost events, crashes, outages, parked events, duplicate effects, errors shown,
+    and (in a classroom) a learner's publish that the server refused."""
     kind = record["type"]
-    if kind in ("crash", "broker_down", "dead_letter", "purchase_failed", "consumer_down"):
+    if kind in (
+        "crash",
+        "broker_down",
+        "dead_letter",
+        "purchase_failed",
+        "consumer_down",
+        "publish_refused",
+    ):
         return True
     if kind == "commit_failed":
         return bool(record.get("ghost") or record.get("rolled_back"))

@@ -367,9 +367,11 @@ def footer_keys(paused: bool, inline: bool) -> list[tuple[str, str]]:
     return keys
 
 
-def _footer(paused: bool, inline: bool, narrow: bool) -> Text:
+def _footer(
+    paused: bool, inline: bool, narrow: bool, keys: Sequence[tuple[str, str]] | None = None
+) -> Text:
     out = Text()
-    for i, (key, action) in enumerate(footer_keys(paused, inline)):
+    for i, (key, action) in enumerate(keys if keys is not None else footer_keys(paused, inline)):
         if i:
             out.append(" · " if not narrow else " ", style=MUTED)
         out.append(key, style=KEY)
@@ -387,11 +389,13 @@ def render_live(
     paused: bool = False,
     controls: bool = False,
     inline: bool = False,
+    keys: Sequence[tuple[str, str]] | None = None,
+    title: str | None = None,
 ) -> RenderableType:
     """The live screen at `width` x at most `height`: clock, the followed purchase's steps with
     their times, what its learner was told, the broker's log end and each consumer's offset and
     lag, the counters, a legend, the running log (`log`: lines and whether each is highlighted)
-    and, with `controls`, the keys."""
+    and, with `controls`, the keys (`keys`: another view's own, such as a classroom learner's)."""
     narrow = width < WIDE
     inner = width if narrow else width - 4  # the panel's border and padding
     top: list[Text] = [
@@ -407,8 +411,8 @@ def render_live(
     if infra is not None:
         bottom.append(infra)
     bottom.append(_legend(snapshot, narrow))
-    footer = _footer(paused, inline, narrow) if controls else None
-    title = f"simulate · {snapshot.scenario}"
+    footer = _footer(paused, inline, narrow, keys) if controls else None
+    title = title or f"simulate · {snapshot.scenario}"
 
     used = sum(_rows(t, inner) for t in top + bottom) + len(snapshot.consumers) + 2
     used += 1 if narrow else 2  # the title line, or the panel's two borders
