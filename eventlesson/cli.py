@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from eventlesson import __version__
+from eventlesson.commands.classroom import classroom_app
 from eventlesson.commands.content import content_app
 from eventlesson.commands.exercise import exercise
 from eventlesson.commands.info import lessons, progress
@@ -153,6 +154,7 @@ app.command()(quiz)
 app.command()(simulate)
 app.command()(exercise)
 app.add_typer(content_app, name="content")
+app.add_typer(classroom_app, name="classroom")
 
 
 def main() -> None:
