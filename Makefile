@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_sim.py
 	$(BIN)/python bench/bench_start.py
 	$(BIN)/python bench/bench_broker.py
+	$(BIN)/python bench/bench_classroom.py
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

@@ -375,9 +375,10 @@ def test_a_crash_is_redelivered_to_that_consumer_only(shared: Class) -> None:
 
 def test_rejoining_continues_from_the_durable_consumers_without_loss(shared: Class) -> None:
     eve = shared.joined("eve")
-    shared.wait_until("eve", r"lag 0, ", shared.publish("b"))
-    first = leave(eve)
-    floor = first["consumers"]["enrollment"]["ack_floor"]
+    floor = shared.publish("b")
+    shared.wait_until("eve", r"lag 0, ", floor)
+    os.kill(eve.pid, signal.SIGKILL)  # the laptop closes: no goodbye
+    eve.finish()
     shared.host.expect(r"eve is gone")
     last = shared.publish("b")  # while eve is away
     shared.wait_until("eve", rf": gone, lag {5 * BURST},", last)
@@ -412,6 +413,20 @@ def test_ending_the_class_tells_the_learners_and_saves_the_summary(tmp_path: Pat
         (learner,) = data["learners"]
         assert learner["name"] == "fay" and learner["connected_at_end"]
         assert {c["ack_floor"] for c in learner["consumers"].values()} == {BURST}
+    finally:
+        room.close()
+    assert not our_servers(room.tmp) and not our_folders(room.tmp)
+
+
+def test_a_host_stopped_by_a_signal_ends_the_class_in_order(tmp_path: Path) -> None:
+    room = Class(tmp_path)
+    try:
+        hal = room.joined("hal")
+        os.kill(room.host.pid, signal.SIGTERM)
+        assert room.host.finish() == 143
+        assert "Class summary" in room.host.stdout and "Traceback" not in room.host.stderr
+        assert hal.finish() == 0, hal.stderr
+        assert json.loads(hal.stdout)["ended"] == "The instructor ended the class."
     finally:
         room.close()
     assert not our_servers(room.tmp) and not our_folders(room.tmp)

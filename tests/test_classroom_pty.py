@@ -41,6 +41,8 @@ def test_a_learner_sees_simulate_and_the_server_refuses_their_publish(
         room.host.expect(r"pat joined the class")
         learner.send("p")
         learner.expect("Publish refused by the server")
+        learner.send("s")
+        learner.expect("enrollment now takes 2 s per event")
         learner.send("2")
         learner.expect("email will crash")
         room.publish("p")

@@ -98,6 +98,7 @@ Listener = Callable[[Record], None]
 
 CONNECT_SECONDS = 5.0
 JOIN_SECONDS = 10.0  # the host reloads the server's configuration and creates five consumers
+JOIN_TRIES = 5  # a lobby connection refused while the host reloads the users is tried again
 GONE_SECONDS = 5.0  # no answer from the server for this long: the class is over for us
 REFUSED_SECONDS = 1.5  # ... or this long when nothing even listens on its port any more
 POLL_SECONDS = 0.25  # the live view asks the server for each consumer's state this often
@@ -161,23 +162,29 @@ async def request_join(
             "the address right?"
         )
     lobby = Connection()
-    try:
-        await lobby.open(
-            address.url,
-            name=f"join {key}",
-            wait=wait,
-            user=LOBBY_USER,
-            password=address.secret,
-            inbox_prefix=LOBBY_INBOX,
-            allow_reconnect=False,
-        )
-    except ServerError as exc:
-        # a NATS server that greeted us and then dropped the connection refused the secret
-        # (its "Authorization Violation" can be lost when it closes the socket at once)
-        raise ClassroomError(
-            f"the class at {address.url} refused the join secret: copy the command again "
-            "from the host's screen"
-        ) from exc
+    for attempt in range(1, JOIN_TRIES + 1):
+        try:
+            await lobby.open(
+                address.url,
+                name=f"join {key}",
+                wait=wait,
+                user=LOBBY_USER,
+                password=address.secret,
+                inbox_prefix=LOBBY_INBOX,
+                allow_reconnect=False,
+            )
+            break
+        except ServerError as exc:
+            # a NATS server that greets us and then drops the connection refuses the secret
+            # (its "Authorization Violation" can be lost when it closes the socket at once);
+            # but while the host reloads the users for another learner, the server may refuse
+            # or drop a good one for a moment too: only a refusal that lasts is the answer
+            if attempt == JOIN_TRIES:
+                raise ClassroomError(
+                    f"the class at {address.url} refused the join secret: copy the command "
+                    "again from the host's screen"
+                ) from exc
+            await asyncio.sleep(0.05 * attempt)
     try:
         nc = lobby.nc
         assert nc is not None
