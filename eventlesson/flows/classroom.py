@@ -503,12 +503,7 @@ def _report_class(app: App, console: Console, options: HostOptions, summary: Cla
 
     console.print(render_class_summary(summary, width=console.width))
     if options.save is None:
-        console.print(
-            "(--save FILE keeps the class summary as JSON)",
-            markup=False,
-            highlight=False,
-            style="dim",
-        )
+        console.print("[muted](--save FILE keeps the class summary as JSON)[/]", highlight=False)
         return
     from eventlesson.outputs import open_output
     from eventlesson.text import json_text
