@@ -156,19 +156,31 @@ class App:
 
     def warn(self, message: str) -> None:
         """One line on stderr; the text is shown literally, control characters replaced."""
-        from rich.markup import escape
-
-        from eventlesson.text import clean
-
-        self.err.print(f"[warn]warning:[/] {escape(clean(message))}", soft_wrap=True)
+        self._say("warning:", "warn", message)
 
     def error(self, message: str) -> None:
         """Like `warn`, for a failure."""
-        from rich.markup import escape
+        self._say("error:", "bad", message)
+
+    def _say(self, label: str, style: str, message: str) -> None:
+        """`label message` on stderr: one logical line for a pipe or a log (a script reads one
+        line a warning); on a terminal, wrapped at words below the label, never mid-word."""
+        from rich.table import Table
+        from rich.text import Text
 
         from eventlesson.text import clean
 
-        self.err.print(f"[bad]error:[/] {escape(clean(message))}", soft_wrap=True)
+        text = Text(clean(message))
+        if not self.err.is_terminal:
+            self.err.print(Text(label, style=style), text, soft_wrap=True)
+            return
+        from eventlesson.ui.console import print_trimmed
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")  # a path longer than a line is folded, never cut
+        grid.add_row(Text(label, style=style), text)
+        print_trimmed(self.err, grid)
 
     def goodbye(self) -> int:
         """The one line shown on Ctrl-C; returns the exit code to use.

@@ -234,3 +234,43 @@ def test_learn_in_an_unwritable_home_runs_with_one_warning(
     before, _, rest = output.partition("\x1b[?1049h")
     assert before.count("warning:") == 1 and "progress will not be kept" in before
     assert "warning:" not in rest
+
+
+LONG_WARNING = (
+    "cannot write /tmp/a/rather/long/path/to/progress.json: Permission denied; progress will "
+    "not be kept"
+)
+
+
+@pytest.mark.parametrize("width", [80, 40])
+def test_a_warning_on_a_terminal_wraps_at_words_under_its_label(home: Path, width: int) -> None:
+    from rich.console import Console
+
+    from eventlesson.app import App
+    from eventlesson.environment import Environment
+    from eventlesson.ui.console import THEME
+
+    buffer = io.StringIO()
+    err = Console(file=buffer, width=width, force_terminal=True, color_system=None, theme=THEME)
+    app = App(
+        console=Console(file=io.StringIO()),
+        err=err,
+        stdin_tty=False,
+        stdout_tty=False,
+        env=Environment(home=home),
+    )
+    app.warn(LONG_WARNING)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= width for line in lines)
+    assert lines[0].startswith("warning: cannot write")
+    assert all(line.startswith(" " * len("warning: ")) for line in lines[1:])  # under the label
+    words = " ".join(line.strip() for line in lines).split()
+    whole = [w for w in LONG_WARNING.split() if "/" not in w]  # a path may be folded
+    assert all(w in words for w in whole)  # no word cut in two
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_a_warning_into_a_pipe_stays_one_line(make_app) -> None:
+    app = make_app()
+    app.warn(LONG_WARNING)
+    assert make_app.errors.getvalue() == f"warning: {LONG_WARNING}\n"
