@@ -1,6 +1,6 @@
 """Regenerate the README's pictures from the tool's own render functions (rich's SVG export).
 
-Usage: python scripts/screenshots.py [OUT_DIR]   (default docs/img)
+Usage: python scripts/screenshots.py [OUT_DIR]   (default docs/img; --help says so)
 
 Each picture is a real screen at 80 columns: a lesson page as the pager draws it, the end of a
 quiz run, and the final frame of a seeded `simulate` run (via its own `--svg` option).
@@ -8,6 +8,7 @@ quiz run, and the final frame of a seeded `simulate` run (via its own `--svg` op
 
 from __future__ import annotations
 
+import argparse
 import io
 import subprocess
 import sys
@@ -99,8 +100,25 @@ def simulation(out: Path) -> None:
     )
 
 
-def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "img"
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: one optional folder; --help, or an unknown option, is not a folder."""
+    parser = argparse.ArgumentParser(
+        prog="screenshots.py",
+        description="Regenerate the README's pictures (SVG, 80x24) from the tool's own screens.",
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        default=REPO / "docs" / "img",
+        metavar="OUT_DIR",
+        help="folder to write learn.svg, quiz.svg and simulate.svg into (default: docs/img)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    out: Path = arguments(argv).out
     out.mkdir(parents=True, exist_ok=True)
     lesson_page(out)
     quiz_result(out)
