@@ -177,6 +177,17 @@ def test_bad_broker_options_are_one_line_and_exit_2(
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_database_on_a_broker_run_is_one_line_naming_db(
+    tmp_path: Path, broker: NatsServer
+) -> None:
+    bad = tmp_path / "not ours.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"not a database at all " * 8)
+    result = invoke(tmp_path, "happy", "--broker", broker.url, "--fast", "--db", str(bad))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"eventlesson: error: --db '{bad}': cannot use it")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_nothing_listening_at_the_url_is_one_line(tmp_path: Path) -> None:
     import socket
 

@@ -171,12 +171,20 @@ def test_someone_elses_database_is_refused_untouched_and_leaves_no_trace_file(
     trace = tmp_path / "trace.jsonl"
     args = ("--fast", "--db", str(theirs), "--events", str(trace))
     line = one_line_error(invoke(tmp_path, *args))
-    assert line.startswith(f"eventlesson: error: --db {theirs}: ")
+    assert line.startswith(f"eventlesson: error: --db '{theirs}': ")
     assert "did not create" in line
     with sqlite3.connect(theirs) as conn:
         assert conn.execute("SELECT id FROM outbox").fetchall() == [(42,)]
     conn.close()
     assert not trace.exists()  # opened only once the simulation was built
+
+
+def test_a_database_path_in_an_error_is_quoted_and_cleaned(tmp_path: Path) -> None:
+    odd = tmp_path / "my shop\x1b[31m.db"  # a space, and an escape a terminal would obey
+    odd.write_bytes(b"SQLite format 3\x00" + b"not a database at all " * 8)
+    line = one_line_error(invoke(tmp_path, "--fast", "--db", str(odd)))
+    assert line.startswith(f"eventlesson: error: --db '{tmp_path}/my shop\ufffd[31m.db': ")
+    assert "cannot use it as an SQLite database" in line and "\x1b" not in line
 
 
 def test_our_own_database_file_is_reused(tmp_path: Path) -> None:

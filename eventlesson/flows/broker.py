@@ -230,18 +230,23 @@ async def _session(
     deadline = 60.0 + (
         purchases / 500 if speed is None else purchases / scenario.arrival_rate / speed
     )
-    run = BrokerRun(
-        scenario,
-        url=url,
-        names=Names() if target.ours else Names(run_prefix()),
-        server=server,
-        seed=options.seed,
-        purchases=options.purchases,
-        speed=speed,
-        db=options.db,
-        deadline=deadline,
-        observe=view == "live" or bool(options.svg),
-    )
+    from eventlesson.sim.store import StoreError
+
+    try:
+        run = BrokerRun(
+            scenario,
+            url=url,
+            names=Names() if target.ours else Names(run_prefix()),
+            server=server,
+            seed=options.seed,
+            purchases=options.purchases,
+            speed=speed,
+            db=options.db,
+            deadline=deadline,
+            observe=view == "live" or bool(options.svg),
+        )
+    except StoreError as exc:  # the core names the path; only here do we know the flag
+        raise UsageError(f"--db {exc}") from exc
     outcome.run = run
     for listener in listeners:
         run.add_listener(listener)

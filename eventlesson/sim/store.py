@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from eventlesson.errors import EventlessonError
 from eventlesson.sim.scenarios import DEDUPE_RETENTION_SECONDS
+from eventlesson.text import quoted_path
 
 # `PRAGMA application_id` of every database file we create ("EvLs"): a file carrying it is ours to
 # reuse; an SQLite file without it holds someone else's tables, which we must never drop
@@ -87,7 +88,9 @@ class Store:
             # isolation_level=None: sqlite3 must not open transactions behind our back
             self._db = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open it as an SQLite database ({exc})") from exc
+            raise StoreError(
+                f"{quoted_path(path)}: cannot open it as an SQLite database ({exc})"
+            ) from exc
         try:
             self._claim()
             self._db.execute("PRAGMA journal_mode=MEMORY")  # a kept file needs no crash safety
@@ -99,7 +102,9 @@ class Store:
             self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             self._db.close()
-            raise StoreError(f"{path}: cannot use it as an SQLite database ({exc})") from exc
+            raise StoreError(
+                f"{quoted_path(path)}: cannot use it as an SQLite database ({exc})"
+            ) from exc
         except StoreError:
             self._db.close()
             raise
@@ -116,8 +121,8 @@ class Store:
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if app_id != 0 or tables:
             raise StoreError(
-                f"{self.path}: an SQLite database eventlesson did not create; its tables are "
-                "left alone (choose a new file name)"
+                f"{quoted_path(self.path)}: an SQLite database eventlesson did not create; its "
+                "tables are left alone (choose a new file name)"
             )
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
