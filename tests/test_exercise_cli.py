@@ -194,6 +194,50 @@ def test_simulate_with_a_handler_replaces_that_consumer_only(tmp_path: Path) -> 
     assert doc["consumers"]["email"]["duplicates_skipped"] >= 1
 
 
+CHATTY = """
+def handle_email(store, event):
+    print("handling", event.id, "\\x1b[2J")
+    with store.transaction() as tx:
+        if tx.seen(event.id):
+            return
+        tx.remember(event.id)
+        tx.apply(event.purchase_id, event.amount_cents)
+"""
+
+
+def test_simulate_with_says_whose_code_ran_and_shows_what_it_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a short name: a long path would be folded across lines
+    chatty = Path("chatty.py")
+    chatty.write_text(CHATTY, encoding="utf-8")
+    args = ("simulate", "consumer-crash", "--purchases", "30", "--with", str(chatty))
+    said = "Your code chatty.py ran in place of email's handler (handle_email)."
+
+    result = cli(*args, "--fast")
+    assert result.exit_code == 0, result.stderr
+    text = flat(result.stdout)
+    assert said in text
+    assert text.index("Summary · consumer-crash") < text.index(said) < text.index("committed")
+    # what their code printed, after the run, bounded, cleaned (never acted on by the terminal)
+    deliveries = text.count("handling evt-")
+    assert deliveries == 20 and "\x1b" not in result.stdout
+    printed = re.search(r"Your code printed (\d+) lines, the first: handling evt-000001", text)
+    assert printed is not None and int(printed[1]) > 30  # every purchase, and a redelivery
+    assert f"… and {int(printed[1]) - 20} more" in text
+
+    doc = json.loads(cli(*args, "--json").stdout)
+    assert doc["with_file"]["file"] == str(chatty)
+    assert doc["with_file"]["functions"] == ["handle_email"]
+    assert doc["with_file"]["printed_lines"] == int(printed[1])
+    assert doc["with_file"]["printed"][0] == "handling evt-000001 \x1b[2J"  # JSON escapes it
+    assert "\x1b" not in cli(*args, "--json").stdout
+
+    plain = cli(*args, "--plain", "--speed", "1000").stdout
+    assert flat(plain).startswith(said)  # before the run's first line, not only in the summary
+    assert "with_file" not in cli("simulate", "consumer-crash", "--json").stdout  # no --with
+
+
 def test_simulate_with_broken_code_shows_their_frames_and_exits_1(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("def relay(outbox, bus):\n    return 1 / 0\n", encoding="utf-8")

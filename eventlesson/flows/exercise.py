@@ -28,6 +28,7 @@ from rich.text import Text
 
 from eventlesson.app import App
 from eventlesson.errors import EventlessonError, ExitCode, Interrupted, UsageError
+from eventlesson.exercise.learner import Output
 from eventlesson.exercise.runner import check_source, read_source
 from eventlesson.exercise.verdict import Plan, Problem, Verdict, error
 from eventlesson.exercise.workspace import (
@@ -65,16 +66,33 @@ def show_problem(app: App, problem: Problem) -> int:
     return int(ExitCode.FAILURE)
 
 
-def learner_parts(
-    path: str, scenario: str, seed: int, purchases: int | None
-) -> tuple[dict[str, Any], Callable[[dict[str, Any]], None]]:
+@dataclass
+class LearnerParts:
+    """`simulate --with FILE`: the learner's functions as the parts of one run."""
+
+    kwargs: dict[str, Any]  # for `Simulation(...)`: service=, relay=, handlers=
+    restarted: Callable[[dict[str, Any]], None]  # a trace listener: a restart reruns the module
+    path: str  # the file, as the learner named it
+    functions: tuple[str, ...]  # what it replaces: complete_purchase, relay, handle_<consumer>
+    output: Output  # what their code printed during the run (the first lines, and the count)
+
+    def described(self) -> dict[str, Any]:
+        """For the run's summary (and its JSON): the file, what it replaced, what it printed."""
+        return {
+            "file": self.path,
+            "functions": list(self.functions),
+            "printed_lines": self.output.count,
+            "printed": list(self.output.lines),
+        }
+
+
+def learner_parts(path: str, scenario: str, seed: int, purchases: int | None) -> LearnerParts:
     """`simulate --with FILE`: the file's functions as the parts of this run.
 
     The same run goes through the child process first, so that an exception, an endless loop or
     a wrong call in the learner's code is reported as a check reports it (CodeProblem), before
     the live view starts. Then the functions run here, where the view can watch them, each call
-    still under its time limit. Returns the `Simulation` keyword arguments and a trace listener
-    that restarts a component's module when it restarts.
+    still under its time limit (what they print is kept, not shown, until the run is over).
     """
     from eventlesson.exercise.learner import Components, LearnerCode, LearnerFailed, functions_in
     from eventlesson.sim import SCENARIOS
@@ -103,7 +121,10 @@ def learner_parts(
     if verdict.problem is not None:
         raise CodeProblem(verdict.problem)
     components = Components(code, names)
-    return components.as_parts().as_kwargs(), components.restarted
+    code.output = Output()  # the module ran to list its functions: count this run's prints only
+    return LearnerParts(
+        components.as_parts().as_kwargs(), components.restarted, path, names, code.output
+    )
 
 
 def find_exercise(lesson: Lesson, name: str) -> Exercise:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from eventlesson.app import App
+    from eventlesson.flows.exercise import LearnerParts
     from eventlesson.ui.terminal import KeyReader
 
 # rich and the render module are imported where they are used: a `--json` run never loads them
@@ -461,13 +462,14 @@ def _choose_view(options: SimulateOptions, stdout_tty: bool, console: Console) -
     return "live"
 
 
-def _build(options: SimulateOptions, observe: bool) -> Simulation:
-    """The simulation, or one line naming the option whose file it cannot use."""
-    parts: dict[str, Any] = {}
+def _build(options: SimulateOptions, observe: bool) -> tuple[Simulation, LearnerParts | None]:
+    """The simulation (with the learner's parts, for --with), or one line naming the option
+    whose file it cannot use."""
+    learner = None
     if options.with_file is not None:  # checked in a child process first (see the flow)
         from eventlesson.flows.exercise import learner_parts
 
-        parts, restarted = learner_parts(
+        learner = learner_parts(
             options.with_file, options.scenario, options.seed, options.purchases
         )
     try:
@@ -477,13 +479,13 @@ def _build(options: SimulateOptions, observe: bool) -> Simulation:
             purchases=options.purchases,
             db=options.db,
             observe=observe,
-            **parts,
+            **(learner.kwargs if learner is not None else {}),
         )
     except StoreError as exc:  # the core names the path; only here do we know the flag
         raise UsageError(f"--db {exc}") from exc
-    if options.with_file is not None:
-        sim.add_listener(restarted)  # a restarted component runs the learner's module afresh
-    return sim
+    if learner is not None:
+        sim.add_listener(learner.restarted)  # a restarted component runs their module afresh
+    return sim, learner
 
 
 def _open_trace(path: str) -> IO[str]:
@@ -534,7 +536,11 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
         console = real_console(console)
     paced = not options.fast and not json_out
     human = app.err if trace_to_stdout else console
-    sim = _build(options, observe=view == "live" or bool(options.svg))
+    sim, learner = _build(options, observe=view == "live" or bool(options.svg))
+    if learner is not None and view in ("live", "plain"):  # the summary says it again
+        from eventlesson.ui.render_sim import with_file_line
+
+        human.print(with_file_line(learner.described()))
     trace_file: IO[str] | None = None
     code = int(ExitCode.OK)
     try:
@@ -562,6 +568,9 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
         except KeyboardInterrupt:
             code = int(ExitCode.INTERRUPTED)
         summary = with_comparison(sim, sim.summary())
+        if learner is not None:
+            learner.output.finish()
+            summary = dataclasses.replace(summary, with_file=learner.described())
         if json_out:
             app.emit(json.dumps(summary.to_dict(), indent=2))
         else:
@@ -570,6 +579,12 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
             from eventlesson.ui.render_sim import render_summary
 
             human.print(render_summary(summary, width=human.width))
+            if summary.with_file is not None and summary.with_file["printed_lines"]:
+                from eventlesson.ui.console import print_trimmed
+                from eventlesson.ui.render_exercise import printed_output
+
+                printed = summary.with_file
+                print_trimmed(human, *printed_output(printed["printed"], printed["printed_lines"]))
         if options.svg:
             _save_svg(options.svg, sim, summary, console.width, options.speed)
     finally:

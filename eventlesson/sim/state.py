@@ -126,11 +126,15 @@ class Summary:
     arrival_rate: float = 0.0  # learners a second, on average
     has_events: bool = True  # False: the synchronous chain
     pages: tuple[str, ...] = ()  # the lesson pages the takeaway names
+    # `simulate --with FILE`: {"file", "functions" (what replaced the service's step, the relay
+    # or a handler), "printed_lines", "printed" (the first lines their code printed)}
+    with_file: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["compared_with"] is None:
-            del data["compared_with"]
+        for optional in ("compared_with", "with_file"):
+            if data[optional] is None:
+                del data[optional]
         return _rounded(data)
 
 

@@ -266,13 +266,15 @@ def problem_view(problem: Problem) -> RenderableType:
 
 
 def _output(verdict: Verdict) -> list[RenderableType]:
-    if not verdict.output_lines:
+    return printed_output(verdict.output, verdict.output_lines)
+
+
+def printed_output(lines: Sequence[str], count: int) -> list[RenderableType]:
+    """What the learner's code printed: the first `lines` of `count` in all (none: nothing)."""
+    if not count:
         return []
-    lines = verdict.output
-    more = verdict.output_lines - len(lines)
-    title = f"Your code printed {verdict.output_lines} line" + (
-        "s" if verdict.output_lines != 1 else ""
-    )
+    more = count - len(lines)
+    title = f"Your code printed {count} line" + ("s" if count != 1 else "")
     body = Text(clean("\n".join(lines)))
     if more:
         body.append(f"\n… and {more} more", style=S.MUTED)

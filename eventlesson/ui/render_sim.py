@@ -14,7 +14,7 @@ the running log takes the rows the rest leaves.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -28,7 +28,8 @@ from eventlesson.sim.narrate import describe
 from eventlesson.sim.scenarios import CONSUMERS, Scenario
 from eventlesson.sim.state import Snapshot, Summary
 from eventlesson.sim.story import LogLine
-from eventlesson.ui.styles import ACCENT, BAD, GOOD, KEY, MUTED, TITLE, WARN
+from eventlesson.text import clean
+from eventlesson.ui.styles import ACCENT, BAD, GOOD, KEY, MUTED, STRONG, TITLE, WARN
 
 WIDE = 72  # from this many columns the wide layout fits without cutting a column
 NARROW = 60  # summaries: below this many columns the short forms are used
@@ -452,6 +453,26 @@ def _latency(values: dict[str, float]) -> str:
     return f"p50 {seconds(values['p50'])}, max {seconds(values['max'])}"
 
 
+def _part_words(function: str) -> str:
+    """What a learner's function stands in for, in words."""
+    if function == "complete_purchase":
+        return "the purchase service's step (complete_purchase)"
+    if function == "relay":
+        return "the outbox relay (relay)"
+    consumer = function.removeprefix("handle_")
+    return f"{consumer}'s handler ({function})"
+
+
+def with_file_line(described: Mapping[str, Any]) -> Text:
+    """`simulate --with FILE`: one line saying whose code ran in place of which parts."""
+    line = Text("Your code ", style=STRONG)
+    line.append(clean(str(described["file"])), style=KEY)
+    parts = [_part_words(str(name)) for name in described["functions"]]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    line.append(f" ran in place of {joined}.")
+    return line
+
+
 def _count_of(summary: Summary) -> str:
     """How many learners asked; "n of m" when the run stopped before all of them came."""
     if summary.complete:
@@ -538,6 +559,8 @@ def render_summary(summary: Summary, *, width: int = 80) -> RenderableType:
     head = Text(f"Summary · {summary.scenario}", style=TITLE)
     head.append(f"  (seed {summary.seed}, {_count_of(summary)} purchases)", style=MUTED)
     rows.append(head)
+    if summary.with_file is not None:
+        rows.append(with_file_line(summary.with_file))
     if not summary.complete:
         rows.append(_stopped(summary))
     rows.append(
