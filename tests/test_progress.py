@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from eventlesson.progress import CheckResult, Progress, ProgressStore, QuizRecord
+
+from .support import REPO, as_learner
 
 
 def _sample() -> Progress:
@@ -71,17 +74,7 @@ def _file_is_a_directory(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def _read_only_directory(tmp_path: Path) -> Path:
-    if os.geteuid() == 0:
-        pytest.skip("root writes to read-only directories; the other cases cover it")
-    (tmp_path / "locked").mkdir()
-    (tmp_path / "locked").chmod(0o500)
-    return tmp_path / "locked" / "sub"
-
-
-@pytest.mark.parametrize(
-    "make_home", [_parent_is_a_file, _home_is_a_file, _file_is_a_directory, _read_only_directory]
-)
+@pytest.mark.parametrize("make_home", [_parent_is_a_file, _home_is_a_file, _file_is_a_directory])
 def test_unwritable_home_warns_once_and_keeps_running(tmp_path: Path, make_home) -> None:
     store = ProgressStore(make_home(tmp_path))
     progress = store.load()  # a folder where the file should be is unreadable: said here, once
@@ -90,6 +83,39 @@ def test_unwritable_home_warns_once_and_keeps_running(tmp_path: Path, make_home)
         assert store.save(progress) is False
     assert not store.writable
     assert len(store.warnings) == 1 and "progress will not be kept" in store.warnings[0]
+
+
+SAVE_THREE_PAGES = """
+import json, sys
+from pathlib import Path
+from eventlesson.progress import ProgressStore
+
+store = ProgressStore(Path(sys.argv[1]))
+progress = store.load()
+saved = []
+for page in ("a", "b", "c"):
+    progress.lesson("sample").current = page
+    saved.append(store.save(progress))
+print(json.dumps({"saved": saved, "writable": store.writable, "warnings": store.warnings}))
+"""
+
+
+def test_a_read_only_folder_warns_once_and_keeps_running(tmp_path: Path) -> None:
+    """The same in a folder without write permission, for real as root too: the session runs
+    in a child process without the power to write anywhere (see `as_learner`)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        argv = as_learner([sys.executable, "-c", SAVE_THREE_PAGES, str(locked / "sub")])
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=60)
+    finally:
+        locked.chmod(0o700)  # so that pytest can clean up
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["saved"] == [False, False, False] and seen["writable"] is False
+    assert len(seen["warnings"]) == 1 and "progress will not be kept" in seen["warnings"][0]
+    assert not (locked / "sub").exists()
 
 
 def _writer(home: str, name: str, count: int) -> None:
