@@ -468,6 +468,18 @@ def test_db_path_that_is_not_a_database_is_a_store_error_naming_no_flag(tmp_path
     assert "--" not in str(caught.value)  # the core knows no command-line flags
 
 
+@pytest.mark.parametrize("held", [b"x", b"notes\n", b"SQLite format 2\x00 and more"])
+def test_a_short_or_foreign_file_is_refused_and_left_byte_for_byte(
+    tmp_path: Path, held: bytes
+) -> None:
+    """SQLite opens a file shorter than its header as an empty database and writes over it."""
+    mine = tmp_path / "mine.txt"
+    mine.write_bytes(held)
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        Simulation("happy", purchases=2, db=str(mine))
+    assert mine.read_bytes() == held
+
+
 def test_someone_elses_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     theirs = tmp_path / "shop.db"
     with sqlite3.connect(theirs) as conn:

@@ -78,12 +78,36 @@ class RolledBack(Exception):
     """A transaction that did not commit; nothing it wrote is left behind."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+def _refuse_a_foreign_file(path: str) -> None:
+    """A file that holds bytes but is not an SQLite database is someone's: never write over it.
+
+    SQLite itself opens a file shorter than its header as an empty database and would write its
+    own pages over whatever the file held."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"{quoted_path(path)}: cannot read it ({exc.strerror or exc})") from exc
+    if head and head != SQLITE_HEADER:
+        raise StoreError(
+            f"{quoted_path(path)}: not an SQLite database; it is left alone (choose a new file name)"
+        )
+
+
 class Store:
     """The purchase service's database: one connection in autocommit mode, transactions spelled
     out with BEGIN/COMMIT."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
+        _refuse_a_foreign_file(path)
         try:
             # isolation_level=None: sqlite3 must not open transactions behind our back
             self._db = sqlite3.connect(path, isolation_level=None)
