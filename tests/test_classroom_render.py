@@ -140,6 +140,9 @@ def test_the_class_summary_lists_every_learner() -> None:
     assert "Class summary · 12:34 · 30 learners" in out
     assert out.count("learner-") == 29 and "slowpoke" in out
     assert all(len(line) <= 80 for line in out.splitlines())
+    narrow = text(render_class_summary(summary, width=40), 40)
+    table = [line for line in narrow.splitlines() if line.startswith(("Learner", "learner-"))]
+    assert len(table) == 30 and all(len(line) <= 40 and "…" not in line for line in table)
 
 
 def test_a_learner_summary_shows_each_consumer() -> None:
@@ -151,7 +154,10 @@ def test_a_learner_summary_shows_each_consumer() -> None:
     out = text(render_learner_summary(summary))
     assert "Your session · ada · 1:30" in out and "The class has ended." in out
     assert "email " in out and "enrollment ⟲" in out
-    assert all(len(line) <= 80 for line in text(render_learner_summary(summary), 40).splitlines())
+    for width in (40, 64):
+        lines = text(render_learner_summary(summary, width=width), width).splitlines()
+        assert all(len(line) <= width and "…" not in line for line in lines), width
+        assert any(line.startswith("recommendations") for line in lines)
 
 
 def test_a_learners_live_screen_is_simulates_with_the_learners_keys() -> None:

@@ -151,7 +151,10 @@ class ClassHost:
     async def open(self) -> None:
         """Connect as the host, create the streams, and start taking join requests."""
         await self.conn.open(
-            self.server.url, name="classroom host", user=HOST_USER, password=self.host_password
+            client_url(self.server),
+            name="classroom host",
+            user=HOST_USER,
+            password=self.host_password,
         )
         js = self.conn.js
         await js.add_stream(
@@ -388,7 +391,10 @@ class ClassHost:
     async def add_demo_learners(self, count: int) -> None:
         """`count` simulated learners in this process, joining like anyone else (through the
         `join` user and the server), each at its own pace, now and then crashing a consumer."""
-        local = JoinAddress(self.server.host_for_clients, self.server.port, self.address.secret)
+        host = self.server.host_for_clients
+        local = JoinAddress(
+            f"[{host}]" if ":" in host else host, self.server.port, self.address.secret
+        )
         for i in range(1, count + 1):
             session = LearnerSession(
                 local,
@@ -438,6 +444,12 @@ class ClassHost:
         await asyncio.gather(*(s.close() for s in self.demo), return_exceptions=True)
         await self.conn.close()
         self.store.close()
+
+
+def client_url(server: NatsServer) -> str:
+    """Where this machine reaches the server (an IPv6 address in brackets)."""
+    host = server.host_for_clients
+    return f"nats://[{host}]:{server.port}" if ":" in host else f"nats://{host}:{server.port}"
 
 
 def _read_connz(monitor_url: str) -> dict[str, set[str]]:

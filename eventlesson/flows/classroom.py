@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import json
 import math
@@ -223,22 +224,33 @@ def _ours_or_empty(path: str) -> bool:
 
 
 def _port_problem(bind: str, port: int) -> str | None:
-    """Why nats-server could not listen there, asked before starting it: another class (or any
-    program) on the port, or an address this machine does not have."""
-    if port == 0:
-        return None
+    """Why nats-server could not listen there, in one line, asked before starting it: another
+    class (or any program) on the port, or an address this machine does not have."""
+    where_text = f"{bind}:{port}" if port else bind
     try:
         infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        return f"{bind}: {exc.strerror or exc}"
+        return f"cannot open a class on {where_text} ({exc.strerror or exc})"
     family, kind, proto, _name, where = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nats-server does
         try:
             probe.bind(where)
         except OSError as exc:
-            return exc.strerror or str(exc)
+            if exc.errno == errno.EADDRINUSE:
+                return _port_taken(bind, port)
+            return (
+                f"cannot open a class on {where_text} ({exc.strerror or exc}): is {bind} an "
+                "address of this machine? (--bind 0.0.0.0 listens on all of them)"
+            )
     return None
+
+
+def _port_taken(bind: str, port: int) -> str:
+    return (
+        f"cannot open a class on {bind}:{port}: the port is in use (another class or "
+        "program); choose another with --port"
+    )
 
 
 def advertised(bind: str) -> str:
@@ -460,9 +472,9 @@ def run_host(app: App, options: HostOptions) -> int:
         binary = find_server(app.env.nats_server)
     except ServerError as exc:
         raise UsageError(str(exc)) from exc
-    taken = _port_problem(options.bind, options.port)
-    if taken is not None:
-        raise ClassroomError(_port_line(options, taken))
+    problem = _port_problem(options.bind, options.port)
+    if problem is not None:
+        raise ClassroomError(problem)
     console = app.console
     live = app.stdout_tty and app.stdin_tty and not console.is_dumb_terminal
     if live:
@@ -480,7 +492,7 @@ def run_host(app: App, options: HostOptions) -> int:
             server.start()
         except ServerError as exc:
             if "address already in use" in str(exc):
-                raise ClassroomError(_port_line(options, "Address already in use")) from exc
+                raise ClassroomError(_port_taken(options.bind, options.port)) from exc
             raise
         address = JoinAddress(advertised(options.bind), server.port, secret)
         outcome = asyncio.run(_host_session(options, server, address, password, console, live))
@@ -489,13 +501,6 @@ def run_host(app: App, options: HostOptions) -> int:
     if outcome.summary is not None:
         _report_class(app, console, options, outcome.summary)
     return outcome.code
-
-
-def _port_line(options: HostOptions, why: str) -> str:
-    return (
-        f"cannot open a class on {options.bind}:{options.port} ({why}): another class or "
-        "program may be using it; choose another with --port"
-    )
 
 
 def _report_class(app: App, console: Console, options: HostOptions, summary: ClassSummary) -> None:

@@ -30,6 +30,7 @@ from eventlesson.ui.styles import BAD, GOOD, KEY, MUTED, TITLE, WARN
 
 WIDE = 72  # from here every consumer has a column of its own
 SLOWEST = 56  # below WIDE, from here the slowest consumer is named
+TINY = 60  # below this, the summaries keep their essential columns only
 SHORT = {c: c[:5] for c in CONSUMER_NAMES}  # enrol, email, analy, recom, affil
 DOWN = "✗"
 
@@ -146,7 +147,11 @@ def render_dashboard(
     head.append(f" · {clean(view.url)} · {_minutes(view.clock)}")
     if not view.reachable:
         head.append(" · server not answering", style=BAD)
-    join = Text.assemble(("Join: ", TITLE), (clean(view.command), KEY))
+    command = clean(view.command)
+    # the command on one line when it fits, so it copies whole; the label goes first
+    join = Text(command, style=KEY)
+    if len(command) + 6 <= width:
+        join = Text.assemble(("Join: ", TITLE), join)
     counts = Text(
         f"purchases {view.purchases} · committed {view.committed} · ghosts {view.ghosts} · "
         f"poison {view.poison} · log end {view.log_end} · "
@@ -218,7 +223,8 @@ def render_class_summary(summary: ClassSummary, *, width: int = 80) -> Renderabl
         table.add_column("Joins", justify="right", no_wrap=True)
         table.add_column("Acked", justify="right", no_wrap=True)
     table.add_column("Lag", justify="right", no_wrap=True)
-    table.add_column("Peak", justify="right", no_wrap=True)
+    if width >= TINY:
+        table.add_column("Peak", justify="right", no_wrap=True)
     table.add_column("Redel", justify="right", no_wrap=True)
     table.add_column("Dead", justify="right", no_wrap=True)
     for row in learners:
@@ -229,12 +235,10 @@ def render_class_summary(summary: ClassSummary, *, width: int = 80) -> Renderabl
         ]
         if not narrow:
             cells += [Text(str(row.joins)), Text(f"{floor}/{summary.published}")]
-        cells += [
-            _count(row.lag),
-            Text(str(row.peak_lag)),
-            _count(row.redeliveries),
-            _count(row.dead_letters, bad=True),
-        ]
+        cells.append(_count(row.lag))
+        if width >= TINY:
+            cells.append(Text(str(row.peak_lag)))
+        cells += [_count(row.redeliveries), _count(row.dead_letters, bad=True)]
         table.add_row(*cells)
     rows.append(table)
     if not narrow:
@@ -260,6 +264,7 @@ def render_learner_summary(summary: LearnerSummary, *, width: int = 80) -> Rende
             f"log end {summary.log_end}"
         ),
     ]
+    tiny = width < TINY  # 40 columns: what each consumer did, and where it stands
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("Consumer", no_wrap=True, overflow="ellipsis")
     table.add_column("Done", justify="right", no_wrap=True)
@@ -268,27 +273,29 @@ def render_learner_summary(summary: LearnerSummary, *, width: int = 80) -> Rende
         table.add_column("Skip", justify="right", no_wrap=True)
         table.add_column("Crashes", justify="right", no_wrap=True)
     table.add_column("Redel", justify="right", no_wrap=True)
-    table.add_column("Dead", justify="right", no_wrap=True)
-    table.add_column("Floor" if narrow else "Ack floor", justify="right", no_wrap=True)
+    if not tiny:
+        table.add_column("Dead", justify="right", no_wrap=True)
+        table.add_column("Floor" if narrow else "Ack floor", justify="right", no_wrap=True)
     table.add_column("Lag", justify="right", no_wrap=True)
     for c in summary.consumers:
-        name = c.name + (" ⟲" if c.idempotent else "")
+        name = c.name + (" ⟲" if c.idempotent and not tiny else "")
         cells = [Text(name), Text(str(c.handled)), _count(c.duplicates, bad=True)]
         if not narrow:
             cells += [Text(str(c.skipped)), _count(c.crashes)]
-        cells += [
-            _count(c.redeliveries),
-            _count(c.dead_letters, bad=True),
-            Text("?" if c.ack_floor is None else str(c.ack_floor)),
-            Text("?" if c.lag is None else str(c.lag)),
-        ]
+        cells.append(_count(c.redeliveries))
+        if not tiny:
+            cells += [
+                _count(c.dead_letters, bad=True),
+                Text("?" if c.ack_floor is None else str(c.ack_floor)),
+            ]
+        cells.append(Text("?" if c.lag is None else str(c.lag)))
         table.add_row(*cells)
     rows.append(table)
-    rows.append(
-        Text(
-            "Dup: effects applied twice · Skip: repeats recognised · Redel: redelivered by "
-            "the server · ⟲ idempotent · ? the server could not be read",
-            style=MUTED,
-        )
+    legend = (
+        "Dup: effects applied twice · Redel: redelivered by the server"
+        if tiny
+        else "Dup: effects applied twice · Skip: repeats recognised · Redel: redelivered by "
+        "the server · ⟲ idempotent · ? the server could not be read"
     )
+    rows.append(Text(legend, style=MUTED))
     return Group(*rows)
