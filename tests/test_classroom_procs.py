@@ -422,6 +422,7 @@ def test_a_host_stopped_by_a_signal_ends_the_class_in_order(tmp_path: Path) -> N
     room = Class(tmp_path)
     try:
         hal = room.joined("hal")
+        room.wait_until("hal", r": on, (?!.*down)")  # all five consumers connected
         os.kill(room.host.pid, signal.SIGTERM)
         assert room.host.finish() == 143
         assert "Class summary" in room.host.stdout and "Traceback" not in room.host.stderr
@@ -436,6 +437,7 @@ def test_a_host_that_dies_leaves_no_server_and_the_learner_says_so(tmp_path: Pat
     room = Class(tmp_path)
     try:
         gus = room.joined("gus")
+        room.wait_until("gus", r": on, (?!.*down)")  # all five consumers connected
         assert our_servers(room.tmp)
         os.kill(room.host.pid, signal.SIGKILL)
         assert gus.finish() == 1

@@ -346,7 +346,13 @@ class LearnerSession:
             notice=self._notice,
             connect_options=self.connect_options,
         )
-        await self._runner.start()
+        try:
+            await self._runner.start()
+        except (ServerError, TimeoutError, nats.errors.Error) as exc:
+            await self._runner.stop()
+            raise ClassroomError(
+                f"the class at {self.address.url} went away as you joined ({_why(exc)})"
+            ) from exc
         self._tasks.append(asyncio.create_task(self._guard(), name=f"learner {self.key}"))
 
     # -- what the host says --

@@ -360,6 +360,7 @@ def _status_lines(host: ClassHost) -> list[str]:
     for row in view.learners:
         each = ", ".join(
             f"{c.consumer} lag {c.lag} redelivered {c.redeliveries} dead {c.dead_letters}"
+            + ("" if c.up else " down")
             for c in row.consumers
         )
         lines.append(
