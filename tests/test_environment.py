@@ -164,7 +164,7 @@ def test_learn_picks_the_line_screen_without_termios(
     assert app.interactive and not app.full_screen
     shown: list[str] = []
 
-    def show(self: LineScreen, header: Any, body: Any, keys: Any) -> str:
+    def show(self: LineScreen, header: Any, body: Any, keys: Any, **_: Any) -> str:
         shown.append(type(self).__name__)
         return "q"
 

@@ -47,15 +47,29 @@ class ScriptedScreen:
         self.closed = False
 
     def show(
-        self, header: RenderableType, body: RenderableType, keys: list[tuple[str, str]]
+        self,
+        header: RenderableType,
+        body: RenderableType,
+        keys: list[tuple[str, str]],
+        *,
+        reveal: tuple[RenderableType, RenderableType] | None = None,
+        keep: bool = False,
+        aside: bool = False,
     ) -> str:
         head = text_of(header)
         saved = self.home / "progress.json"
+        whole = text_of(body)
+        if reveal is not None:  # the body must render as `above`, then the part, then the rest
+            above, part = text_of(reveal[0]), text_of(reveal[1]).rstrip("\n")
+            assert whole.startswith(above + part)
         self.pages.append(
             {
                 "position": head.splitlines()[0].split()[-1],
                 "header": head,
-                "body": text_of(body),
+                "body": whole,
+                "reveal": text_of(reveal[1]) if reveal is not None else None,
+                "keep": keep,
+                "aside": aside,
                 "keys": [key for key, _ in keys],
                 "saved": json.loads(saved.read_text())["lessons"].get("mini", {})
                 if saved.exists()
@@ -182,9 +196,21 @@ def test_leaving_the_knowledge_check_keeps_the_page_and_nothing_is_finished(
     assert code == 0
     assert screen.positions[-1] == "3/3"  # back on the knowledge check's page
     assert screen.pages[-1]["keys"][0] == "Enter"
+    assert "Knowledge check" in screen.pages[-1]["reveal"]  # where its block is, not the top
     assert "Saved at page 3/3." in make_app.out.getvalue()
     state = saved(make_app.home)
     assert state["quiz"]["knowledge-check"]["attempts"] == 0 and not state["finished_at"]
+
+
+def test_after_a_check_the_page_comes_back_where_the_check_is(make_app: AppFactory) -> None:
+    """Not at the page's top: the check's block is brought into view, so Enter moves on."""
+    _, screen, _ = walk(make_app, ["n", "enter", "enter", "q"], [2])
+    assert screen.positions == ["1/3", "2/3", "2/3", "3/3"]
+    assert screen.pages[1]["reveal"] is None  # a page reached by moving starts at its top
+    back = screen.pages[2]
+    assert back["reveal"] is not None and "Practice: Kinds (1/1 right)" in back["reveal"]
+    assert back["keys"][0] == "Enter"  # "next": the check is done
+    assert screen.pages[3]["reveal"] is None and not screen.pages[3]["keep"]
 
 
 def test_leaving_a_check_keeps_the_answers_given(make_app: AppFactory) -> None:
@@ -373,6 +399,14 @@ def test_the_glossary_opens_from_any_page_and_comes_back(make_app: AppFactory) -
     glossary = screen.pages[2]
     assert "Glossary" in glossary["header"] and "Something that happened." in glossary["body"]
     assert glossary["keys"] == ["Enter"]
+    assert glossary["aside"]  # shown over the page, whose scrolling is kept...
+    assert screen.pages[3]["keep"]  # ...and the page comes back where it was
+
+
+def test_staying_on_the_page_from_the_menu_keeps_where_it_was(make_app: AppFactory) -> None:
+    _, screen, _ = walk(make_app, ["n", "m", "m", "q"], [1, 0])  # stay; then jump to page 1
+    assert screen.positions == ["1/3", "2/3", "2/3", "1/3"]
+    assert screen.pages[2]["keep"] and not screen.pages[3]["keep"]
 
 
 def test_the_menu_shows_each_checks_score(make_app: AppFactory) -> None:
@@ -449,6 +483,7 @@ def test_a_prediction_is_asked_then_the_run_plays_then_it_is_compared(
     }
     assert "(0/1 right)" in screen.pages[-1]["body"]  # the review, with s to watch again
     assert "s" in screen.pages[-1]["keys"]
+    assert "Predict, then watch: Too early (0/1 right)" in screen.pages[-1]["reveal"]
 
 
 def test_leaving_before_the_run_keeps_the_prediction(make_app: AppFactory) -> None:

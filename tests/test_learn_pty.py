@@ -229,6 +229,57 @@ def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: 
     assert saved(home)["checks"]["predict-ghost-1"]["correct"] is True
 
 
+def frame(child) -> str:
+    """The next full frame the pager draws, from its clear-screen to its footer's last key, as
+    text without colour codes."""
+    child.expect(r"\x1b\[H\x1b\[2J")
+    child.expect(f"q{SGR} quit")
+    return re.sub(r"\x1b\[[0-9;]*m", "", child.before)
+
+
+def test_after_a_prediction_the_page_comes_back_where_it_is_asked(spawn, home: Path) -> None:
+    """On a page taller than the screen, the learner scrolls to its end and predicts; after the
+    run and the comparison, the page is back at the prediction (not at its top), so the next
+    Enter goes on to the next page."""
+    page_number = page_of("failure")
+    child = spawn("learn", rows=12, EVENTLESSON_SIM_SPEED="60", timeout=30)
+    page(child, 1)
+    child.expect("quit")
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send(DOWN * (page_number - 1) + ENTER)
+    top = frame(child)
+    assert "Publish before the commit" in top and "Enter more" in top  # it scrolls
+    for _ in range(20):  # Enter scrolls on, until the footer offers the prediction
+        child.send(ENTER)
+        if "Enter predict" in frame(child):
+            break
+    child.send(ENTER)
+    child.expect(PREDICTION_DRAWN)
+    child.send("b")
+    child.expect("Press Enter to start the run")
+    child.send(ENTER)
+    child.expect("Press any key to return to the lesson")
+    child.send(ENTER)
+    child.expect("What this run showed")
+    child.expect("Press Enter to continue")
+    child.send(ENTER)
+    back = frame(child)
+    assert f"{page_number}/{TOTAL}" in back
+    assert "Publish before the commit" not in back  # not the page's top...
+    assert "Predict, then watch: Too early (1/1 right)" in back  # ...its check
+    child.send(ENTER)  # on from there: the rest of the page, then the next page
+    for _ in range(20):
+        shown = frame(child)
+        if f"{page_number + 1}/{TOTAL}" in shown:
+            break
+        child.send(ENTER)
+    else:
+        raise AssertionError("Enter did not reach the next page")
+    child.send("q")
+    ended(child, 0)
+
+
 @pytest.mark.parametrize(("section_id", "scenario"), [("fan-out", "happy")])
 def test_lesson_plays_its_simulation_inline_and_continues(
     spawn, section_id: str, scenario: str

@@ -23,10 +23,12 @@ from eventlesson.errors import Interrupted, Terminated
 from eventlesson.flows.invocation import command_name
 from eventlesson.lesson import LessonSession, lesson_status
 from eventlesson.models import (
+    CheckBlock,
     GlossaryBlock,
     Lesson,
     PredictCheck,
     Question,
+    QuizBlock,
     Section,
     SimulationBlock,
 )
@@ -34,7 +36,7 @@ from eventlesson.ui import render_lesson as view
 from eventlesson.ui import styles as S
 from eventlesson.ui.console import print_trimmed
 from eventlesson.ui.prompts import Left, wrap_choices
-from eventlesson.ui.screens import Keys, LineScreen, PagerScreen, Screen
+from eventlesson.ui.screens import Keys, LineScreen, PagerScreen, Part, Screen
 
 if TYPE_CHECKING:
     from eventlesson.quiz import Result
@@ -60,6 +62,11 @@ class LessonWalk:
         self.prompter = app.prompter(ADVICE)
         self.plain = app.dumb
         self.greeting: RenderableType | None = None
+        # Where the next show of the page starts, when not at its top: back from a check, a
+        # run or the knowledge check, the block it belongs to, (page id, block index); back
+        # from the glossary or the menu, where the learner had scrolled to (`keep`).
+        self.anchor: tuple[str, int] | None = None
+        self.keep = False
 
     @property
     def lesson(self) -> Lesson:
@@ -79,8 +86,11 @@ class LessonWalk:
                 plain=self.plain,
             )
         while True:
-            key = self.screen.show(self._header(), self._body(), self._keys())
+            key = self.screen.show(
+                self._header(), self._body(), self._keys(), reveal=self._reveal(), keep=self.keep
+            )
             self.greeting = None
+            self.anchor, self.keep = None, False
             quiz = self.session.quiz_on_page()
             if key in ("enter", "n", "right"):
                 if self.session.pending_questions():
@@ -93,7 +103,7 @@ class LessonWalk:
             elif key in ("b", "left"):
                 self.session.back()
             elif key == "m":
-                self.menu()
+                self.keep = self.menu()
             elif key == "q":
                 return "quit"
             elif key == "s" and self._scenarios():
@@ -105,6 +115,7 @@ class LessonWalk:
                 self.knowledge_check(quiz, first=False)
             elif key == "g" and self.lesson.glossary:
                 self.glossary()
+                self.keep = True
             self.app.save()
 
     def _end(self) -> str:
@@ -127,6 +138,35 @@ class LessonWalk:
             plain=self.plain,
         )
         return Group(self.greeting, Text(""), body) if self.greeting is not None else body
+
+    def _reveal(self) -> Part | None:
+        """The block to bring into view, and all the body shows above it (see `anchor`)."""
+        section = self.session.section
+        if self.anchor is None or self.anchor[0] != section.id:
+            return None  # on another page by now (the knowledge check moved on, say)
+        above, part = view.block_on_page(
+            self.lesson,
+            section,
+            self.anchor[1],
+            answers=self.session.progress.checks,
+            scores=self.session.progress.quiz,
+            plain=self.plain,
+        )
+        if self.greeting is not None:
+            above = Group(self.greeting, Text(""), above)
+        return above, part
+
+    def _anchor_at(self, *, check: str = "", quiz: str = "", scenario: str = "") -> None:
+        """Come back to this page's block of a check, a quiz set, or a simulation."""
+        section = self.session.section
+        for index, block in enumerate(section.blocks):
+            if (
+                (isinstance(block, CheckBlock) and block.check == check)
+                or (isinstance(block, QuizBlock) and block.quiz == quiz)
+                or (isinstance(block, SimulationBlock) and block.scenario == scenario)
+            ):
+                self.anchor = (section.id, index)
+                return
 
     def _keys(self) -> Keys:
         """The keys that do something on this page, in the order the footer lists them."""
@@ -205,6 +245,7 @@ class LessonWalk:
             for count, question in enumerate(questions, 1):
                 self._question_screen()
                 check = check_of[question.id]
+                self._anchor_at(check=check.id)
                 if check.intro and check.id not in introduced:  # its setting, once per run
                     introduced.add(check.id)
                     console.print(view.md(check.intro))
@@ -270,6 +311,7 @@ class LessonWalk:
         questions = self.lesson.quiz_questions(set_name)
         if not questions:
             return False
+        self._anchor_at(quiz=set_name)
         session = Session(self.lesson.id, set_name, questions)  # shuffled, as the quiz is
         try:
             administer(
@@ -343,8 +385,8 @@ class LessonWalk:
             self.screen.pause("Press Enter to finish")
         return True
 
-    def menu(self) -> None:
-        """Jump to any page; the cursor starts on this one."""
+    def menu(self) -> bool:
+        """Jump to any page; the cursor starts on this one. True when the learner stayed."""
         sections = self.lesson.sections
         here = self.session.index
         progress = self.session.progress
@@ -362,6 +404,8 @@ class LessonWalk:
             )
         if picked < len(sections) and picked != here:
             self.session.jump(sections[picked].id)
+            return False
+        return True
 
     def glossary(self) -> None:
         """Show the glossary over the current page; any key comes back to it."""
@@ -372,7 +416,8 @@ class LessonWalk:
             page = Section("glossary", "Glossary", (GlossaryBlock(),))
         header = view.header(self.lesson, page, "glossary", plain=self.plain)
         body = view.body(self.lesson, page, plain=self.plain)
-        self.screen.show(header, body, [("Enter", f"back to {self.session.section.title}")])
+        back = [("Enter", f"back to {self.session.section.title}")]
+        self.screen.show(header, body, back, aside=True)
 
     def _pick_scenario(self) -> str:
         scenarios = self._scenarios()
@@ -389,6 +434,7 @@ class LessonWalk:
         from eventlesson.sim import SCENARIOS
 
         prediction = self._prediction(scenario)
+        self._anchor_at(check=prediction.id if prediction else "", scenario=scenario)
         if prediction is not None:
             question = prediction.questions[0]
             answer = self.session.progress.checks.get(question.id)

@@ -46,15 +46,18 @@ class Reveal:
 class Frame:
     """What the pager shows: header, body and footer renderables, and a note when scrolled.
 
-    Without `reveal` the body is shown from its top; with it, the pager keeps where the learner
-    had scrolled to and scrolls only as far as needed to show the whole part (its start, when it
-    is taller than the screen): the body has just grown, say by a hint the learner asked for.
+    Without `reveal` or `keep` the body is shown from its top; with `reveal`, the pager keeps
+    where the learner had scrolled to and scrolls only as far as needed to show the whole part
+    (its start, when it is taller than the screen): the body has just grown, say by a hint the
+    learner asked for, or a check on it has just been answered. With `keep`, the body is shown
+    where the learner had scrolled to (the same page, back from something shown over it).
     """
 
     header: RenderableType
     body: RenderableType
     footer: Callable[[bool], RenderableType]  # given "is there more below?", the footer to show
     reveal: Reveal | None = None
+    keep: bool = False
 
 
 def render_lines(renderable: RenderableType, width: int, like: Console) -> list[str]:
@@ -125,7 +128,7 @@ class Pager:
         True, `show` returns POLLED (the exercise watcher: the learner saved their file).
         """
         self._reveal = frame.reveal
-        if frame.reveal is None:
+        if frame.reveal is None and not frame.keep:
             self.offset = 0
         polled = [False]
 

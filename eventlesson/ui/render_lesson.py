@@ -597,6 +597,44 @@ def body(
     In a handout the page's checks come first as questions, and their answers follow at the end
     of the page, so a reader can test themselves before looking.
     """
+    parts = _parts(
+        lesson,
+        section,
+        answers=answers,
+        scores=scores,
+        interactive=interactive,
+        handout=handout,
+        command=command,
+        plain=plain,
+    )
+    if handout:
+        checked = [
+            q
+            for b in section.blocks
+            if isinstance(b, CheckBlock)
+            for q in lesson.check(b.check).questions
+        ]
+        if checked:
+            parts += [answers_list(checked, every_option=False), Text("")]
+        for item in section.blocks:
+            if isinstance(item, QuizBlock):
+                parts.append(answers_list(lesson.quiz_questions(item.quiz), every_option=True))
+                parts.append(Text(""))
+    return Group(*parts[:-1]) if parts else Text("")
+
+
+def _parts(
+    lesson: Lesson,
+    section: Section,
+    *,
+    answers: Answers | None,
+    scores: Scores | None,
+    interactive: bool = True,
+    handout: bool = False,
+    command: str = COMMAND,
+    plain: bool = False,
+) -> list[RenderableType]:
+    """Each block of a page followed by a blank line."""
     parts: list[RenderableType] = []
     for item in section.blocks:
         parts.append(
@@ -613,20 +651,22 @@ def body(
             )
         )
         parts.append(Text(""))
-    if handout:
-        checked = [
-            q
-            for b in section.blocks
-            if isinstance(b, CheckBlock)
-            for q in lesson.check(b.check).questions
-        ]
-        if checked:
-            parts += [answers_list(checked, every_option=False), Text("")]
-        for item in section.blocks:
-            if isinstance(item, QuizBlock):
-                parts.append(answers_list(lesson.quiz_questions(item.quiz), every_option=True))
-                parts.append(Text(""))
-    return Group(*parts[:-1]) if parts else Text("")
+    return parts
+
+
+def block_on_page(
+    lesson: Lesson,
+    section: Section,
+    index: int,
+    *,
+    answers: Answers | None = None,
+    scores: Scores | None = None,
+    plain: bool = False,
+) -> tuple[RenderableType, RenderableType]:
+    """The page's block `index` as the interactive `body` shows it, and all that comes before it
+    there: (above, block), so a pager can bring that block into view."""
+    parts = _parts(lesson, section, answers=answers, scores=scores, plain=plain)
+    return Group(*parts[: 2 * index]), parts[2 * index]
 
 
 def bullets(items: Iterable[str], indent: int = 2) -> RenderableType:

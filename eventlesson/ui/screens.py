@@ -24,13 +24,31 @@ NAV_KEYS = {"enter", "n", "right", "b", "left", "m", "q", "s", "r", "g"}
 LEAVE_KEYS = {"q", "b", "escape"}  # at a pause that may be left (inside a check)
 
 Keys = list[tuple[str, str]]  # (key, action) pairs a page offers, e.g. ("b", "back")
+# A part of a page to bring into view: what comes before it in the body, and the part itself
+# (the body must render as the first followed by the second, then anything else).
+Part = tuple[RenderableType, RenderableType]
 
 
 class Screen(Protocol):
     """How a page reaches the learner and a key comes back."""
 
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
-        """Show a page with the keys that apply; return the key pressed (a name from NAV_KEYS)."""
+    def show(
+        self,
+        header: RenderableType,
+        body: RenderableType,
+        keys: Keys,
+        *,
+        reveal: Part | None = None,
+        keep: bool = False,
+        aside: bool = False,
+    ) -> str:
+        """Show a page with the keys that apply; return the key pressed (a name from NAV_KEYS).
+
+        Where a screen scrolls, a page is shown from its top, unless `reveal` names a part of it
+        to bring into view (scrolling from where the learner was only as far as needed), or
+        `keep` shows it where the learner had scrolled to. `aside`: shown over the page (the
+        glossary), so where the page was scrolled to is kept for its return.
+        """
         ...
 
     def clear(self) -> None:
@@ -55,19 +73,31 @@ class PagerScreen:
         self._pager_module = pager
         self._terminal = terminal
         self._pager = pager.Pager(console)
+        self._aside = pager.Pager(console)  # its own scrolling, so the page's is kept
         self._screen = terminal.alternate_screen()
         self._screen.__enter__()
         self._open = True
 
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
+    def show(
+        self,
+        header: RenderableType,
+        body: RenderableType,
+        keys: Keys,
+        *,
+        reveal: Part | None = None,
+        keep: bool = False,
+        aside: bool = False,
+    ) -> str:
         def footer(more: bool) -> RenderableType:
             if not more:
                 return view.footer(keys)
             scrolled = [("Enter", "more"), *(k for k in keys if k[0] != "Enter")]
             return view.footer(scrolled, "space/arrows scroll")
 
-        frame = self._pager_module.Frame(header, body, footer)
-        return self._pager.show(frame, NAV_KEYS | {"more"})
+        pager = self._pager_module
+        part = pager.Reveal(*reveal) if reveal is not None else None
+        frame = pager.Frame(header, body, footer, reveal=part, keep=keep)
+        return (self._aside if aside else self._pager).show(frame, NAV_KEYS | {"more"})
 
     def clear(self) -> None:
         self._pager.leave()
@@ -109,7 +139,18 @@ class LineScreen:
             raise Interrupted("end of input")
         return line.strip().lower()
 
-    def show(self, header: RenderableType, body: RenderableType, keys: Keys) -> str:
+    def show(
+        self,
+        header: RenderableType,
+        body: RenderableType,
+        keys: Keys,
+        *,
+        reveal: Part | None = None,
+        keep: bool = False,
+        aside: bool = False,
+    ) -> str:
+        # Printed whole every time, so there is nothing to scroll to: `reveal`, `keep` and
+        # `aside` change nothing here.
         print_trimmed(self.console, header, body, view.footer(keys, plain=True))
         valid = {key.lower() for key, _ in keys}
         while True:
