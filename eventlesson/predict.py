@@ -43,7 +43,7 @@ class Outcome:
 
     name: str
     holds: Callable[[Measured], bool]
-    evidence: Callable[[Measured], str]  # one sentence of fact from the run, true or not
+    evidence: Callable[[Measured], list[str]]  # statements of fact from the run, true or not
 
 
 def _ids(purchases: Sequence[int], count: int) -> str:
@@ -56,8 +56,27 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _number(n: int) -> str:
+    """A small count as a word ("five"), a larger one as digits."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _names(names: Sequence[str]) -> str:
+    """'email', 'email and analytics', 'enrollment, recommendations and affiliate'."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _confirmed_at_commit(m: Measured) -> bool:
@@ -76,99 +95,131 @@ def _overloaded(m: Measured) -> ConsumerReport | None:
 
 
 # -- evidence: what a run shows about a topic, whichever way it went ---------------------------
+# A list of statements: each states one thing with its own numbers, so it reads on its own (the
+# lesson shows each as a bullet).
+
+Statements = list[str]
 
 
-def _waiting(m: Measured) -> str:
+def _waiting(m: Measured) -> Statements:
     r = m.report
-    slowest = _slowest(m)
-    lag = (
-        f"; the slowest consumer, {slowest.name}, took {_ms(slowest.lag_seconds_p50)}"
-        if slowest
-        else ""
-    )
     if r.learner_waited_for_consumers:
+        said = [
+            f"Learners waited {_ms(r.confirmation_p50)} (median), up to "
+            f"{_ms(r.confirmation_max)}: each was told only after all "
+            f"{_number(len(r.consumers))} services had answered."
+        ]
         event = m.event_confirmation
-        then = (
-            f"; the event design would have told the same learners in {_ms(event)}"
-            if event is not None
-            else ""
+        if event is not None:
+            said.append(f"With events, the same learners would have been told in {_ms(event)}.")
+        return said
+    said = [
+        f"Learners were told at the commit, {_ms(r.confirmation_p50)} after pressing Buy (median)."
+    ]
+    slowest = _slowest(m)
+    if slowest is not None:
+        said.append(
+            f"The consumers caught up afterwards: the slowest, {slowest.name}, reacted "
+            f"{_ms(slowest.lag_seconds_p50)} after the commit (median)."
         )
-        last = (
-            f" (the slowest, {slowest.name}, took {_ms(slowest.lag_seconds_p50)} by median)"
-            if slowest
-            else ""
-        )
-        return (
-            f"Learners were told only after every consumer had answered{last}: "
-            f"{_ms(r.confirmation_p50)} (median), up to {_ms(r.confirmation_max)}{then}."
-        )
-    return (
-        f"Learners were told at the commit: {_ms(r.confirmation_p50)} (median){lag} to react "
-        "(median lag)."
-    )
+    return said
 
 
-def _lagging(m: Measured) -> str:
+def _lagging(m: Measured) -> Statements:
     busy = _overloaded(m)
     r = m.report
+    told = f"{_ms(r.confirmation_p50)} (median), up to {_ms(r.confirmation_max)}"
     if busy is None:
-        return f"No consumer fell behind for good; learners were confirmed in {_ms(r.confirmation_p50)} (median)."
-    return (
-        f"{busy.name} handles {busy.capacity_per_second:.1f} purchases a second while "
-        f"{r.arrival_rate:.1f} arrive: its lag reached {busy.lag_events_max} events "
-        f"({_ms(busy.lag_seconds_max)}), and learners were confirmed in "
-        f"{_ms(r.confirmation_p50)} (median), up to {_ms(r.confirmation_max)}."
-    )
+        return ["Every consumer kept up with the purchases.", f"Learners were told in {told}."]
+    return [
+        f"{_sentence(busy.name)} handles {busy.capacity_per_second:.1f} purchases a second, "
+        f"but {r.arrival_rate:.1f} arrived each second: its backlog grew to "
+        f"{_count(busy.lag_events_max, 'event')}, up to {_ms(busy.lag_seconds_max)} behind.",
+        f"Learners were still told at the commit, in {told}.",
+    ]
 
 
-def _failures(m: Measured) -> str:
-    failed = m.report.commit_failed
-    return (
-        f"{_count(failed, 'purchase')} failed to commit." if failed else "Every purchase committed."
-    )
-
-
-def _ghosts(m: Measured) -> str:
+def _failures(m: Measured) -> Statements:
     r = m.report
-    if r.ghost_count:
-        return (
-            f"Ghost events: {_ids(r.ghost_events, r.ghost_count)} announced but never stored, "
-            f"and consumers acted on {'it' if r.ghost_count == 1 else 'them'}."
-        )
-    return "No ghost events: every purchase announced was in the store."
+    if r.commit_failed:
+        return [f"{r.commit_failed} of {_count(r.purchases, 'purchase')} failed to commit."]
+    return [f"All {_count(r.committed, 'purchase')} committed: none failed."]
 
 
-def _losses(m: Measured) -> str:
+def _ghosts(m: Measured) -> Statements:
     r = m.report
-    if r.lost_count:
-        return (
-            f"Lost events: {_ids(r.lost_events, r.lost_count)} committed but never announced; "
-            "no consumer heard of them."
-        )
-    return "No lost events: every committed purchase was announced."
+    if not r.ghost_count:
+        return ["No ghost events: every purchase announced was in the store."]
+    one = r.ghost_count == 1
+    which = f"({'a ghost event' if one else 'ghost events'}: {_ids(r.ghost_events, r.ghost_count)})"
+    if r.ghost_effects:
+        return [
+            f"The consumers acted {_count(r.ghost_effects, 'time')} on "
+            f"{_count(r.ghost_count, 'purchase')} that {'was' if one else 'were'} never "
+            f"stored {which}."
+        ]
+    return [
+        f"{_count(r.ghost_count, 'purchase')} {'was' if one else 'were'} announced but never "
+        f"stored {which}; no consumer had acted on {'it' if one else 'them'} yet."
+    ]
 
 
-def _repeats(m: Measured) -> str:
-    said = []
+def _losses(m: Measured) -> Statements:
+    r = m.report
+    if not r.lost_count:
+        return ["No lost events: every committed purchase was announced."]
+    one = r.lost_count == 1
+    return [
+        f"{_count(r.lost_count, 'purchase')} {'was' if one else 'were'} committed but never "
+        f"announced ({'a lost event' if one else 'lost events'}: "
+        f"{_ids(r.lost_events, r.lost_count)}): no consumer heard of {'it' if one else 'them'}."
+    ]
+
+
+def _grouped(said: dict[str, str]) -> Statements:
+    """Consumers whose statement ends the same, named together: {name: tail} -> statements."""
+    by_tail: dict[str, list[str]] = {}
+    for name, tail in said.items():
+        by_tail.setdefault(tail, []).append(name)
+    return [
+        _sentence(f"{_names(names)}{' each' if len(names) > 1 else ''} {tail}.")
+        for tail, names in by_tail.items()
+    ]
+
+
+def _repeats(m: Measured) -> Statements:
+    twice: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     for c in m.report.consumers.values():
         if c.duplicates:
-            said.append(
-                f"{c.name} applied {_count(c.duplicates, 'effect')} twice "
+            twice[c.name] = (
+                f"acted twice on {_count(c.duplicates, 'purchase')} "
                 f"({_ids(c.duplicate_purchases, c.duplicates)})"
             )
         elif c.skipped:
-            said.append(f"{c.name}, idempotent, skipped {_count(c.skipped, 'repeat')} by event id")
+            them = "it" if c.skipped == 1 else "them"
+            skipped[c.name] = (
+                f"recognised {_count(c.skipped, 'repeat')} by event id and skipped {them}"
+            )
+    said: Statements = []
     relay = m.report.relay_repeats
-    head = f"The relay published {_count(relay, 'row')} again. " if relay else ""
-    if not said:
-        return head + "No effect was applied twice."
-    return head + "; ".join(said) + "."
+    if relay:
+        said.append(f"The relay published {_count(relay, 'row')} a second time.")
+    said += _grouped(twice) + _grouped(skipped)
+    if not twice:
+        said.append("No effect was applied twice.")
+    return said
 
 
-def _both(
-    first: Callable[[Measured], str], second: Callable[[Measured], str]
-) -> Callable[[Measured], str]:
-    return lambda m: f"{first(m)} {second(m)}"
+def _outbox(m: Measured) -> Statements:
+    r = m.report
+    if r.ghost_count or r.lost_count:
+        return _ghosts(m) + _losses(m) + _repeats(m)
+    clean = (
+        "No ghost or lost events: every purchase announced was stored, and every stored "
+        "purchase was announced."
+    )
+    return [clean, *_repeats(m)]
 
 
 def _lag_after_confirmation(m: Measured) -> bool:
@@ -259,7 +310,7 @@ OUTCOMES: dict[str, Outcome] = {
                 and m.report.lost_count == 0
                 and any(c.duplicates for c in m.report.consumers.values())
             ),
-            _both(_both(_ghosts, _losses), _repeats),
+            _outbox,
         ),
     )
 }
@@ -270,6 +321,25 @@ def holds(name: str, measured: Measured) -> bool:
     return bool(OUTCOMES[name].holds(measured))
 
 
-def evidence(name: str, measured: Measured) -> str:
-    """What the run shows about the named outcome, in one or two sentences."""
+def statements(name: str, measured: Measured) -> list[str]:
+    """What the run shows about the named outcome: one statement of fact each, with its numbers
+    (a wrong claim's statements show that it did not hold)."""
     return OUTCOMES[name].evidence(measured)
+
+
+def evidence(name: str, measured: Measured) -> str:
+    """What the run shows about the named outcome, as one paragraph."""
+    return " ".join(statements(name, measured))
+
+
+# The outbox's read-out speaks about ghosts, losses and repeats at once.
+_COVERS: dict[Callable[[Measured], list[str]], frozenset[str]] = {
+    _outbox: frozenset({_ghosts.__name__, _losses.__name__, _repeats.__name__})
+}
+
+
+def covers(name: str) -> frozenset[str]:
+    """What the named outcome's evidence speaks about: two outcomes with the same (or one
+    within the other's) say nothing new about a run when shown together."""
+    said = OUTCOMES[name].evidence
+    return _COVERS.get(said, frozenset({said.__name__}))

@@ -472,7 +472,7 @@ def test_a_prediction_is_asked_then_the_run_plays_then_it_is_compared(
     assert "Predict what happens." in out
     assert "Summary · publish-before-commit" in out  # the run played, here, after the answer
     after = out[out.index("What this run showed") :]
-    assert re.search(r"Ghost events: P\d+", after)  # a fact from this run's read-out
+    assert re.search(r"never stored \(ghost events: P\d+", after)  # a fact from this run's read-out
     assert "Not quite. You chose C) They wait for the store" in after
     assert "The right answer is B) They act on a purchase that was never stored" in after
     state = saved(make_app.home, "sample")

@@ -218,7 +218,7 @@ def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: 
     child.expect("Press any key to return to the lesson")
     child.send(ENTER)
     child.expect("What this run showed")
-    child.expect(r"Ghost events: P\d+")
+    child.expect(r"\(ghost\s+events:\s+P\d+")
     child.expect(r"Right\.")
     child.expect("Press Enter to continue")
     child.send(ENTER)

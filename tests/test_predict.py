@@ -7,6 +7,7 @@ fixture course (its "sample" lesson predicts publish-before-commit).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from eventlesson.cli import app
 from eventlesson.flows.predict import facts, prediction_for
-from eventlesson.predict import OUTCOMES, Measured, evidence, holds
+from eventlesson.predict import OUTCOMES, Measured, covers, evidence, holds, statements
 from eventlesson.sim.simulation import Simulation
 
 from .support import ended, fixture_lesson
@@ -35,7 +36,11 @@ def test_outcomes_come_in_opposites_that_a_run_tells_apart() -> None:
     ghost, safe = measure("publish-before-commit"), measure("happy")
     assert holds("ghost-events", ghost) and not holds("no-ghost-events", ghost)
     assert holds("no-ghost-events", safe) and not holds("ghost-events", safe)
-    assert evidence("ghost-events", ghost).startswith("Ghost events: P")
+    assert re.fullmatch(
+        r"The consumers acted \d+ times on \d+ purchases that were never stored "
+        r"\(ghost events: P\d+(, P\d+)*( and \d+ more)?\)\.",
+        evidence("ghost-events", ghost),
+    )
     assert (
         evidence("ghost-events", safe)
         == "No ghost events: every purchase announced was in the store."
@@ -44,21 +49,48 @@ def test_outcomes_come_in_opposites_that_a_run_tells_apart() -> None:
     assert holds("learner-waits-for-consumers", sync) and not holds(
         "learner-confirmed-at-commit", sync
     )
-    assert "the event design would have told the same learners in 20 ms" in evidence(
-        "learner-waits-for-consumers", sync
+    waited, events = statements("learner-waits-for-consumers", sync)
+    assert re.fullmatch(
+        rf"Learners waited {TIME} \(median\), up to {TIME}: each was told only after all "
+        r"five services had answered\.",
+        waited,
     )
+    assert events == "With events, the same learners would have been told in 20 ms."
     assert holds("consumers-lag-behind-confirmation", safe)
-    assert "Learners were told at the commit: 20 ms (median); the slowest consumer" in evidence(
-        "learner-confirmed-at-commit", safe
+    told, lag = statements("learner-confirmed-at-commit", safe)
+    assert told == "Learners were told at the commit, 20 ms after pressing Buy (median)."
+    assert re.fullmatch(
+        rf"The consumers caught up afterwards: the slowest, \w+, reacted {TIME} after the "
+        r"commit \(median\)\.",
+        lag,
     )
+
+
+TIME = r"\d+(\.\d)? m?s"  # "20 ms", "1.5 s"
 
 
 def test_every_outcome_can_be_evaluated_on_every_kind_of_run() -> None:
-    runs = [measure(name) for name in ("happy", "sync-chain", "outbox")]
+    runs = [measure(name) for name in ("happy", "sync-chain", "outbox", "consumer-crash")]
     for name in OUTCOMES:
         for measured in runs:
             assert isinstance(holds(name, measured), bool)
-            assert evidence(name, measured).endswith(".")
+            said = statements(name, measured)
+            assert said and evidence(name, measured) == " ".join(said)
+            for statement in said:  # each one sentence, starting as a sentence does
+                assert statement.endswith(".") and ". " not in statement[:-1], statement
+                assert statement[0].isupper() or statement[0].isdigit(), statement
+
+
+def test_repeats_name_who_acted_twice_and_who_skipped() -> None:
+    said = statements("no-effect-twice", measure("consumer-crash"))
+    assert re.fullmatch(r"Email acted twice on \d+ purchases? \(P\d+(, P\d+)*\)\.", said[0])
+    assert re.fullmatch(
+        r"Enrollment recognised \d+ repeats? by event id and skipped (it|them)\.", said[1]
+    )
+    outbox = statements("outbox-duplicates-only", measure("outbox"))
+    assert outbox[0].startswith("No ghost or lost events: ")
+    assert re.fullmatch(r"The relay published \d+ rows? a second time\.", outbox[1])
+    assert any(s.startswith("Email and analytics each acted twice on ") for s in outbox)
 
 
 def test_facts_name_the_right_claim_and_the_learners_own() -> None:
@@ -66,10 +98,22 @@ def test_facts_name_the_right_claim_and_the_learners_own() -> None:
     question = check.questions[0]
     measured = measure("publish-before-commit")
     right = facts(question, question.answer, measured)
-    assert len(right) == 1 and right[0].startswith("Ghost events: ")
+    assert len(right) == 1 and "(ghost events: P" in right[0]
     wrong = facts(question, 0, measured)  # "the broker takes it back": no-ghost-events
     assert wrong == right  # the same topic: one sentence, which shows the claim did not hold
     assert facts(question, 2, measured) == right  # an option that names no outcome adds none
+
+
+def test_a_claim_the_right_answers_read_out_covers_adds_nothing() -> None:
+    """The outbox's read-out speaks of ghosts, losses and repeats: a learner who picked "a lost
+    event" is answered by it, without a second sentence about losses."""
+    outbox = measure("outbox")
+    assert covers("lost-events") < covers("outbox-duplicates-only")
+    assert covers("ghost-events") == covers("no-ghost-events")
+    assert not covers("ghost-events") & covers("lost-events")
+    assert statements("lost-events", outbox) == [
+        "No lost events: every committed purchase was announced."
+    ]
 
 
 def test_a_scenario_without_a_prediction_is_named(runner: CliRunner) -> None:
@@ -114,7 +158,7 @@ def test_simulate_predict_asks_plays_and_compares_in_a_terminal(spawn, home: Pat
     child.expect("Press any key to return")  # the live run played to its final screen
     child.send("\r")
     child.expect("What this run showed")
-    child.expect(r"Ghost events: P\d+")
+    child.expect(r"\(ghost\s+events:\s+P\d+")
     child.expect(r"Right\.")
     ended(child, 0)
     state = json.loads((home / "progress.json").read_text())["lessons"]["sample"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from eventlesson.errors import NotInteractiveError, UsageError
 from eventlesson.models import Lesson, PredictCheck, Question
-from eventlesson.predict import Measured, evidence
+from eventlesson.predict import Measured, covers, statements
 from eventlesson.progress import CheckResult, now_iso
 
 if TYPE_CHECKING:
@@ -62,15 +62,15 @@ def watch(app: App, scenario: str, speed: float | None = None) -> tuple[Measured
 
 
 def facts(question: Question, chosen: int, measured: Measured) -> list[str]:
-    """What the run showed about the right answer's claim and about the learner's, if different:
-    one sentence each, from the read-out (a wrong claim's sentence shows it did not hold)."""
+    """What the run showed about the right answer's claim and about the learner's, if it speaks
+    of something else: statements from the read-out (a wrong claim's show it did not hold)."""
     said: list[str] = []
+    spoken: set[str] = set()
     for index in dict.fromkeys((question.answer, chosen)):
         outcome = getattr(question.options[index], "outcome", "")
-        if outcome:
-            fact = evidence(outcome, measured)
-            if fact not in said:
-                said.append(fact)
+        if outcome and not covers(outcome) <= spoken:  # else the right answer's said it all
+            said += statements(outcome, measured)
+            spoken |= covers(outcome)
     return said
 
 

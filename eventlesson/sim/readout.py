@@ -125,6 +125,7 @@ def report(
         rolled_back=ledger.rolled_back,
         ghost_events=tuple(findings.ghost),
         ghost_count=findings.ghosts,
+        ghost_effects=findings.ghost_effects,
         lost_events=tuple(findings.lost),
         lost_count=findings.losts,
         told_failed_but_committed=tuple(findings.misled),

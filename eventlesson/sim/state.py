@@ -176,6 +176,7 @@ class RunReport:
     rolled_back: int  # transactions that died half-way and left nothing behind
     ghost_events: tuple[int, ...]  # purchases announced but never stored
     ghost_count: int
+    ghost_effects: int  # effects consumers applied for those purchases
     lost_events: tuple[int, ...]  # purchases stored but never announced
     lost_count: int
     told_failed_but_committed: tuple[int, ...]  # paid, yet shown an error
