@@ -16,7 +16,7 @@ from eventlesson.environment import Environment
 from eventlesson.ui.console import make_console
 from eventlesson.ui.prompts import Prompter
 
-from .support import FIXTURE_COURSE, REPO, pty_env
+from .support import FIXTURE_COURSE, REPO, foreground_signals, pty_env
 
 # Shared, noisy machines: a slow example is not a failure (we never assert on time).
 settings.register_profile("eventlesson", deadline=None)
@@ -87,6 +87,7 @@ def spawn(home: Path) -> Iterator[Callable[..., object]]:
             codec_errors="replace",  # a Ctrl-C can cut a character in half mid-write
             timeout=timeout,
             cwd=str(REPO),
+            preexec_fn=foreground_signals,
         )
         children.append(child)
         return child

@@ -58,6 +58,16 @@ def pty_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def foreground_signals() -> None:
+    """A pexpect child's `preexec_fn`: Ctrl-C and Ctrl-\\ act as in a shell's foreground job even
+    when the tests run as a background job (`cmd &` in a script ignores SIGINT and SIGQUIT, a
+    child inherits that, and Python then never raises KeyboardInterrupt)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def ended(child: Any, status: int) -> str:
     """Wait for a pexpect child to exit; check its status and that no traceback was printed."""
     import pexpect

@@ -16,7 +16,7 @@ from eventlesson.ui import styles
 from eventlesson.ui.console import THEME
 from eventlesson.ui.screens import LineScreen, PagerScreen
 
-from .support import FIXTURE_COURSE, REPO, ended, pty_env
+from .support import FIXTURE_COURSE, REPO, ended, foreground_signals, pty_env
 
 PACKAGE = REPO / "eventlesson"
 
@@ -190,6 +190,7 @@ def test_a_platform_without_termios_gets_the_line_by_line_lesson(home: Path) -> 
         encoding="utf-8",
         timeout=15,
         cwd=str(REPO),
+        preexec_fn=foreground_signals,
     )
     child.expect("1/3")
     child.expect(r"quit(?:\x1b\[[0-9;]*m)*\r\n> ")  # a typed command, not single keys

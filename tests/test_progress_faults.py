@@ -24,7 +24,16 @@ from rich.console import Console
 from eventlesson import progress as progress_module
 from eventlesson.progress import CheckResult, Progress, ProgressStore, QuizRecord
 
-from .support import REPO, SAMPLE, as_learner, ended, fixture_lesson, position, pty_env
+from .support import (
+    REPO,
+    SAMPLE,
+    as_learner,
+    ended,
+    fixture_lesson,
+    foreground_signals,
+    position,
+    pty_env,
+)
 
 KC = ["quiz", "--answers", "A,A,A", "--json"]  # the knowledge check, all right
 
@@ -87,7 +96,13 @@ def test_learn_with_an_unreadable_file_says_so_and_leaves_it(home: Path) -> None
     before = path.read_bytes()
     argv = as_learner([sys.executable, "-m", "eventlesson", "learn"])
     child = pexpect.spawn(
-        argv[0], argv[1:], env=pty_env(home), dimensions=(24, 80), encoding="utf-8", timeout=15
+        argv[0],
+        argv[1:],
+        env=pty_env(home),
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=15,
+        preexec_fn=foreground_signals,
     )
     # said before the full-screen view opens, so it is on the screen the view gives back
     # wrapped at words under "warning:" on a terminal (one line only into a pipe)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .support import REPO, SAMPLE, fixture_lesson, pty_env
+from .support import REPO, SAMPLE, fixture_lesson, foreground_signals, pty_env
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -72,6 +72,7 @@ def test_closing_the_terminal_window_saves_and_exits_129(home: Path) -> None:
         encoding="utf-8",
         timeout=15,
         cwd=str(REPO),
+        preexec_fn=foreground_signals,
     )
     child.expect(f"1/{TOTAL}")
     child.send("n")
@@ -121,6 +122,7 @@ def shell(home: Path, rows: int = 24, cols: int = 80) -> tuple[Any, io.StringIO,
         encoding="utf-8",
         timeout=15,
         cwd=str(REPO),
+        preexec_fn=foreground_signals,
     )
     seen = io.StringIO()
     child.logfile_read = seen
