@@ -305,3 +305,25 @@ def test_a_key_moment_keeps_its_words_at_40_columns_in_two_rows_at_most() -> Non
     first = next(i for i, row in enumerate(rows) if row.startswith("!"))
     assert "crashed after" in rows[first] and "lost" in rows[first + 1]
     assert len(rows) <= 23
+
+
+@pytest.mark.parametrize("width", [WIDE, 80, 120])
+def test_a_key_moment_keeps_all_its_words_in_the_wide_layout(width: int) -> None:
+    """Issue 8: key moments stay readable. A long one takes a second row, broken at a word,
+    and the whole screen still fits 24 rows."""
+    shown = 0
+    for scenario in SCENARIOS:
+        for steps in (60, 90, 140):
+            sim = mid_run(scenario, steps=steps)
+            assert sim.story is not None
+            log = [(line, line.key) for line in sim.story.recent(40)]
+            out = text_of(
+                render_live(sim.snapshot(), width=width, log=log, speed=1.0, controls=True), width
+            )
+            assert len(out.splitlines()) <= 23 and widest(out) <= width
+            for line, hot in log:
+                if hot and f"! {line.t:8.2f} s  {line.text.split()[0]} " in out:  # its first row
+                    shown += 1
+                    assert " ".join(line.text.split()) in flat(out), (scenario, line.text)
+                    assert f"{line.text[:20]}…" not in out
+    assert shown > len(SCENARIOS)

@@ -316,8 +316,10 @@ def _infrastructure(snapshot: Snapshot) -> Text | None:
 
 
 def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> list[Text]:
-    """One log line as rows: one, cut to the width; a highlighted one at a narrow width may
-    take a second row (cut by characters, so it never takes a third)."""
+    """One log line as rows: one, cut to the width; a highlighted one (a key moment) may take a
+    second row, broken at a word, so its words stay readable (it never takes a third: a second
+    row still too long is cut). In the wide layout the second row starts under the words of the
+    first when there is room for it there."""
     stamp = f"{line.t:7.2f}" if narrow else f"{line.t:8.2f} s"
     text = Text()
     if highlighted:
@@ -329,11 +331,16 @@ def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> lis
         text.append(stamp, style=MUTED)
         text.append("  " + line.text)
     out = [text]
-    if highlighted and narrow and text.cell_len > width:
+    if highlighted and text.cell_len > width:
         cut = text.plain.rfind(" ", 0, width + 1)  # a word break, if there is one late enough
         cut = cut if cut > width // 2 else width
         rest = cut + 1 if text.plain[cut : cut + 1] == " " else cut
-        out = [text[:cut], text[rest:]]
+        second = text[rest:]
+        if not narrow:
+            words_start = len(f"! {stamp}  ")
+            indent = words_start if second.cell_len <= width - words_start else 2
+            second = Text(" " * indent) + second
+        out = [text[:cut], second]
     for row in out:
         row.no_wrap = True
         if row.cell_len > width:
@@ -421,13 +428,13 @@ def render_live(
         used += _rows(footer, inner)
     room = max(height - 1 - used, MIN_LOG_LINES)
     lines = fit_log(list(log), room)
-    while len(lines) > 1 and sum(2 if hot and narrow else 1 for _, hot in lines) > room:
-        # a highlighted line takes two rows when narrow: the oldest plain line makes room
+    drawn = [_log_line(line, hot, inner, narrow) for line, hot in lines]
+    while len(lines) > 1 and sum(len(rows) for rows in drawn) > room:
+        # a highlighted line may take two rows: the oldest plain line makes room
         plain = [i for i, (_, hot) in enumerate(lines) if not hot]
-        del lines[plain[0] if plain else 0]
-    log_rows: list[Text] = [
-        row for line, hot in lines for row in _log_line(line, hot, inner, narrow)
-    ]
+        gone = plain[0] if plain else 0
+        del lines[gone], drawn[gone]
+    log_rows: list[Text] = [row for rows in drawn for row in rows]
     if not log_rows:
         log_rows = [Text(snapshot.what, style=MUTED, no_wrap=True, overflow="ellipsis")]
     rows: list[RenderableType] = [*top, table, *bottom, *log_rows]
