@@ -115,7 +115,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
                 "Press Enter (?:to continue|for the next question|to start the run)",
                 r"Retry the (?:one|\d+) you missed\?",
                 r"Go on to the practice set now\?",
-                "Press any key to return to the lesson",  # a prediction's run, at its end
+                "Press any key to see how your prediction did",  # a prediction's run, at its end
                 "You finished",
             ]
         )
@@ -215,7 +215,8 @@ def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: 
     child.expect("Press Enter to start the run")
     child.send(ENTER)
     child.expect("enrollment")  # the live view
-    child.expect("Press any key to return to the lesson")
+    child.expect(f"q{SGR} skip to the result")  # the run leads to the comparison, not the page
+    child.expect("Press any key to see how your prediction did")
     child.send(ENTER)
     child.expect("What this run showed")
     child.expect(r"\(ghost\s+events:\s+P\d+")
@@ -259,7 +260,7 @@ def test_after_a_prediction_the_page_comes_back_where_it_is_asked(spawn, home: P
     child.send("b")
     child.expect("Press Enter to start the run")
     child.send(ENTER)
-    child.expect("Press any key to return to the lesson")
+    child.expect("Press any key to see how your prediction did")
     child.send(ENTER)
     child.expect("What this run showed")
     child.expect("Press Enter to continue")

@@ -6,6 +6,7 @@ fixture course (its "sample" lesson predicts publish-before-commit).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,8 @@ from eventlesson.predict import OUTCOMES, Measured, covers, evidence, holds, sta
 from eventlesson.sim.simulation import Simulation
 
 from .support import ended, fixture_lesson
+
+SGR = r"(?:\x1b\[[0-9;]*m)*"  # colour codes between words, if any
 
 
 def measure(scenario: str, seed: int = 7) -> Measured:
@@ -151,15 +154,20 @@ def runner() -> CliRunner:
 @pytest.mark.pty
 def test_simulate_predict_asks_plays_and_compares_in_a_terminal(spawn, home: Path) -> None:
     child = spawn("simulate", "publish-before-commit", "--predict", "--speed", "100", timeout=30)
+    seen = io.StringIO()
+    child.logfile_read = seen  # everything shown, not just what follows the last match
     child.expect("Predict what happens.")
     child.expect("What do consumers do about a commit")
     child.expect("Esc|arrows")  # the picker is up
     child.send("b")  # a letter answers
-    child.expect("Press any key to return")  # the live run played to its final screen
+    child.expect(f"q{SGR} skip to the result")  # the live view's keys lead to the comparison
+    child.expect("Press any key to see how your prediction did")  # the run's final screen
     child.send("\r")
     child.expect("What this run showed")
     child.expect(r"\(ghost\s+events:\s+P\d+")
     child.expect(r"Right\.")
     ended(child, 0)
+    shown = seen.getvalue()
+    assert "lesson" not in shown and "back to the page" not in shown  # not inside a lesson here
     state = json.loads((home / "progress.json").read_text())["lessons"]["sample"]
     assert state["checks"]["predict-ghost-1"]["correct"] is True  # kept like the lesson's

@@ -230,7 +230,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path, lesson: Lesson) -> None
                 r"Retry the (?:one|\d+) you missed\?",
                 r"Go on to the practice set now\?",
                 "Press Enter to start the run",
-                "Press any key to return to the lesson",
+                "Press any key to see how your prediction did",
                 "What this run showed",
                 "You finished",
             ]

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from eventlesson.quiz import Result
     from eventlesson.sim.simulation import Simulation
 
+# The run comes before the comparison (in the lesson and under `simulate --predict` alike): its
+# keys and final screen lead there, not back to a page.
+SKIP = "skip to the result"  # q: the rest of the run plays unwatched, and is compared whole
+THEN = "see how your prediction did"
 ADVICE = "--predict asks a question first: run it in a terminal (without --json, --fast or --plain)"
 
 
@@ -57,7 +61,7 @@ def watch(app: App, scenario: str, speed: float | None = None) -> tuple[Measured
         measured.append(Measured(report, compared))
 
     pace = app.env.sim_speed if speed is None else speed
-    left = play_inline(app.console, scenario, pace, on_end=keep)
+    left = play_inline(app.console, scenario, pace, on_end=keep, leave=SKIP, then=THEN)
     return (measured[0] if measured else None), left
 
 

@@ -337,10 +337,13 @@ class Highlights:
 class LiveView:
     """Draws frames: the snapshot, the running log with its highlighted key moments."""
 
-    def __init__(self, sim: Simulation, console: Console, *, inline: bool, controls: bool) -> None:
+    def __init__(
+        self, sim: Simulation, console: Console, *, inline: bool, controls: bool, leave: str = ""
+    ) -> None:
         self.sim = sim
         self.console = console
         self.inline = inline
+        self.leave = leave  # what q does inline ("" for the view's own words)
         self.controls = controls
         self.highlights = Highlights()
         self.pacer: Pacer | None = None
@@ -351,7 +354,7 @@ class LiveView:
         return self.console.size != self.size
 
     def renderable(self, at: float | None = None) -> Any:
-        from eventlesson.ui.render_sim import render_live
+        from eventlesson.ui.render_sim import BACK, render_live
 
         story = self.sim.story
         assert story is not None
@@ -375,11 +378,12 @@ class LiveView:
             paused=pacer.paused if pacer is not None else False,
             controls=self.controls,
             inline=self.inline,
+            leave=self.leave or BACK,
         )
 
 
 def _play_live(
-    sim: Simulation, console: Console, speed: float, *, inline: bool
+    sim: Simulation, console: Console, speed: float, *, inline: bool, leave: str = ""
 ) -> tuple[Pacer, LiveView]:
     """The rich Live view with its keys; returns how it ended (quit, interrupted, finished)."""
     from rich.live import Live
@@ -398,7 +402,7 @@ def _play_live(
             drawn[1]()
 
     with keys_from_terminal(erase, redraw) as keys:
-        view = LiveView(sim, console, inline=inline, controls=keys is not None)
+        view = LiveView(sim, console, inline=inline, controls=keys is not None, leave=leave)
         pacer = Pacer(sim, speed, keys if keys is not None else NoKeys())
         pacer.stale = view.resized
         view.pacer = pacer
@@ -600,13 +604,16 @@ def play_inline(
     speed: float = DEFAULT_SPEED,
     *,
     on_end: Callable[[Simulation], None] | None = None,
+    leave: str = "",
+    then: str = "return to the lesson",
 ) -> bool:
     """Play a scenario inside the lesson; True when the learner has already left it.
 
     `speed`: the App's `env.sim_speed` (EVENTLESSON_SIM_SPEED), for a slower classroom demo.
     `on_end(sim)`: called once the run is over or left with `q` (not after a Ctrl-C signal),
     before the simulation is closed, so a caller can read what this run measured (the lesson
-    compares a prediction with it).
+    compares a prediction with it). `leave`: what the footer says q does ("" for "back to
+    the page"); `then`: what the final screen's key leads to ("Press any key to {then}.").
 
     On a terminal that can redraw (stdin and stdout a terminal), the run plays live with its
     keys (space, `.`/→, `+`/`-`, `q`); `q` or Ctrl-C goes straight back to the page, and a run
@@ -632,7 +639,7 @@ def play_inline(
                 on_end(sim)
             return False
         try:
-            pacer, _ = _play_live(sim, console, speed, inline=True)
+            pacer, _ = _play_live(sim, console, speed, inline=True, leave=leave)
         except KeyboardInterrupt:  # a Ctrl-C that arrived as a signal: back to the page too
             console.clear()
             return True
@@ -643,7 +650,7 @@ def play_inline(
             return True  # `q` or Ctrl-C: back to the page
         summary = with_comparison(sim, sim.summary())
         console.print(render_compact_summary(summary, width=console.width))
-        _wait_for_any_key(console)
+        _wait_for_any_key(console, then)
         if on_end is not None:
             on_end(sim)
         return True
@@ -651,13 +658,13 @@ def play_inline(
         sim.close()
 
 
-def _wait_for_any_key(console: Console) -> None:
+def _wait_for_any_key(console: Console, then: str) -> None:
     """The final screen stays until a key (Ctrl-C too: it means "back", not "leave")."""
     from rich.text import Text
 
     from eventlesson.ui.styles import MUTED
 
-    console.print(Text("Press any key to return to the lesson.", style=MUTED), end="")
+    console.print(Text(f"Press any key to {then}.", style=MUTED), end="")
     with keys_from_terminal() as keys:
         if keys is None:
             return

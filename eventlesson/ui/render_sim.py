@@ -366,20 +366,29 @@ def fit_log(log: list[tuple[LogLine, bool]], room: int) -> list[tuple[LogLine, b
     return (kept + out)[-room:]
 
 
-def footer_keys(paused: bool, inline: bool) -> list[tuple[str, str]]:
-    """The keys the live view answers to, as (key, action) pairs."""
+BACK = "back to the page"  # what q does in a run played inside the lesson
+
+
+def footer_keys(paused: bool, inline: bool, leave: str = BACK) -> list[tuple[str, str]]:
+    """The keys the live view answers to, as (key, action) pairs; `leave`: what q does in a
+    run played inline (inside the lesson, or before a prediction's comparison)."""
     keys = [("space", "resume" if paused else "pause")]
     if paused:
         keys.append((". →", "step"))
-    keys += [("+ -", "speed"), ("q", "back to the page" if inline else "quit")]
+    keys += [("+ -", "speed"), ("q", leave if inline else "quit")]
     return keys
 
 
 def _footer(
-    paused: bool, inline: bool, narrow: bool, keys: Sequence[tuple[str, str]] | None = None
+    paused: bool,
+    inline: bool,
+    narrow: bool,
+    keys: Sequence[tuple[str, str]] | None = None,
+    leave: str = BACK,
 ) -> Text:
     out = Text()
-    for i, (key, action) in enumerate(keys if keys is not None else footer_keys(paused, inline)):
+    shown = keys if keys is not None else footer_keys(paused, inline, leave)
+    for i, (key, action) in enumerate(shown):
         if i:
             out.append(" · " if not narrow else " ", style=MUTED)
         out.append(key, style=KEY)
@@ -399,11 +408,13 @@ def render_live(
     inline: bool = False,
     keys: Sequence[tuple[str, str]] | None = None,
     title: str | None = None,
+    leave: str = BACK,
 ) -> RenderableType:
     """The live screen at `width` x at most `height`: clock, the followed purchase's steps with
     their times, what its learner was told, the broker's log end and each consumer's offset and
     lag, the counters, a legend, the running log (`log`: lines and whether each is highlighted)
-    and, with `controls`, the keys (`keys`: another view's own, such as a classroom learner's)."""
+    and, with `controls`, the keys (`keys`: another view's own, such as a classroom learner's;
+    `inline`: q leaves the run, to do `leave`)."""
     narrow = width < WIDE
     inner = width if narrow else width - 4  # the panel's border and padding
     top: list[Text] = [
@@ -419,7 +430,7 @@ def render_live(
     if infra is not None:
         bottom.append(infra)
     bottom.append(_legend(snapshot, narrow))
-    footer = _footer(paused, inline, narrow, keys) if controls else None
+    footer = _footer(paused, inline, narrow, keys, leave) if controls else None
     title = title or f"simulate · {snapshot.scenario}"
 
     used = sum(_rows(t, inner) for t in top + bottom) + len(snapshot.consumers) + 2
