@@ -20,6 +20,7 @@ from rich.console import Console, RenderableType
 
 from eventlesson.content import load_lesson
 from eventlesson.errors import Interrupted
+from eventlesson.flows.ask import leave_footer
 from eventlesson.flows.learn import MENU, practice_offer, run_learn
 from eventlesson.models import Question
 from eventlesson.ui.prompts import LinePrompter, ScriptedPrompter
@@ -509,3 +510,47 @@ def test_s_after_a_prediction_plays_the_run_again_next_to_the_answer(make_app: A
     assert "Your prediction: B) They act on a purchase that was never stored" in out
     assert out.count("What this run showed") == 2
     assert prompter.asked == [MENU, "Your answer"]  # asked once, not again on the replay
+
+
+# -- a question on a small screen ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "compact", "intro"),
+    [(40, 80, False, True), (21, 40, False, True), (20, 40, True, True), (17, 40, True, False)],
+)
+def test_a_question_keeps_the_page_header_in_view(
+    make_app: AppFactory, rows: int, cols: int, compact: bool, intro: bool
+) -> None:
+    """Header, intro and question printed above the picker all fit the screen: where they would
+    not, the header takes one line, then the intro (shown on the page just before) is left out."""
+    page = position("failure").split("/")[0]
+    above: list[str] = []
+
+    class Watching(RecordingPrompter):
+        def select(self, message: str, choices: Sequence[str], **options: Any) -> int:
+            if message == "Your answer":  # what the question screen holds above the picker
+                above.append(make_app.out.getvalue().rsplit("\f", 1)[-1])
+                picker = 1 + len(choices) + 1  # "? Your answer", the choices, the key line
+                assert len(above[-1].rstrip("\n").split("\n")) + picker <= rows - 1
+            return super().select(message, choices, **options)
+
+    screen = ScriptedScreen(["m", "enter", "q"], make_app.home, leave_at=[0])
+    screen.clear = lambda: make_app.out.write("\f")  # type: ignore[method-assign]
+    app = make_app(Watching([int(page) - 1, 2]))
+    app.console.width, app.console.height = cols, rows
+    assert run_learn(app, "sample", screen=screen) == 0
+    (shown,) = above
+    lines = [line.rstrip() for line in shown.strip("\n").split("\n")]
+    title = "When publishing comes first"
+    if compact:  # one line: the page's title and position
+        assert lines[0].startswith(title) and lines[0].endswith(position("failure"))
+    else:
+        assert lines[0].startswith("Sample: Every Kind of Block") and lines[1] == title
+    assert ("The event goes out first" in shown) is intro
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_the_key_line_under_a_question_takes_one_row(width: int) -> None:
+    said = leave_footer(4, width)
+    assert len(said) < width and said.startswith("A-D or arrows") and "Esc/q leave" in said

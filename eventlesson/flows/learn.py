@@ -124,9 +124,13 @@ class LessonWalk:
 
     # -- pieces of a page --
 
-    def _header(self) -> RenderableType:
+    def _header(self, *, compact: bool = False) -> RenderableType:
         return view.header(
-            self.lesson, self.session.section, self.session.position, plain=self.plain
+            self.lesson,
+            self.session.section,
+            self.session.position,
+            plain=self.plain,
+            compact=compact,
         )
 
     def _body(self) -> RenderableType:
@@ -216,10 +220,35 @@ class LessonWalk:
 
     # -- actions --
 
-    def _question_screen(self) -> None:
-        """A clean screen with the page header, for one question."""
+    def _question_screen(
+        self, intro: RenderableType | None = None, below: int | None = None
+    ) -> None:
+        """A clean screen with the page header (and a check's `intro`), for one question that
+        takes `below` rows under them (None: not known).
+
+        On a screen too short for all of it the header shrinks to one line, then the intro is
+        left out (the page showed it just above the key that started the check), so the header
+        stays in view above the question. Printed line by line (TERM=dumb), all of it is kept.
+        """
+        console = self.app.console
         self.screen.clear()
-        self.app.console.print(self._header())
+        header = self._header()
+        if not self.plain:
+            room = console.height - 1  # the last row holds the cursor
+
+            def rows(*parts: RenderableType) -> int:
+                return len(console.render_lines(Group(*parts), console.options, pad=False))
+
+            shown = [header] if intro is None else [header, intro]
+            if below is None:  # what follows is not known (a quiz question): spare rows
+                header = self._header(compact=room < 23)
+            elif rows(*shown) + below > room:
+                header = self._header(compact=True)
+                if intro is not None and rows(header, intro) + below > room:
+                    intro = None
+        console.print(header)
+        if intro is not None:
+            console.print(intro)
 
     def _wait(self, last: bool) -> None:
         """After an explanation: Enter goes on; Esc, q or b leave (what was answered is kept)."""
@@ -233,7 +262,7 @@ class LessonWalk:
         Esc or q at a question, or Esc, q or b after an explanation, leave the check; the answers
         given so far are saved and the page shows how many remain.
         """
-        from eventlesson.flows.ask import ask  # not needed for the first page: imported late
+        from eventlesson.flows.ask import ask, height  # not for the first page: imported late
         from eventlesson.quiz import grade, show
         from eventlesson.ui.render_question import render_feedback
 
@@ -243,21 +272,26 @@ class LessonWalk:
         introduced: set[str] = set()
         try:
             for count, question in enumerate(questions, 1):
-                self._question_screen()
                 check = check_of[question.id]
                 self._anchor_at(check=check.id)
+                intro = None
                 if check.intro and check.id not in introduced:  # its setting, once per run
                     introduced.add(check.id)
-                    console.print(view.md(check.intro))
+                    intro = view.md(check.intro)
                 shown = show(question)  # no shuffling: letters follow the content
-                number = on_page.index(question) + 1
+                number, total = on_page.index(question) + 1, len(on_page)
+                practice = not isinstance(check, PredictCheck)
+                below = height(
+                    self.app, shown, number=number, total=total, practice=practice, leave=True
+                )
+                self._question_screen(intro, below)
                 picked = ask(
                     self.app,
                     self.prompter,
                     shown,
                     number=number,
-                    total=len(on_page),
-                    practice=not isinstance(check, PredictCheck),
+                    total=total,
+                    practice=practice,
                     leave=True,
                 )
                 result = grade(shown, picked)

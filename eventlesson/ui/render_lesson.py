@@ -66,12 +66,21 @@ def md(text: str) -> RenderableType:
 
 
 def header(
-    lesson: Lesson, section: Section, position: str, *, plain: bool = False
+    lesson: Lesson,
+    section: Section,
+    position: str,
+    *,
+    plain: bool = False,
+    compact: bool = False,
 ) -> RenderableType:
-    """Lesson title and position on one line, the page title under it."""
+    """Lesson title and position on one line, the page title under it. `compact`: the page
+    title and position on one line (above a question that would push more off the screen)."""
     grid = Table.grid(expand=True)
     grid.add_column(ratio=1, overflow="fold")
     grid.add_column(justify="right", no_wrap=True)
+    if compact:
+        grid.add_row(Text(section.title, style=S.TITLE), Text(position, style=S.MUTED))
+        return grid
     grid.add_row(Text(lesson.title, style=S.MUTED), Text(position, style=S.MUTED))
     if plain:
         return Group(grid, Text(section.title, style=S.TITLE), Text(""))
