@@ -77,3 +77,20 @@ def test_where_a_sequence_ends() -> None:
     assert not sequence_done("\x1b[[")  # the Linux console's F1 is "Esc [ [ A"
     assert sequence_done("\x1b[[A")
     assert sequence_done("\x1bx")  # Alt-x
+
+
+def test_a_key_typed_before_the_reader_starts_is_read_not_dropped() -> None:
+    """Typed ahead: a prompt is written, then the reader starts; a key that came in between (a
+    quick learner, a test on a busy machine) is still the first key read. Entering cbreak mode
+    once flushed the input (tty.setcbreak's default), and such a key was lost."""
+    master, slave = os.openpty()
+    try:
+        with KeyReader(slave) as reader:  # a first page, its key read; the terminal restored
+            os.write(master, b"n")
+            assert reader.read(timeout=2) == "n"
+        os.write(master, b"\r")  # Enter at the next prompt, before its reader is up
+        with KeyReader(slave) as reader:
+            assert reader.read(timeout=2) == "enter"
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -110,7 +110,10 @@ class KeyReader:
         import termios
         import tty
 
-        tty.setcbreak(self.fd)
+        # TCSANOW, not setcbreak's default TCSAFLUSH: that throws away keys typed before the
+        # reader started (between two pages, or just after a prompt was written), so a quick
+        # learner's Enter was lost and the program sat waiting for another.
+        tty.setcbreak(self.fd, termios.TCSANOW)
         mode = termios.tcgetattr(self.fd)
         # Ctrl-C and Ctrl-Z arrive as keys: Ctrl-C so the caller can save before leaving,
         # Ctrl-Z so the screen is given back before the process stops
