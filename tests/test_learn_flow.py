@@ -151,6 +151,9 @@ def test_next_back_check_knowledge_check_and_finish(make_app: AppFactory) -> Non
     assert "What is thing.happened?" in out  # inline code without its backticks
     assert "Right. You chose C) Event" in out
     assert "Question 1 of 1" in out and "Score: 1 of 1." in out  # the quiz's own screens
+    rows = [row.strip() for row in out.splitlines()]
+    score = rows.index("Score: 1 of 1.")
+    assert set(rows[score - 1]) == {"─"} and set(rows[score - 2]) != {"─"}  # one rule above it
     assert "You finished Mini: A Fixture Lesson." in out
     assert "Knowledge check: 1 of 1 right." in out
     assert "Practice checks: 1 of 1 right." in out

@@ -135,6 +135,9 @@ def test_score_table_lists_each_question_with_its_result(width: int, lesson) -> 
     for question in questions:  # the Result column interleaves wrapped prompts: check the words
         assert all(word in out for word in question.prompt.replace("`", "").split())
     assert "see: One fact, many consumers" in flat(out)
+    assert out.lstrip().startswith("─")  # a rule parts it from the round above
+    fresh = text_of(render_score(run, lesson=lesson, rule=False), width)
+    assert fresh.lstrip().startswith("Score: 2 of 3.")  # under a header that ends in a rule
 
 
 def test_retry_score_and_closing_lines() -> None:

@@ -141,9 +141,14 @@ def administer(
         if before is not None:
             before()
         views = _views()
-        app.console.print(
-            views.render_score(run, retry=session.is_retry, lesson=lesson, plain=app.dumb)
+        score = views.render_score(
+            run,
+            retry=session.is_retry,
+            lesson=lesson,
+            plain=app.dumb,
+            rule=before is None,  # `before` gave it a fresh screen, under a header of its own
         )
+        app.console.print(score)
         if session.all_right:
             app.console.print(views.render_all_right(session.round_number - 1))
             return session.run(1)

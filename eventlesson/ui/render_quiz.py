@@ -32,11 +32,18 @@ __all__ = [
 
 
 def render_score(
-    run: Run, *, retry: bool = False, lesson: Lesson | None = None, plain: bool = False
+    run: Run,
+    *,
+    retry: bool = False,
+    lesson: Lesson | None = None,
+    plain: bool = False,
+    rule: bool = True,
 ) -> RenderableType:
     """The end of a round: the score in words and a table of each question's result.
 
-    `plain` (TERM=dumb): no rule and no table lines, one line per question.
+    `plain` (TERM=dumb): no rule and no table lines, one line per question. `rule`: a rule
+    above it, parting it from the round printed before; not on a fresh screen whose header
+    already ends in one (the lesson's).
     """
     if retry:
         headline = f"Retry: {run.score} of {run.total} right this time."
@@ -61,7 +68,8 @@ def render_score(
         if lesson is not None and not result.is_correct:
             prompt.append(f"\nsee: {lesson.section_title(result.question.section)}", style=S.MUTED)
         table.add_row(Text(str(number)), prompt, outcome)
-    return Group(Rule(style=S.MUTED), Text(headline, style=S.TITLE), table)
+    head = [Rule(style=S.MUTED)] if rule else []
+    return Group(*head, Text(headline, style=S.TITLE), table)
 
 
 def render_all_right(retries: int) -> RenderableType:
