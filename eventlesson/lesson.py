@@ -33,6 +33,9 @@ class LessonSession:
         # Forget ids of pages that no longer exist, so an edited lesson never breaks a resume.
         known = {s.id for s in lesson.sections}
         progress.done[:] = [d for d in progress.done if d in known]
+        if progress.finished_at and not is_complete(lesson, progress):
+            # Finished before the lesson gained a page or a check: not finished with this one.
+            progress.finished_at = ""
         index = 0
         if progress.current in known:
             index = lesson.section_index(progress.current)
@@ -144,26 +147,16 @@ class LessonSession:
 
     def unseen(self) -> list[Section]:
         """Pages not finished yet, in lesson order."""
-        done = set(self.progress.done)
-        return [s for s in self.lesson.sections if s.id not in done]
+        return unseen(self.lesson, self.progress)
 
     def unanswered(self) -> list[str]:
         """Titles of the checks (and quiz sets) with a question not answered yet, in page order."""
-        open_: list[str] = []
-        for section in self.lesson.sections:
-            for block in section.blocks:
-                if isinstance(block, CheckBlock):
-                    check = self.lesson.check(block.check)
-                    if any(q.id not in self.progress.checks for q in check.questions):
-                        open_.append(check.title)
-                elif isinstance(block, QuizBlock) and not self.quiz_taken(block.quiz):
-                    open_.append(section.title)
-        return open_
+        return unanswered(self.lesson, self.progress)
 
     @property
     def complete(self) -> bool:
         """Every page seen and every check and quiz set on them answered."""
-        return not self.unseen() and not self.unanswered()
+        return is_complete(self.lesson, self.progress)
 
     # -- summaries --
 
@@ -174,9 +167,42 @@ class LessonSession:
         return covered[-limit:]
 
 
+def unseen(lesson: Lesson, progress: LessonProgress) -> list[Section]:
+    """The lesson's pages the learner has not finished, in lesson order."""
+    done = set(progress.done)
+    return [s for s in lesson.sections if s.id not in done]
+
+
+def unanswered(lesson: Lesson, progress: LessonProgress) -> list[str]:
+    """Titles of the lesson's checks (and pages of quiz sets) with a question not answered yet,
+    in page order."""
+    open_: list[str] = []
+    for section in lesson.sections:
+        for block in section.blocks:
+            if isinstance(block, CheckBlock):
+                check = lesson.check(block.check)
+                if any(q.id not in progress.checks for q in check.questions):
+                    open_.append(check.title)
+            elif isinstance(block, QuizBlock):
+                record = progress.quiz.get(block.quiz)
+                if record is None or record.attempts == 0:
+                    open_.append(section.title)
+    return open_
+
+
+def is_complete(lesson: Lesson, progress: LessonProgress) -> bool:
+    """Every page of the lesson as it is now seen, and every check and quiz set on them answered."""
+    return not unseen(lesson, progress) and not unanswered(lesson, progress)
+
+
 def lesson_status(lesson: Lesson, progress: LessonProgress) -> str:
-    """One word for a lesson's state: new, started or finished."""
-    if progress.finished_at or (progress.done and len(progress.done) >= len(lesson.sections)):
+    """One word for a lesson's state: new, started or finished.
+
+    "Finished" is worked out from what was done against the lesson as it is now (every page
+    seen, every check and quiz set answered), never read from a stored flag: progress saved
+    before the lesson gained a page or a check is "started" again.
+    """
+    if progress.done and is_complete(lesson, progress):
         return "finished"
     if progress.done or progress.current:
         return "started"

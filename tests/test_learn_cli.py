@@ -250,3 +250,22 @@ def test_progress_shows_names_from_the_file_literally(runner: CliRunner, home: P
     assert shown.exit_code == 0
     assert "[reverse]x[/]" in shown.stdout  # not taken as rich markup
     assert "\x1b" not in shown.stdout and "y\ufffd]0;title\ufffd" in shown.stdout
+
+
+def test_progress_marked_finished_before_the_lesson_grew_is_not_finished(
+    runner: CliRunner, home: Path
+) -> None:
+    """A progress file from before the lesson gained a page: its finish time and its pages do
+    not make the lesson as it is now finished."""
+    sample = fixture_lesson()
+    *seen, _added = [s.id for s in sample.sections]  # as if the last page were new
+    home.mkdir(parents=True, exist_ok=True)
+    state = {"current": seen[-1], "done": seen, "finished_at": "2024-05-01T10:00:00+00:00"}
+    data = {"format_version": 1, "lessons": {"sample": state}}
+    (home / "progress.json").write_text(json.dumps(data))
+    shown = run(runner, "progress").stdout
+    total = len(sample.sections)
+    assert f"Lesson: started, {total - 1} of {total} pages done." in shown
+    assert "Next time you start at:" in shown
+    listed = " ".join(run(runner, "lessons").stdout.split())
+    assert "started" in listed and "finished" not in listed

@@ -182,7 +182,7 @@ def test_a_missed_knowledge_check_question_is_explained_retried_then_practice_of
     assert "Retry 1 of 1" in out and "All right now, after 1 retry." in out
     assert (
         prompter.asked[-2]
-        == "Go on to the practice set now? 1 more questions, including 1 predictions."
+        == "Go on to the practice set now? 1 more question, including 1 prediction."
     )
     assert "Predict what happens." in out  # the practice set's prediction
     assert screen.pauses[-1] == "Press Enter to finish"
@@ -368,12 +368,28 @@ def test_returning_after_finishing_says_so_and_offers_the_knowledge_check(
     assert menu["choices"] == [
         "Review the lesson from the first page",
         "Take the knowledge check again",
-        "Try the practice set (1 questions)",
+        "Try the practice set (1 question)",
         "Leave for now",
     ]
     record = saved(make_app.home)["quiz"]["knowledge-check"]
     assert (record["attempts"], record["last"], record["best"]) == (2, 0, 1)
     assert screen.pages == []  # straight to the quiz, no page shown
+
+
+def test_a_finish_from_before_the_lesson_grew_is_not_a_finish(make_app: AppFactory) -> None:
+    """Saved as finished, but a page of the lesson as it is now was never seen (as if added
+    since): the learner is welcomed back to go on, not told they finished."""
+    finish_mini(make_app)
+    path = make_app.home / "progress.json"
+    data = json.loads(path.read_text())
+    data["lessons"]["mini"]["done"].remove("two")
+    path.write_text(json.dumps(data))
+    before = len(make_app.out.getvalue())
+    _, screen, prompter = walk(make_app, ["q"])
+    out = " ".join(make_app.out.getvalue()[before:].split())
+    assert "You finished" not in out and prompter.menus == []
+    assert "Welcome back" in screen.pages[0]["body"]
+    assert not saved(make_app.home)["finished_at"]  # worked out again on load
 
 
 def test_returning_after_finishing_can_review_from_the_first_page(make_app: AppFactory) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from eventlesson.content import load_lesson
 from eventlesson.lesson import LessonSession, lesson_status
+from eventlesson.models import InsightsBlock, Section
 from eventlesson.progress import LessonProgress, QuizRecord
 
 from .support import FIXTURE_COURSE
@@ -43,6 +46,37 @@ def test_finished_only_when_every_page_is_seen_and_every_check_answered() -> Non
     assert s.next() is False
     assert s.progress.finished_at
     assert lesson_status(s.lesson, s.progress) == "finished"
+
+
+def test_finished_is_worked_out_against_the_lesson_as_it_is_now() -> None:
+    """Progress saved as finished before the lesson gained a page is not finished with the
+    lesson as it is now: the status says "started", and the stale finish time goes on load."""
+    s = _session()
+    s.next()
+    s.record(s.pending_questions()[0], 2)
+    s.next()
+    s.progress.quiz["knowledge-check"] = QuizRecord(attempts=1, last=1, best=1, total=1)
+    assert s.next() is False and s.progress.finished_at
+    assert lesson_status(s.lesson, s.progress) == "finished"
+    page = Section("four", "Page four", (InsightsBlock(),), recap="Page four, new.")
+    grown = dataclasses.replace(s.lesson, sections=(*s.lesson.sections, page))
+    assert lesson_status(grown, s.progress) == "started"  # the stored time does not decide
+    resumed = LessonSession.start(grown, s.progress)
+    assert not resumed.progress.finished_at and not resumed.complete
+    assert [p.id for p in resumed.unseen()] == ["four"]
+    resumed.jump("four")
+    assert resumed.next() is False and resumed.progress.finished_at  # finished with this one
+    assert lesson_status(grown, resumed.progress) == "finished"
+
+
+def test_finished_needs_every_check_and_quiz_set_not_just_every_page() -> None:
+    s = _session()
+    for _ in range(3):
+        s.next()
+    assert s.progress.done == ["one", "two", "three"]  # every page, nothing answered
+    assert lesson_status(s.lesson, s.progress) == "started"
+    stale = LessonProgress(done=["one", "two", "three"], finished_at="2024-01-01T00:00:00+00:00")
+    assert lesson_status(s.lesson, stale) == "started"  # a stored finish time is not enough
 
 
 def test_resume_where_left_and_recap() -> None:

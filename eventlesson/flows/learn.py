@@ -402,7 +402,9 @@ class LessonWalk:
             options.append(("knowledge-check", "Take the knowledge check again"))
         practice = self.lesson.quiz_questions("practice")
         if practice:
-            options.append(("practice", f"Try the practice set ({len(practice)} questions)"))
+            options.append(
+                ("practice", f"Try the practice set ({view.counted(len(practice), 'question')})")
+            )
         options.append(("leave", "Leave for now"))
         self.screen.clear()
         self.app.console.print(
@@ -496,8 +498,9 @@ class LessonWalk:
 def practice_offer(questions: tuple[Question, ...]) -> str:
     """The question that offers the practice set, e.g. "12 more, including 4 predictions"."""
     predictions = sum(q.kind == "predict" for q in questions)
-    including = f", including {predictions} predictions" if predictions else ""
-    return f"Go on to the practice set now? {len(questions)} more questions{including}."
+    including = f", including {view.counted(predictions, 'prediction')}" if predictions else ""
+    more = view.counted(len(questions), "more question")
+    return f"Go on to the practice set now? {more}{including}."
 
 
 def _score(session: LessonSession) -> tuple[int, int]:

@@ -60,6 +60,11 @@ Scores = Mapping[str, QuizRecord]  # quiz set name -> the learner's record on it
 COMMAND = "eventlesson"  # how commands are named when the caller does not say
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 question", "12 questions"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def md(text: str) -> RenderableType:
     """Lesson prose (the Markdown subset of `ui.prose`)."""
     return prose(text)
@@ -497,7 +502,7 @@ def quiz_pending(
     answered = len(record.answers) if record is not None and not record.attempts else 0
     status = f"{answered} of {count} answered so far. " if answered else ""
     body = (
-        f"{status}{count} questions. Press Enter to start. {how_to_answer(plain)} "
+        f"{status}{counted(count, 'question')}. Press Enter to start. {how_to_answer(plain)} "
         "Missed ones can be retried, and your score is kept with your progress."
     )
     return boxed(_set_title(set_name), md(body), plain=plain)
@@ -751,7 +756,7 @@ def finish(
     practice = lesson.quiz_questions("practice")
     if practice:
         parts += [
-            Text(f"The practice set, {len(practice)} more questions:"),
+            Text(f"The practice set, {counted(len(practice), 'more question')}:"),
             Whole(f"{command} quiz --set practice", 2, S.KEY),
         ]
     parts += [Text("Every simulation scenario:"), Whole(f"{command} simulate --list", 2, S.KEY)]
