@@ -281,9 +281,9 @@ class LessonReader:
                             f"the lesson has no quiz questions in the {block.quiz!r} set",
                         )
                     )
-        self.check_outcomes(lesson, lesson_file)
+        self.check_outcomes(lesson, lesson_file, quiz_file)
         if self.scenarios:
-            self.check_scenarios(lesson, lesson_file)
+            self.check_scenarios(lesson, lesson_file, quiz_file)
 
     def check_exercise_blocks(self, lesson: Lesson, lesson_file: str) -> None:
         """Each exercise block names an exercise, and each exercise is pointed to from a page."""
@@ -328,7 +328,7 @@ class LessonReader:
         for i, question in enumerate(lesson.questions):
             yield quiz_file, f"questions[{i}].id", question.id
 
-    def check_scenarios(self, lesson: Lesson, lesson_file: str) -> None:
+    def check_scenarios(self, lesson: Lesson, lesson_file: str, quiz_file: str) -> None:
         # Imported here, and only by `content check`: importing the simulation package loads
         # SimPy, which every other command (the quiz's start-up budget) must not pay for.
         from eventlesson.exercise.lint import check_exercises
@@ -359,25 +359,42 @@ class LessonReader:
                         f"unknown scenario {check.scenario!r} {known}",
                     )
                 )
+        for i, question in enumerate(lesson.questions):
+            scenario = getattr(question, "scenario", "")
+            if scenario and scenario not in SCENARIOS:
+                self.problems.append(
+                    Problem(
+                        quiz_file,
+                        f"questions[{i}].scenario",
+                        f"unknown scenario {scenario!r} {known}",
+                    )
+                )
 
-    def check_outcomes(self, lesson: Lesson, lesson_file: str) -> None:
-        """Every outcome a prediction's option names is one the read-out can measure."""
+    def check_outcomes(self, lesson: Lesson, lesson_file: str, quiz_file: str) -> None:
+        """Every outcome a prediction's (or a quiz predict question's) option names is one the
+        read-out can measure."""
         from eventlesson.predict import OUTCOMES  # standard library only: cheap
 
+        named: list[tuple[str, str, str]] = []  # (file, field, outcome)
         for i, check in enumerate(lesson.checks):
-            if not isinstance(check, PredictCheck):
-                continue
-            for k, question in enumerate(check.questions):
-                for n, option in enumerate(question.options):
-                    if option.outcome and option.outcome not in OUTCOMES:
-                        self.problems.append(
-                            Problem(
-                                lesson_file,
-                                f"checks[{i}].questions[{k}].options[{n}].outcome",
-                                f"unknown outcome {option.outcome!r}"
-                                f"{suggestion(option.outcome, list(OUTCOMES))}",
-                            )
-                        )
+            if isinstance(check, PredictCheck):
+                for k, asked in enumerate(check.questions):
+                    for n, claim in enumerate(asked.options):
+                        where = f"checks[{i}].questions[{k}].options[{n}].outcome"
+                        named.append((lesson_file, where, claim.outcome))
+        for i, question in enumerate(lesson.questions):
+            for n, option in enumerate(question.options):
+                outcome = getattr(option, "outcome", "")
+                named.append((quiz_file, f"questions[{i}].options[{n}].outcome", outcome))
+        for file, where, outcome in named:
+            if outcome and outcome not in OUTCOMES:
+                self.problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"unknown outcome {outcome!r}{suggestion(outcome, list(OUTCOMES))}",
+                    )
+                )
 
     def lint_prose(self, lesson: Lesson, lesson_file: str) -> None:
         """Markdown fields of lesson.toml (not the pages: `markdown` lints those) in the subset."""

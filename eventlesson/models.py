@@ -77,11 +77,46 @@ class Question:
 
 
 @dataclass(frozen=True)
-class QuizQuestion(Question):
-    """A question of quiz.toml: it names the section it tests and the set it belongs to."""
+class PredictOption(Option):
+    """An answer to a prediction: what it claims the simulation will show."""
 
+    outcome: str = ""  # the measured outcome it claims (a name from eventlesson.predict.OUTCOMES)
+
+
+@dataclass(frozen=True)
+class QuizQuestion(Question):
+    """A question of quiz.toml: it names the section it tests and the set it belongs to.
+
+    A "predict" question describes a situation one of the simulation's scenarios plays out: it
+    names that `scenario`, and its options the outcomes they claim (as a lesson's prediction
+    does; the right one must), so a test can pin its answer to what every run of it measures.
+    """
+
+    options: Annotated[tuple[PredictOption, ...], Items(2, MAX_OPTIONS, "options")]
     section: str = field()  # the id of the lesson section it tests (required here)
     set: QuestionSet = field()  # required, so the knowledge check cannot shrink unnoticed
+    scenario: str = ""  # a "predict" question: the simulation scenario of its situation
+
+    def validate(self) -> list[tuple[str, str]]:
+        found = super().validate()
+        if self.kind != "predict":
+            if self.scenario:
+                found.append(("scenario", 'only a question of kind "predict" names a scenario'))
+            found += [
+                (f"options[{n}].outcome", 'only a question of kind "predict" names outcomes')
+                for n, option in enumerate(self.options)
+                if option.outcome
+            ]
+        elif not self.scenario:
+            found.append(("scenario", "a predict question names the scenario it describes"))
+        elif not found and not self.options[self.answer].outcome:
+            found.append(
+                (
+                    f"options[{self.answer}].outcome",
+                    "the right answer must name the outcome a run shows",
+                )
+            )
+        return found
 
 
 @dataclass(frozen=True)
@@ -114,13 +149,6 @@ class ChoiceCheck(Check):
 
     kind: ClassVar[str] = "choice"
     questions: Annotated[tuple[CheckQuestion, ...], Items(1, None, "questions")]
-
-
-@dataclass(frozen=True)
-class PredictOption(Option):
-    """An answer to a prediction: what it claims the simulation will show."""
-
-    outcome: str = ""  # the measured outcome it claims (a name from eventlesson.predict.OUTCOMES)
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,44 @@ def _repeats(m: Measured) -> Statements:
     return said
 
 
+def _email_ghosts(m: Measured) -> Statements:
+    r = m.report
+    email = r.consumers.get("email")
+    acted = email.ghost_effects if email is not None else 0
+    if not r.ghost_count:
+        return ["No ghost events: every purchase announced was in the store."]
+    which = _ids(r.ghost_events, r.ghost_count)
+    if acted:
+        return [
+            f"Email acted {_count(acted, 'time')} on purchases that were never stored "
+            f"(ghost events: {which})."
+        ]
+    return [f"Email did not act on the purchases that were never stored (ghost events: {which})."]
+
+
+def _republished(m: Measured) -> Statements:
+    again = m.report.relay_repeats
+    if again:
+        return [f"{_count(again, 'event')} went out a second time."]
+    return ["No event was published twice: each went out once."]
+
+
+def _missed(m: Measured) -> Statements:
+    said: Statements = []
+    for c in m.report.consumers.values():
+        if c.unhandled:
+            said.append(
+                f"{_sentence(c.name)} never handled {_count(len(c.unhandled), 'purchase')} "
+                f"({_ids(c.unhandled, len(c.unhandled))})."
+            )
+        if c.dead_lettered:
+            said.append(
+                f"{_sentence(c.name)} parked {_count(len(c.dead_lettered), 'event')} "
+                f"({_ids(c.dead_lettered, len(c.dead_lettered))})."
+            )
+    return said or ["Every consumer handled every purchase announced, in the end."]
+
+
 def _outbox(m: Measured) -> Statements:
     r = m.report
     if r.ghost_count or r.lost_count:
@@ -236,6 +274,11 @@ def _lag_grows(m: Measured) -> bool:
     """A consumer slower than the arrivals builds a backlog, while learners are confirmed at once."""
     busy = _overloaded(m)
     return _confirmed_at_commit(m) and busy is not None and busy.lag_events_max > 1
+
+
+def _ghost_effects(m: Measured, name: str) -> int:
+    consumer = m.report.consumers.get(name)
+    return consumer.ghost_effects if consumer is not None else 0
 
 
 def _duplicates(m: Measured, name: str) -> int:
@@ -278,9 +321,20 @@ OUTCOMES: dict[str, Outcome] = {
             _lagging,
         ),
         Outcome("purchases-fail", lambda m: m.report.commit_failed > 0, _failures),
+        Outcome(
+            "consumer-misses-events",
+            lambda m: any(c.unhandled or c.dead_lettered for c in m.report.consumers.values()),
+            _missed,
+        ),
         # ghosts and losses
         Outcome("ghost-events", lambda m: m.report.ghost_count > 0, _ghosts),
         Outcome("no-ghost-events", lambda m: m.report.ghost_count == 0, _ghosts),
+        Outcome("email-acts-on-ghosts", lambda m: _ghost_effects(m, "email") > 0, _email_ghosts),
+        Outcome(
+            "email-ignores-ghosts",
+            lambda m: m.report.ghost_count > 0 and _ghost_effects(m, "email") == 0,
+            _email_ghosts,
+        ),
         Outcome("lost-events", lambda m: m.report.lost_count > 0, _losses),
         Outcome("no-lost-events", lambda m: m.report.lost_count == 0, _losses),
         # redelivery and idempotence
@@ -298,6 +352,9 @@ OUTCOMES: dict[str, Outcome] = {
             lambda m: _duplicates(m, "email") > 0 and _duplicates(m, "enrollment") > 0,
             _repeats,
         ),
+        Outcome("email-twice", lambda m: _duplicates(m, "email") > 0, _repeats),
+        Outcome("email-once", lambda m: _duplicates(m, "email") == 0, _repeats),
+        Outcome("event-published-again", lambda m: m.report.relay_repeats > 0, _republished),
         Outcome(
             "no-effect-twice",
             lambda m: all(c.duplicates == 0 for c in m.report.consumers.values()),
@@ -334,7 +391,7 @@ def evidence(name: str, measured: Measured) -> str:
 
 # The outbox's read-out speaks about ghosts, losses and repeats at once.
 _COVERS: dict[Callable[[Measured], list[str]], frozenset[str]] = {
-    _outbox: frozenset({_ghosts.__name__, _losses.__name__, _repeats.__name__})
+    _outbox: frozenset({_ghosts.__name__, _losses.__name__, _repeats.__name__}),
 }
 
 

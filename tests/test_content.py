@@ -601,3 +601,52 @@ def test_a_prediction_must_name_a_known_scenario_and_known_outcomes(broken: Path
         "course/sample/lesson.toml: checks[2].questions[0].options[1].outcome: the right answer "
         "must name the outcome a run shows"
     ) in problems
+
+
+def test_a_practice_prediction_is_pinned_like_a_lesson_prediction(broken: Path) -> None:
+    """A quiz "predict" question names the scenario of its situation and the outcomes its
+    options claim; `content check` refuses what no run could measure."""
+    quiz = broken / "sample" / "quiz.toml"
+    _edit(quiz, 'scenario = "publish-before-commit"\n', 'scenario = "publish-first"\n')
+    _edit(quiz, 'outcome = "no-ghost-events"', 'outcome = "no-ghosts"')
+    _edit(quiz, 'scenario = "slow-consumer"\n', "")
+    mini = broken / "mini" / "quiz.toml"
+    _edit(mini, '  outcome = "ghost-events"\n', "")
+    problems = _problems(broken)
+    assert any(
+        p.startswith(
+            "course/sample/quiz.toml: questions[3].scenario: unknown scenario 'publish-first'"
+        )
+        for p in problems
+    ), problems
+    assert (
+        "course/sample/quiz.toml: questions[3].options[0].outcome: unknown outcome 'no-ghosts' "
+        "(did you mean 'no-ghost-events'?)"
+    ) in problems
+    assert (
+        "course/sample/quiz.toml: questions[4].scenario: a predict question names the scenario "
+        "it describes"
+    ) in problems
+    assert (
+        "course/mini/quiz.toml: questions[1].options[0].outcome: the right answer must name the "
+        "outcome a run shows"
+    ) in problems
+
+
+def test_only_a_predict_question_names_a_scenario_or_outcomes(broken: Path) -> None:
+    quiz = broken / "sample" / "quiz.toml"
+    _edit(
+        quiz,
+        'kind = "choice"\nprompt = "Who decides',
+        'kind = "choice"\nscenario = "happy"\nprompt = "Who decides',
+    )
+    _edit(quiz, '  text = "The broker"\n', '  text = "The broker"\n  outcome = "ghost-events"\n')
+    problems = _problems(broken)
+    assert (
+        'course/sample/quiz.toml: questions[5].scenario: only a question of kind "predict" names '
+        "a scenario"
+    ) in problems, problems
+    assert (
+        "course/sample/quiz.toml: questions[5].options[0].outcome: only a question of kind "
+        '"predict" names outcomes'
+    ) in problems

@@ -8,6 +8,7 @@ module on a copy of `content/` with a lesson listed before day-089 and one after
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,7 +22,8 @@ from typer.testing import CliRunner
 
 from eventlesson.cli import app
 from eventlesson.content import check_tree, load_lesson
-from eventlesson.models import Lesson
+from eventlesson.models import Lesson, Question
+from eventlesson.predict import Measured
 from eventlesson.quiz import questions_for
 
 from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT, ended
@@ -327,12 +329,38 @@ def test_no_other_test_reads_the_shipped_content() -> None:
 PREDICTION_SEEDS = (1, 2, 3, 7, 11, 42)
 
 
+@functools.cache
+def measured(scenario: str, seed: int) -> Measured:
+    from eventlesson.sim.simulation import Simulation
+
+    sim = Simulation(scenario, seed=seed)
+    try:
+        sim.run()
+        report = sim.report()
+        compared = None if report.has_events else sim.compare_with_event_design()
+    finally:
+        sim.close()
+    return Measured(report, compared)
+
+
+def assert_pinned(where: str, scenario: str, question: Question) -> None:
+    """The right option's outcome holds on every seed, and each wrong option's on none."""
+    from eventlesson.predict import holds
+
+    assert getattr(question.options[question.answer], "outcome", ""), where
+    for seed in PREDICTION_SEEDS:
+        run = measured(scenario, seed)
+        for index, option in enumerate(question.options):
+            outcome = getattr(option, "outcome", "")
+            if outcome:
+                expected = index == question.answer
+                assert holds(outcome, run) is expected, (where, seed, outcome)
+
+
 def test_every_prediction_is_pinned_to_what_its_scenario_measures(lesson: Lesson) -> None:
     """Each prediction's right option claims an outcome every run of its scenario shows, and
     each wrong option that names one claims an outcome no run shows: several seeds each."""
     from eventlesson.models import PredictCheck
-    from eventlesson.predict import Measured, holds
-    from eventlesson.sim.simulation import Simulation
 
     predictions = [c for c in lesson.checks if isinstance(c, PredictCheck)]
     assert {c.scenario for c in predictions} >= {
@@ -345,22 +373,17 @@ def test_every_prediction_is_pinned_to_what_its_scenario_measures(lesson: Lesson
         "outbox",
     }
     for check in predictions:
-        for seed in PREDICTION_SEEDS:
-            sim = Simulation(check.scenario, seed=seed)
-            try:
-                sim.run()
-                report = sim.report()
-                compared = None if report.has_events else sim.compare_with_event_design()
-            finally:
-                sim.close()
-            measured = Measured(report, compared)
-            for question in check.questions:
-                for index, option in enumerate(question.options):
-                    if not option.outcome:
-                        continue
-                    expected = index == question.answer
-                    assert holds(option.outcome, measured) is expected, (
-                        check.id,
-                        seed,
-                        option.outcome,
-                    )
+        for question in check.questions:
+            assert_pinned(check.id, check.scenario, question)
+
+
+def test_every_practice_prediction_is_pinned_to_a_scenario(lesson: Lesson) -> None:
+    """The practice set's "predict what happens" questions, the same way: each names the
+    scenario its situation is taken from, and its options the outcomes they claim."""
+    predict = [q for q in lesson.questions if q.kind == "predict"]
+    assert len(predict) >= 4
+    for question in predict:
+        scenario = getattr(question, "scenario", "")
+        assert scenario, question.id
+        assert sum(bool(getattr(o, "outcome", "")) for o in question.options) >= 2, question.id
+        assert_pinned(question.id, scenario, question)

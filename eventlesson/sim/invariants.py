@@ -69,6 +69,7 @@ class Findings:
     ghost: list[int] = field(default_factory=list)  # published, never in the store
     ghosts: int = 0
     ghost_effects: int = 0  # effects consumers applied for ghost purchases
+    ghost_effects_by: dict[str, int] = field(default_factory=dict)  # consumer -> those effects
     lost: list[int] = field(default_factory=list)  # in the store, never published
     losts: int = 0
     early: list[int] = field(default_factory=list)  # published before the store had it
@@ -136,7 +137,10 @@ def find(
             if not in_store and (complete or flag & FAILED):
                 f.ghosts += 1
                 _note(f.ghost, pid)
-                f.ghost_effects += sum(e[pid] for e in ledger.effects)
+                for i, name in enumerate(ledger.consumers):
+                    applied = ledger.effects[i][pid]
+                    f.ghost_effects += applied
+                    f.ghost_effects_by[name] = f.ghost_effects_by.get(name, 0) + applied
         elif in_store and has_events and (complete or flag & LOST):
             f.losts += 1
             _note(f.lost, pid)

@@ -106,6 +106,7 @@ def report(
             duplicates=max(c.duplicates, _store_repeats(consumer_stores.get(name))),
             duplicate_purchases=tuple(findings.duplicates.get(name, ())),
             skipped=c.duplicates_skipped,
+            ghost_effects=findings.ghost_effects_by.get(name, 0),
             redeliveries=c.redeliveries,
             crashes=c.crashes,
             dead_lettered=tuple(sorted(ledger.dead[i]))[:50],

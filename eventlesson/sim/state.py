@@ -152,6 +152,7 @@ class ConsumerReport:
     duplicates: int  # effects applied again
     duplicate_purchases: tuple[int, ...]  # which purchases (the first ones, if many)
     skipped: int  # repeats recognised by event id
+    ghost_effects: int  # effects applied for purchases announced but never stored
     redeliveries: int
     crashes: int
     dead_lettered: tuple[int, ...]  # purchases it parked
