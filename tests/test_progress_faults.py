@@ -337,7 +337,7 @@ def test_a_check_answer_in_range_but_beyond_the_options_still_renders() -> None:
     Console(file=out, width=80, color_system=None).print(
         view.body(lesson, section, answers=answers)
     )
-    assert "you: H" in out.getvalue()
+    assert "You chose H: Not quite." in out.getvalue()
 
 
 GOOD_RESULT = {"correct": False, "at": "2026-01-01T00:00:00+00:00"}

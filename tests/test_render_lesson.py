@@ -119,6 +119,22 @@ def test_check_pending_then_reviewed(lesson: Lesson) -> None:
     assert "Right." in reviewed
 
 
+@pytest.mark.parametrize("width", [80, 40])
+def test_a_box_title_is_never_cut_by_its_border(lesson: Lesson, width: int) -> None:
+    """Where the whole title does not fit in the top border, it is the first line inside."""
+    answers = {
+        q.id: CheckResult(chosen=(q.answer + 1) % len(q.options), correct=False, at="now")
+        for check in lesson.checks
+        for q in check.questions
+    }
+    for check in lesson.checks:
+        section = lesson.sections[lesson.section_index(check.section)]
+        out = text_of(view.body(lesson, section, answers=answers), width)
+        title = f"{view.check_title(check)} (0/{len(check.questions)} right)"
+        assert title in " ".join(out.replace("│", " ").split()), (check.id, out)
+        assert "You chose " in out and "you: " not in out
+
+
 def test_handout_asks_first_answers_after_and_names_commands(lesson: Lesson) -> None:
     out = "".join(text_of(part) for part in view.handout(lesson, command=".venv/bin/eventlesson"))
     assert "To watch it live: .venv/bin/eventlesson simulate happy" in out

@@ -135,9 +135,33 @@ def boxed(
     heading = title if isinstance(title, Text) else Text(title, style=S.STRONG)
     if plain:
         return Group(heading, body) if heading.plain else body
-    return Panel(
-        body, title=heading if heading.plain else None, title_align="left", border_style=style
-    )
+    return Boxed(heading, body, style)
+
+
+class Boxed:
+    """A panel titled in its top border where the whole title fits there; at a width where the
+    border would cut it ("Practice: Fact or request? (0/1 rig─╮"), the title is the first line
+    inside instead, wrapped like any other."""
+
+    BORDER = 6  # "╭─ " before the title, " ─╮" after it
+
+    def __init__(self, heading: Text, body: RenderableType, style: str) -> None:
+        self.heading = heading
+        self.body = body
+        self.style = style
+
+    def _panel(self, width: int) -> Panel:
+        if not self.heading.plain:
+            return Panel(self.body, border_style=self.style)
+        if self.heading.cell_len + self.BORDER <= width:
+            return Panel(self.body, title=self.heading, title_align="left", border_style=self.style)
+        return Panel(Group(self.heading, self.body), border_style=self.style)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._panel(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._panel(options.max_width))
 
 
 def tree(node: TreeNode, caption: str = "", *, plain: bool = False) -> RenderableType:
@@ -432,15 +456,14 @@ def check_review(check: Check, answers: Answers | None, *, plain: bool = False) 
         result = answers.get(q.id) if answers else None
         rows.append(Text(""))
         rows.append(_prompt(number, q))
-        answer_line = Text("   Answer: ", style=S.MUTED)
-        answer_line.append(f"{q.answer_letter}) ", style=S.STRONG)
-        answer_line.append_text(inline(q.options[q.answer].text, S.STRONG))
+        answer = Text(f"{q.answer_letter}) ", style=S.STRONG)
+        answer.append_text(inline(q.options[q.answer].text, S.STRONG))
+        rows.append(hang(Text("Answer:", style=S.MUTED), answer, indent=3))  # wraps under itself
         if result is not None:
             right += result.correct
-            answer_line.append("  you: ")
-            answer_line.append(f"{letter(result.chosen)} ")
-            answer_line.append_text(verdict(result.correct))
-        rows.append(answer_line)
+            yours = Text("   You chose ", style=S.MUTED)
+            yours.append(f"{letter(result.chosen)}: ")
+            rows.append(yours.append_text(verdict(result.correct)))
         rows.append(Padding(md(q.options[q.answer].explanation), (0, 0, 0, 3)))
     title = f"{check_title(check)} ({right}/{len(check.questions)} right)"
     if isinstance(check, PredictCheck):
