@@ -283,3 +283,17 @@ def test_plain_pages_have_no_box_or_rule_characters() -> None:
         assert not re.findall("[\u2500-\u257f]", out), section.id
     table = text_of(view.body(lesson, lesson.sections[1], plain=True))
     assert "Message: query\nMeaning: tell me this" in table  # a table as labelled lines
+
+
+def test_a_time_in_a_bullet_is_never_split_from_its_unit() -> None:
+    facts = [
+        "The consumers caught up afterwards: the slowest, recommendations, reacted 5.1 s after "
+        "the commit (median).",
+        "Learners waited 4.6 s (median), up to 5.9 s: each was told only after all five "
+        "services had answered; with `events`, 20 ms.",
+    ]
+    for width in range(40, 81):
+        out = text_of(view.bullets(facts), width)
+        assert not re.search(r"\d *\n *m?s\b", out), (width, out)
+        words = " ".join(out.replace(" - ", " ").split())
+        assert words == " ".join(" ".join(facts).replace("`", "").split())  # nothing lost

@@ -712,8 +712,30 @@ def bullets(items: Iterable[str], indent: int = 2) -> RenderableType:
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
     for item in items:
-        grid.add_row(Text(" " * (indent - 1) + "-"), inline(item))
+        grid.add_row(Text(" " * (indent - 1) + "-"), Glued(inline(item)))
     return grid
+
+
+class Glued:
+    """Text wrapped at its spaces, except between a number and its unit of time: "5.1 s" and
+    "20 ms" are never split across two lines (rich breaks at any space, even a no-break one)."""
+
+    UNIT = re.compile(r"(?<=\d) (?=(?:ms|s)\b)")
+    HOLD = "\ue000"  # one cell, not a space: stands in for the glued space while wrapping
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.text.copy()
+        text.plain = self.UNIT.sub(self.HOLD, text.plain)  # the same length: styles stay put
+        lines = text.wrap(console, options.max_width)
+        for line in lines:
+            line.plain = line.plain.replace(self.HOLD, " ")
+        yield lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
 
 
 def welcome(
