@@ -297,3 +297,12 @@ def test_a_time_in_a_bullet_is_never_split_from_its_unit() -> None:
         assert not re.search(r"\d *\n *m?s\b", out), (width, out)
         words = " ".join(out.replace(" - ", " ").split())
         assert words == " ".join(" ".join(facts).replace("`", "").split())  # nothing lost
+
+
+@pytest.mark.parametrize("width", [80, 40])
+def test_blocks_are_parted_by_one_blank_line_never_two(lesson: Lesson, width: int) -> None:
+    for section in lesson.sections:
+        out = "\n".join(
+            line.rstrip() for line in text_of(view.body(lesson, section), width).split("\n")
+        )
+        assert "\n\n\n" not in out.strip("\n"), (section.id, out)

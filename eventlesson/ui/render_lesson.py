@@ -360,18 +360,29 @@ def exercise_offer(
 
 
 def objectives(lesson: Lesson) -> RenderableType:
-    return Group(*(_numbered(i, o.title, o.detail) for i, o in enumerate(lesson.objectives, 1)))
+    return _numbered_list([(o.title, o.detail) for o in lesson.objectives])
 
 
 def insights(lesson: Lesson) -> RenderableType:
-    return Group(*(_numbered(i, o.title, o.detail) for i, o in enumerate(lesson.insights, 1)))
+    return _numbered_list([(o.title, o.detail) for o in lesson.insights])
+
+
+def _numbered_list(items: Sequence[tuple[str, str]]) -> RenderableType:
+    """Numbered titles, each with its detail under it, a blank line between them (not after
+    the last: the page puts one between blocks)."""
+    parts: list[RenderableType] = []
+    for number, (title, detail) in enumerate(items, 1):
+        if parts:
+            parts.append(Text(""))
+        parts.append(_numbered(number, title, detail))
+    return Group(*parts)
 
 
 def _numbered(number: int, title: str, detail: str) -> RenderableType:
     text = Text()
     text.append(f"{number}. ", style=S.ACCENT)
     text.append(title, style=S.STRONG)
-    return Group(text, Padding(inline(detail), (0, 0, 1, 3)))
+    return Group(text, Padding(inline(detail), (0, 0, 0, 3)))
 
 
 def resources(lesson: Lesson) -> RenderableType:
@@ -381,19 +392,23 @@ def resources(lesson: Lesson) -> RenderableType:
         text = Text()
         text.append(f"[{item.kind}] ", style=S.MUTED)
         text.append(item.title, style=S.STRONG)
+        if items:
+            items.append(Text(""))
         items += [
             text,
             Whole(item.link, indent=2, url=True),
-            Padding(Text(item.focus), (0, 0, 1, 2)),
+            Padding(Text(item.focus), (0, 0, 0, 2)),
         ]
     return Group(*items)
 
 
 def glossary(lesson: Lesson) -> RenderableType:
-    items = []
+    items: list[RenderableType] = []
     for entry in lesson.glossary:
+        if items:
+            items.append(Text(""))
         items.append(
-            Group(Text(entry.term, style=S.STRONG), Padding(md(entry.meaning), (0, 0, 1, 2)))
+            Group(Text(entry.term, style=S.STRONG), Padding(md(entry.meaning), (0, 0, 0, 2)))
         )
     return Group(*items)
 
@@ -797,7 +812,7 @@ def finish(
         parts.append(Text(f"Knowledge check: {record.last} of {record.total} right."))
     if asked:
         parts.append(Text(f"Practice checks: {right} of {asked} right."))
-    parts += [Text(""), Text("Take-away", style=S.STRONG), insights(lesson)]
+    parts += [Text(""), Text("Take-away", style=S.STRONG), insights(lesson), Text("")]
     practice = lesson.quiz_questions("practice")
     if practice:
         parts += [
