@@ -180,10 +180,7 @@ def test_a_missed_knowledge_check_question_is_explained_retried_then_practice_of
     assert "The right answer is" in out and "An event: it states a fact." in out
     assert "Retry the one you missed?" in prompter.asked
     assert "Retry 1 of 1" in out and "All right now, after 1 retry." in out
-    assert (
-        prompter.asked[-2]
-        == "Go on to the practice set now? 1 more question, including 1 prediction."
-    )
+    assert prompter.asked[-2] == "Try the practice set now (1 question, 1 prediction)?"
     assert "Predict what happens." in out  # the practice set's prediction
     assert screen.pauses[-1] == "Press Enter to finish"
     state = saved(make_app.home)
@@ -573,3 +570,12 @@ def test_a_question_keeps_the_page_header_in_view(
 def test_the_key_line_under_a_question_takes_one_row(width: int) -> None:
     said = leave_footer(4, width)
     assert len(said) < width and said.startswith("A-D or arrows") and "Esc/q leave" in said
+
+
+def test_the_practice_offer_and_its_y_n_fit_one_line_at_80_columns() -> None:
+    twelve = tuple(
+        replace(practice()[0], id=f"q{n}", kind="predict" if n < 4 else "choice") for n in range(12)
+    )
+    offer = practice_offer(twelve)
+    assert offer == "Try the practice set now (12 questions, 4 predictions)?"
+    assert len(f"? {offer} (Y/n) ") < 80

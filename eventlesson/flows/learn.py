@@ -496,11 +496,11 @@ class LessonWalk:
 
 
 def practice_offer(questions: tuple[Question, ...]) -> str:
-    """The question that offers the practice set, e.g. "12 more, including 4 predictions"."""
+    """The question that offers the practice set, e.g. "Try the practice set now (12 questions,
+    4 predictions)?": short, so it and its "(Y/n)" stay on one line at 80 columns."""
     predictions = sum(q.kind == "predict" for q in questions)
-    including = f", including {view.counted(predictions, 'prediction')}" if predictions else ""
-    more = view.counted(len(questions), "more question")
-    return f"Go on to the practice set now? {more}{including}."
+    including = f", {view.counted(predictions, 'prediction')}" if predictions else ""
+    return f"Try the practice set now ({view.counted(len(questions), 'question')}{including})?"
 
 
 def _score(session: LessonSession) -> tuple[int, int]:
