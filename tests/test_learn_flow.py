@@ -182,6 +182,7 @@ def test_a_missed_knowledge_check_question_is_explained_retried_then_practice_of
     assert "Retry 1 of 1" in out and "All right now, after 1 retry." in out
     assert prompter.asked[-2] == "Try the practice set now (1 question, 1 prediction)?"
     assert "Predict what happens." in out  # the practice set's prediction
+    assert "3/3 Practice set ─" in out  # its questions' header, on the knowledge check's page
     assert screen.pauses[-1] == "Press Enter to finish"
     state = saved(make_app.home)
     assert state["quiz"]["knowledge-check"]["last"] == 0  # the first pass is the score

@@ -13,6 +13,7 @@ right after it.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -45,6 +46,7 @@ MENU = "Jump to which page?"
 STAY = "Stay on this page"
 WHICH_RUN = "Which run?"
 WHAT_NOW = "What would you like to do?"
+PRACTICE = "Practice set"  # the header over its questions
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
 RESTART = (
     "Start the lesson over? This forgets the pages you have seen and your practice answers "
@@ -124,13 +126,14 @@ class LessonWalk:
 
     # -- pieces of a page --
 
-    def _header(self, *, compact: bool = False) -> RenderableType:
+    def _header(self, *, compact: bool = False, title: str = "") -> RenderableType:
+        """The page's header; `title` in place of the page's title (the practice set's
+        questions, asked on the knowledge check's page)."""
+        section = self.session.section
+        if title:
+            section = dataclasses.replace(section, title=title)
         return view.header(
-            self.lesson,
-            self.session.section,
-            self.session.position,
-            plain=self.plain,
-            compact=compact,
+            self.lesson, section, self.session.position, plain=self.plain, compact=compact
         )
 
     def _body(self) -> RenderableType:
@@ -221,7 +224,7 @@ class LessonWalk:
     # -- actions --
 
     def _question_screen(
-        self, intro: RenderableType | None = None, below: int | None = None
+        self, intro: RenderableType | None = None, below: int | None = None, *, title: str = ""
     ) -> None:
         """A clean screen with the page header (and a check's `intro`), for one question that
         takes `below` rows under them (None: not known).
@@ -232,7 +235,7 @@ class LessonWalk:
         """
         console = self.app.console
         self.screen.clear()
-        header = self._header()
+        header = self._header(title=title)
         if not self.plain:
             room = console.height - 1  # the last row holds the cursor
 
@@ -241,9 +244,9 @@ class LessonWalk:
 
             shown = [header] if intro is None else [header, intro]
             if below is None:  # what follows is not known (a quiz question): spare rows
-                header = self._header(compact=room < 23)
+                header = self._header(compact=room < 23, title=title)
             elif rows(*shown) + below > room:
-                header = self._header(compact=True)
+                header = self._header(compact=True, title=title)
                 if intro is not None and rows(header, intro) + below > room:
                     intro = None
         console.print(header)
@@ -347,13 +350,14 @@ class LessonWalk:
             return False
         self._anchor_at(quiz=set_name)
         session = Session(self.lesson.id, set_name, questions)  # shuffled, as the quiz is
+        title = PRACTICE if set_name == "practice" else ""  # not the page's own set
         try:
             administer(
                 self.app,
                 self.prompter,
                 self.lesson,
                 session,
-                before=self._question_screen,
+                before=lambda: self._question_screen(title=title),
                 after=lambda: self._wait(last=True),
                 leave=True,
             )
@@ -381,7 +385,7 @@ class LessonWalk:
                 self.prompter,
                 self.lesson,
                 session,
-                before=self._question_screen,
+                before=lambda: self._question_screen(title=PRACTICE),
                 after=lambda: self._wait(last=True),
                 leave=True,
             )
