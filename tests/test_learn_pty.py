@@ -215,7 +215,7 @@ def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: 
     child.expect("Press Enter to start the run")
     child.send(ENTER)
     child.expect("enrollment")  # the live view
-    child.expect(f"q{SGR} skip to the result")  # the run leads to the comparison, not the page
+    child.expect(f"q{SGR} see the result")  # the run leads to the comparison, not the page
     child.expect("Press any key to see how your prediction did")
     child.send(ENTER)
     child.expect("What this run showed")

@@ -160,7 +160,7 @@ def test_simulate_predict_asks_plays_and_compares_in_a_terminal(spawn, home: Pat
     child.expect("What do consumers do about a commit")
     child.expect("Esc|arrows")  # the picker is up
     child.send("b")  # a letter answers
-    child.expect(f"q{SGR} skip to the result")  # the live view's keys lead to the comparison
+    child.expect(f"q{SGR} see the result")  # the live view's keys lead to the comparison
     child.expect("Press any key to see how your prediction did")  # the run's final screen
     child.send("\r")
     child.expect("What this run showed")

@@ -327,3 +327,16 @@ def test_a_key_moment_keeps_all_its_words_in_the_wide_layout(width: int) -> None
                     assert " ".join(line.text.split()) in flat(out), (scenario, line.text)
                     assert f"{line.text[:20]}…" not in out
     assert shown > len(SCENARIOS)
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_predictions_run_keeps_its_keys_in_view_at_40_by_20(scenario: str) -> None:
+    """The key line of a run played before a prediction's comparison (q: "see the result")
+    takes one row at 40 columns, so at 40x20 the whole view, keys included, fits (a two-row
+    key line pushed its end below the screen: "q skip to the")."""
+    from eventlesson.flows.predict import SKIP
+
+    out = live(mid_run(scenario), 40, height=20, controls=True, inline=True, leave=SKIP)
+    rows = out.rstrip("\n").split("\n")
+    assert len(rows) <= 20, out
+    assert rows[-1].rstrip().endswith(f"q {SKIP}"), out

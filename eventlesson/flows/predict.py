@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The run comes before the comparison (in the lesson and under `simulate --predict` alike): its
 # keys and final screen lead there, not back to a page.
-SKIP = "skip to the result"  # q: the rest of the run plays unwatched, and is compared whole
+SKIP = "see the result"  # q: the rest of the run plays unwatched, and is compared whole
 THEN = "see how your prediction did"
 ADVICE = "--predict asks a question first: run it in a terminal (without --json, --fast or --plain)"
 

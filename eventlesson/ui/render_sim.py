@@ -13,12 +13,13 @@ the running log takes the rows the rest leaves.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -134,13 +135,15 @@ def _joined(parts: Iterable[Text], sep: str = " · ") -> Text:
     return out
 
 
+_MEASURE: list[Console] = []  # one console, made on first use, only to wrap texts with
+
+
 def _rows(text: Text, width: int) -> int:
-    """Rows a wrapped text takes at `width` (an estimate that errs high by at most one)."""
-    total = 0
-    for line in text.plain.split("\n"):
-        length = len(line)
-        total += max(1, math.ceil(length / max(width, 1)) + (1 if length > width else 0))
-    return total
+    """Rows a text takes wrapped at `width`, as rich wraps it (an estimate that erred high
+    took the log's last rows on a short screen, and cut its key moments)."""
+    if not _MEASURE:
+        _MEASURE.append(Console(file=io.StringIO(), width=200, color_system=None))
+    return len(text.wrap(_MEASURE[0], max(width, 1)))
 
 
 # -- the live view ---------------------------------------------------------------------------
@@ -315,7 +318,9 @@ def _infrastructure(snapshot: Snapshot) -> Text | None:
     return _joined(parts) if parts else None
 
 
-def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> list[Text]:
+def _log_line(
+    line: LogLine, highlighted: bool, width: int, narrow: bool, rows: int = 2
+) -> list[Text]:
     """One log line as rows: one, cut to the width; a highlighted one (a key moment) may take a
     second row, broken at a word, so its words stay readable (it never takes a third: a second
     row still too long is cut). In the wide layout the second row starts under the words of the
@@ -331,7 +336,7 @@ def _log_line(line: LogLine, highlighted: bool, width: int, narrow: bool) -> lis
         text.append(stamp, style=MUTED)
         text.append("  " + line.text)
     out = [text]
-    if highlighted and text.cell_len > width:
+    if highlighted and rows > 1 and text.cell_len > width:
         cut = text.plain.rfind(" ", 0, width + 1)  # a word break, if there is one late enough
         cut = cut if cut > width // 2 else width
         rest = cut + 1 if text.plain[cut : cut + 1] == " " else cut
@@ -437,7 +442,9 @@ def render_live(
     used += 1 if narrow else 2  # the title line, or the panel's two borders
     if narrow and footer is not None:
         used += _rows(footer, inner)
-    room = max(height - 1 - used, MIN_LOG_LINES)
+    room = height - 1 - used
+    if room < MIN_LOG_LINES:  # a short screen: the cursor's row too, then at least one line
+        room = max(height - used, 1)
     lines = fit_log(list(log), room)
     drawn = [_log_line(line, hot, inner, narrow) for line, hot in lines]
     while len(lines) > 1 and sum(len(rows) for rows in drawn) > room:
@@ -445,6 +452,8 @@ def render_live(
         plain = [i for i, (_, hot) in enumerate(lines) if not hot]
         gone = plain[0] if plain else 0
         del lines[gone], drawn[gone]
+    if sum(len(rows) for rows in drawn) > room:  # one key moment, one row left: cut it there
+        drawn = [_log_line(line, hot, inner, narrow, rows=1) for line, hot in lines]
     log_rows: list[Text] = [row for rows in drawn for row in rows]
     if not log_rows:
         log_rows = [Text(snapshot.what, style=MUTED, no_wrap=True, overflow="ellipsis")]
