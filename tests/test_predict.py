@@ -163,7 +163,7 @@ def test_simulate_predict_asks_plays_and_compares_in_a_terminal(spawn, home: Pat
     child.expect(f"q{SGR} see the result")  # the live view's keys lead to the comparison
     child.expect("Press any key to see how your prediction did")  # the run's final screen
     child.send("\r")
-    child.expect("What this run showed")
+    child.expect(f"\n{SGR}What this run showed")  # on a line of its own
     child.expect(r"\(ghost\s+events:\s+P\d+")
     child.expect(r"Right\.")
     ended(child, 0)

@@ -105,9 +105,8 @@ def run_predict(app: App, scenario: str, speed: float | None = None) -> int:
     shown = show(question)  # authored order, as in the lesson
     result = grade(shown, ask(app, prompter, shown, number=1, total=1))
     record(app, lesson, question, result.chosen)
-    measured, left = watch(app, scenario, speed)
-    if not left:
-        console.print()
+    measured, _ = watch(app, scenario, speed)
+    console.print()
     console.print(comparison(result, measured, plain=app.dumb))
     return 0
 

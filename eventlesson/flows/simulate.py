@@ -665,12 +665,15 @@ def _wait_for_any_key(console: Console, then: str) -> None:
     from eventlesson.ui.styles import MUTED
 
     console.print(Text(f"Press any key to {then}.", style=MUTED), end="")
-    with keys_from_terminal() as keys:
-        if keys is None:
-            return
-        while True:
-            try:
-                if keys.reader.read() != "redraw":
-                    return
-            except (KeyboardInterrupt, Interrupted):
+    try:
+        with keys_from_terminal() as keys:
+            if keys is None:
                 return
+            while True:
+                try:
+                    if keys.reader.read() != "redraw":
+                        return
+                except (KeyboardInterrupt, Interrupted):
+                    return
+    finally:
+        console.print()  # what follows starts on a line of its own
