@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from pathlib import Path
@@ -26,6 +27,26 @@ def test_session_server_answers_on_loopback(nats_server: NatsServer) -> None:
     assert nats_server.url.startswith("nats://127.0.0.1:")
     assert answers("127.0.0.1", nats_server.port)
     assert nats_server.store_dir.is_dir()
+
+
+def test_an_ipv6_server_gives_a_url_a_client_can_connect_to() -> None:
+    """An IPv6 address stands in brackets in the URL (nats://[::1]:PORT), as clients parse it."""
+    with NatsServer(host="::1", jetstream=False, monitor=False) as server:
+        assert server.url == f"nats://[::1]:{server.port}"
+        assert answers("::1", server.port)
+
+        async def connect() -> bool:
+            import nats
+
+            nc = await nats.connect(server.url, allow_reconnect=False, connect_timeout=5)
+            try:
+                return bool(nc.is_connected)
+            finally:
+                await nc.close()
+
+        assert asyncio.run(connect())
+    wildcard = NatsServer(binary="nats-server", host="::", port=4222)
+    assert wildcard.url == "nats://127.0.0.1:4222"  # a wildcard bind is reached on loopback
 
 
 def test_close_stops_the_process_and_removes_the_folder() -> None:

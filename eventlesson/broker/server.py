@@ -88,6 +88,11 @@ def _die_with_parent() -> Callable[[], None] | None:
     return hook
 
 
+def url_host(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets (`[::1]`), anything else as it is."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def answers(host: str, port: int, timeout: float = 1.0) -> bool:
     """Whether a NATS server listens there: it greets every new connection with an INFO line."""
     try:
@@ -135,8 +140,7 @@ class NatsServer:
     def url(self) -> str:
         if not self.port:
             raise ServerError("the server has not started yet")
-        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
-        return f"nats://{host}:{self.port}"
+        return f"nats://{url_host(self.host_for_clients)}:{self.port}"
 
     @property
     def monitor_url(self) -> str | None:
@@ -221,6 +225,7 @@ class NatsServer:
 
     @property
     def host_for_clients(self) -> str:
+        """The address a client on this machine connects to (loopback for a wildcard bind)."""
         return "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
 
     @staticmethod

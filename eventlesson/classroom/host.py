@@ -35,7 +35,7 @@ from eventlesson.broker.jetstream import (
     cancel_and_wait,
     ensure_consumer,
 )
-from eventlesson.broker.server import NatsServer, ServerError
+from eventlesson.broker.server import NatsServer, ServerError, url_host
 from eventlesson.classroom.learner import ClassNames, LearnerSession
 from eventlesson.classroom.narrate import describe
 from eventlesson.classroom.roster import (
@@ -151,7 +151,7 @@ class ClassHost:
     async def open(self) -> None:
         """Connect as the host, create the streams, and start taking join requests."""
         await self.conn.open(
-            client_url(self.server),
+            self.server.url,
             name="classroom host",
             user=HOST_USER,
             password=self.host_password,
@@ -391,9 +391,8 @@ class ClassHost:
     async def add_demo_learners(self, count: int) -> None:
         """`count` simulated learners in this process, joining like anyone else (through the
         `join` user and the server), each at its own pace, now and then crashing a consumer."""
-        host = self.server.host_for_clients
         local = JoinAddress(
-            f"[{host}]" if ":" in host else host, self.server.port, self.address.secret
+            url_host(self.server.host_for_clients), self.server.port, self.address.secret
         )
         for i in range(1, count + 1):
             session = LearnerSession(
@@ -444,12 +443,6 @@ class ClassHost:
         await asyncio.gather(*(s.close() for s in self.demo), return_exceptions=True)
         await self.conn.close()
         self.store.close()
-
-
-def client_url(server: NatsServer) -> str:
-    """Where this machine reaches the server (an IPv6 address in brackets)."""
-    host = server.host_for_clients
-    return f"nats://[{host}]:{server.port}" if ":" in host else f"nats://{host}:{server.port}"
 
 
 def _read_connz(monitor_url: str) -> dict[str, set[str]]:

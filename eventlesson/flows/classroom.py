@@ -257,7 +257,9 @@ def advertised(bind: str) -> str:
     """The address learners type: the one the class listens on, or for 0.0.0.0 this machine's
     address on its local network (asked of the routing table; no packet is sent)."""
     if bind not in ("0.0.0.0", "::", ""):
-        return f"[{bind}]" if ":" in bind else bind
+        from eventlesson.broker.server import url_host
+
+        return url_host(bind)
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
         address = probe.getsockname()[0]
