@@ -47,7 +47,7 @@ FILE_NAME = "progress.json"
 LOCK_NAME = ".progress.lock"  # sibling of the progress file, held while reading-merging-writing
 TMP_PREFIX = ".progress-"  # temporary files: .progress-<pid>-<random>.tmp, renamed into place
 MAX_BYTES = 4_000_000  # a larger progress file is treated as damaged (kept aside)
-LOCK_WAIT = 2.0  # seconds to wait for another session's save, the first time
+LOCK_WAIT = 2.0  # seconds to wait for a lock holder that saves nothing meanwhile, the first time
 LOCK_WAIT_AGAIN = 0.2  # after a wait ran out once: the lock is stuck, do not stall every page
 
 Count = Annotated[int, Min(0)]
@@ -405,12 +405,20 @@ class ProgressStore:
         except OSError:  # e.g. no such directory, or a symbolic link planted there
             return None
         deadline = time.monotonic() + self._lock_wait
+        seen = self._stamp()
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return fd
             except BlockingIOError:
-                if time.monotonic() > deadline:  # a stuck session must not hang this one
+                stamp = self._stamp()
+                if stamp != seen:
+                    # another session saved meanwhile: it is working, not stuck, however long
+                    # its turns take on a busy machine; only a holder that writes nothing for
+                    # the whole wait is stuck (writing without the lock could lose its save)
+                    seen = stamp
+                    deadline = time.monotonic() + self._lock_wait
+                elif time.monotonic() > deadline:  # a stuck session must not hang this one
                     break
                 time.sleep(0.005)
             except OSError:  # a file system without locks
@@ -424,6 +432,14 @@ class ProgressStore:
             )
             self._lock_wait = LOCK_WAIT_AGAIN
         return None
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Which version of the file is there (every save replaces it with a new one)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _write(self, data: dict[str, Any]) -> None:
         """Write atomically (temp file, fsync, replace); raises OSError. No temp file survives."""

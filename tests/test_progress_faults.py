@@ -413,6 +413,47 @@ def test_a_held_lock_is_said_once_and_then_waited_on_briefly(
     assert json.loads((tmp_path / "progress.json").read_text())["lessons"][SAMPLE]["current"] == "c"
 
 
+def test_a_session_that_keeps_saving_is_waited_for_however_long_it_holds_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another session saving page after page holds the lock most of the time; on a loaded
+    machine this one can miss every gap for longer than LOCK_WAIT. It is working, not stuck:
+    saving without the lock then would let its next write drop this session's change. The
+    clock is ours: each poll of the lock lasts half of LOCK_WAIT, and the other session saves
+    in each one, six times (three LOCK_WAITs) before it lets go."""
+    other = tmp_path / "progress.json"
+    holder = os.open(tmp_path / ".progress.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+
+    class Clock:
+        now = 0.0
+        polls = 0
+
+        def monotonic(self) -> float:
+            return self.now
+
+        def sleep(self, _seconds: float) -> None:
+            self.now += progress_module.LOCK_WAIT / 2
+            self.polls += 1
+            if self.polls <= 6:  # the other session's next save, lock held throughout
+                doc = {"format_version": 1, "lessons": {"other": {"current": f"p{self.polls}"}}}
+                tmp = tmp_path / "other.tmp"
+                tmp.write_text(json.dumps(doc))
+                os.replace(tmp, other)
+            else:
+                os.close(holder)  # and then it is done
+
+    clock = Clock()
+    monkeypatch.setattr(progress_module, "time", clock)
+    store = ProgressStore(tmp_path)
+    progress = store.load()
+    progress.lesson(SAMPLE).current = "mine"
+    assert store.save(progress)
+    assert clock.polls == 7 and store.warnings == []  # it waited, and said nothing
+    lessons = json.loads(other.read_text())["lessons"]
+    assert lessons["other"]["current"] == "p6" and lessons[SAMPLE]["current"] == "mine"
+
+
 def test_a_lock_file_planted_as_a_symlink_is_not_followed(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
     home = tmp_path / "home"
