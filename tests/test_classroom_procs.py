@@ -53,8 +53,12 @@ class Proc:
         self.out: list[str] = []
         self.err: list[str] = []
         self._seen = 0
-        for stream, sink in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            threading.Thread(target=self._drain, args=(stream, sink), daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._drain, args=(stream, sink), daemon=True)
+            for stream, sink in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
+        for reader in self._readers:
+            reader.start()
 
     @staticmethod
     def _drain(stream: Any, sink: list[str]) -> None:
@@ -70,21 +74,29 @@ class Proc:
         self.process.stdin.write(line + "\n")
         self.process.stdin.flush()
 
+    def _read_to_the_end(self) -> bool:
+        """Whether the process has exited; if so, every line it wrote has been read (its pipes
+        reach their end once it is gone, and the readers stop there)."""
+        if self.process.poll() is None:
+            return False
+        for reader in self._readers:
+            reader.join(WAIT)
+        return True
+
     def expect(self, pattern: str, timeout: float = WAIT) -> re.Match[str]:
         """The next line (after the last one matched) that matches `pattern`."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            ended = self._read_to_the_end()
             while self._seen < len(self.out):
                 line = self.out[self._seen]
                 self._seen += 1
                 match = regex.search(line)
                 if match is not None:
                     return match
-            if self.process.poll() is not None and self._seen >= len(self.out):
-                time.sleep(0.1)  # the reader thread may still hold a last line
-                if self._seen >= len(self.out):
-                    break
+            if ended or time.monotonic() > deadline:
+                break
             time.sleep(0.02)
         raise AssertionError(
             f"{self.args[:2]}: no line matching {pattern!r}; output:\n{''.join(self.out)[-3000:]}"
@@ -98,7 +110,7 @@ class Proc:
             self.process.kill()
             self.process.wait()
             raise
-        time.sleep(0.05)  # let the reader threads take the last lines
+        self._read_to_the_end()  # every last line, before anyone reads stdout or stderr
         return code
 
     @property
@@ -264,11 +276,13 @@ async def _as_mallory(url: str, victim: str) -> dict[str, str]:
         error_cb=on_error,
         allow_reconnect=False,
     )
-    # short timeouts: the server's refusal arrives at once, as an error on the connection
+    # short timeouts: a refused request gets no reply (the server's refusal arrives as an error
+    # on the connection, which _attempt waits for), so its timeout only bounds a wait for nothing
     js = nc.jetstream(timeout=0.2)
     try:
-        # the one thing mallory may do: read her own consumer (the check that can pass)
-        own = await asyncio.wait_for(js.consumer_info("PURCHASES", "mallory_email"), 10)
+        # the one thing mallory may do: read her own consumer (the check that can pass); its
+        # reply is the point, and on a loaded machine it may take longer than 0.2 s
+        own = await nc.jetstream(timeout=WAIT).consumer_info("PURCHASES", "mallory_email")
         outcome["own consumer"] = f"ok {own.name}"
         attempts = {
             "publish a purchase": js.publish("purchase.completed", b"{}", timeout=0.2),
@@ -376,13 +390,15 @@ def test_a_crash_is_redelivered_to_that_consumer_only(shared: Class) -> None:
 def test_rejoining_continues_from_the_durable_consumers_without_loss(shared: Class) -> None:
     eve = shared.joined("eve")
     floor = shared.publish("b")
-    shared.wait_until("eve", r"lag 0, ", floor)
+    # caught up, and seen connected by the host: only then can it notice that she is gone
+    shared.wait_until("eve", r": on, lag 0, ", floor)
     os.kill(eve.pid, signal.SIGKILL)  # the laptop closes: no goodbye
     eve.finish()
     shared.host.expect(r"eve is gone")
     last = shared.publish("b")  # while eve is away
     shared.wait_until("eve", rf": gone, lag {5 * BURST},", last)
     again = shared.joined("eve")
+    shared.wait_until("eve", r": on, ")  # connected again, as the server lists it
     twin = shared.join("EVE")  # the same name while eve is connected
     assert twin.finish() == 1
     assert "eve is already in the class" in twin.stderr
