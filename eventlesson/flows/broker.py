@@ -142,14 +142,7 @@ class BrokerLiveView:
 
         run = self.run
         size = self.console.size
-        recent = run.story.recent(40)
-        hot = self.highlights.hot(recent, 0.0)
-        hot_seqs = {line.seq for line in hot}
-        oldest = recent[0].seq if recent else 0
-        # key moments stay on screen even once newer lines have pushed them out of the log
-        log = [(line, True) for line in hot if line.seq < oldest]
-        log += [(line, line.seq in hot_seqs) for line in recent]
-        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        log, focus = self.highlights.log(run.story)
         view = run.broker_view()
         below = render_server_lines(view, width=size.width) if view is not None else []
         screen = render_live(
@@ -163,20 +156,11 @@ class BrokerLiveView:
 
 
 async def _live(run: BrokerRun, console: Console, speed: float | None) -> None:
-    from rich.live import Live
-
     from eventlesson.broker.jetstream import cancel_and_wait, cancelled
+    from eventlesson.flows.simulate import live_view
 
     view = BrokerLiveView(run, console, speed)
-    with Live(
-        view.renderable(),
-        console=console,
-        auto_refresh=False,  # we refresh on our own frames: no thread racing the run
-        transient=False,
-        redirect_stdout=False,
-        redirect_stderr=False,
-        vertical_overflow="crop",
-    ) as live:
+    with live_view(console, view.renderable()) as live:
         task = asyncio.create_task(run.run())
         try:
             while not task.done():
@@ -365,32 +349,35 @@ def _report(
         if look is not None:
             app.err.print(look, soft_wrap=True, markup=False, highlight=False)
     else:
-        from eventlesson.ui.render_broker import render_server_summary
         from eventlesson.ui.render_sim import render_summary
 
         if outcome.interrupted:
             human.print("\nStopped. The summary so far:")
         human.print(render_summary(summary, width=human.width))
-        backend = (outcome.facts or {}).get("backend", "nats")
-        human.print(
-            render_server_summary(
-                outcome.view,
-                backend=backend,
-                complete=summary.complete,
-                notes=outcome.notes,
-                width=human.width,
-            )
-        )
+        human.print(_server_summary(outcome, summary, human.width))
         if look is not None:
             human.print(look, soft_wrap=True, markup=False, highlight=False)
     if options.svg:
         _save_svg(options.svg, outcome, summary, app.console.width, options.speed)
 
 
+def _server_summary(outcome: _Outcome, summary: Summary, width: int) -> RenderableType:
+    """The server's side of the summary: what it holds, read back after the run, and notes."""
+    from eventlesson.ui.render_broker import render_server_summary
+
+    return render_server_summary(
+        outcome.view,
+        backend=(outcome.facts or {}).get("backend", "nats"),
+        complete=summary.complete,
+        notes=outcome.notes,
+        width=width,
+    )
+
+
 def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed: float) -> None:
     from rich.console import Console
 
-    from eventlesson.ui.render_broker import render_server_lines, render_server_summary
+    from eventlesson.ui.render_broker import render_server_lines
     from eventlesson.ui.render_sim import render_live, render_summary
 
     recorder = Console(record=True, file=io.StringIO(), width=max(width, 40), force_terminal=True)
@@ -403,16 +390,7 @@ def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed:
             for line in render_server_lines(view, width=recorder.width):
                 recorder.print(line)
     recorder.print(render_summary(summary, width=recorder.width))
-    backend = (outcome.facts or {}).get("backend", "nats")
-    recorder.print(
-        render_server_summary(
-            outcome.view,
-            backend=backend,
-            complete=summary.complete,
-            notes=outcome.notes,
-            width=recorder.width,
-        )
-    )
+    recorder.print(_server_summary(outcome, summary, recorder.width))
     try:
         recorder.save_svg(path, title=f"eventlesson simulate {summary.scenario} --broker nats")
     except OSError as exc:  # a full disk, or a race with the check before the run

@@ -23,7 +23,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from eventlesson.classroom.host import ClassHost
     from eventlesson.classroom.learner import LearnerSession
     from eventlesson.classroom.state import ClassSummary, LearnerSummary
+    from eventlesson.flows.simulate import Keys
 
 FRAME_SECONDS = 0.1  # ten frames a second: the server is read twice a second anyway
 NOTICE_GRACE = 0.3  # after "the class has ended", before the server stops
@@ -288,23 +289,23 @@ def _act(host: ClassHost, command: str, tasks: set[asyncio.Task[Any]]) -> None:
 HOST_KEYS = {"p": "purchase", "b": "burst", "g": "ghost", "x": "poison", "space": "pause"}
 
 
+def _pressed(keys: Keys | None) -> tuple[str | None, int | None]:
+    """The key pressed since the last frame (None: none, or no keys to read), and the exit code
+    when the key reader ended the session instead: Ctrl-C (130), or a signal it caught."""
+    if keys is None:
+        return None, None
+    try:
+        return keys.reader.read(timeout=0), None
+    except (KeyboardInterrupt, Interrupted):
+        return None, int(ExitCode.INTERRUPTED)
+    except Terminated as exc:
+        return None, exc.exit_code
+
+
 async def _dashboard(host: ClassHost, console: Console, stop: _Stop) -> int:
     """The live dashboard with its keys until `q`, Ctrl-C or a signal; the exit code."""
-    from rich.live import Live
-
-    from eventlesson.flows.simulate import keys_from_terminal
-    from eventlesson.ui import terminal
+    from eventlesson.flows.simulate import LiveSuspend, keys_from_terminal, live_view
     from eventlesson.ui.render_classroom import render_dashboard
-
-    drawn: list[Callable[[], None]] = []  # Ctrl-Z's hooks, once the Live view exists
-
-    def erase() -> None:
-        if drawn:
-            drawn[0]()
-
-    def redraw() -> None:
-        if drawn:
-            drawn[1]()
 
     def frame(controls: bool) -> RenderableType:
         size = console.size
@@ -313,31 +314,18 @@ async def _dashboard(host: ClassHost, console: Console, stop: _Stop) -> int:
         )
 
     tasks: set[asyncio.Task[Any]] = set()
+    suspend = LiveSuspend()
     try:
         with (
-            keys_from_terminal(erase, redraw) as keys,
-            Live(
-                frame(keys is not None),
-                console=console,
-                auto_refresh=False,
-                transient=False,
-                redirect_stdout=False,
-                redirect_stderr=False,
-                vertical_overflow="crop",
-            ) as live,
+            keys_from_terminal(suspend.erase, suspend.redraw) as keys,
+            live_view(console, frame(keys is not None), suspend) as live,
         ):
-            drawn[:] = terminal.live_suspend_hooks(live)
             while stop.signum is None:
                 _raise_failed(tasks)
                 live.update(frame(keys is not None), refresh=True)
-                name = None
-                if keys is not None:
-                    try:
-                        name = keys.reader.read(timeout=0)
-                    except (KeyboardInterrupt, Interrupted):
-                        return int(ExitCode.INTERRUPTED)
-                    except Terminated as exc:
-                        return exc.exit_code
+                name, code = _pressed(keys)
+                if code is not None:
+                    return code
                 if name == "q":
                     return int(ExitCode.OK)
                 if name in HOST_KEYS:
@@ -566,14 +554,7 @@ class _LearnerScreen:
 
         session = self.session
         size = self.console.size
-        recent = session.story.recent(40)
-        hot = self.highlights.hot(recent, 0.0)
-        hot_seqs = {line.seq for line in hot}
-        oldest = recent[0].seq if recent else 0
-        # key moments stay on screen even once newer lines have pushed them out of the log
-        log = [(line, True) for line in hot if line.seq < oldest]
-        log += [(line, line.seq in hot_seqs) for line in recent]
-        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        log, focus = self.highlights.log(session.story)
         below = render_server_lines(session.broker_view(), width=size.width)
         screen = render_live(
             session.snapshot(focus),
@@ -607,48 +588,23 @@ def _learner_act(session: LearnerSession, name: str, tasks: set[asyncio.Task[Any
 
 
 async def _learner_live(session: LearnerSession, console: Console, stop: _Stop) -> int:
-    from rich.live import Live
-
-    from eventlesson.flows.simulate import keys_from_terminal
-    from eventlesson.ui import terminal
-
-    drawn: list[Callable[[], None]] = []  # Ctrl-Z's hooks, once the Live view exists
-
-    def erase() -> None:
-        if drawn:
-            drawn[0]()
-
-    def redraw() -> None:
-        if drawn:
-            drawn[1]()
+    from eventlesson.flows.simulate import LiveSuspend, keys_from_terminal, live_view
 
     tasks: set[asyncio.Task[Any]] = set()
+    suspend = LiveSuspend()
     try:
-        with keys_from_terminal(erase, redraw) as keys:
+        with keys_from_terminal(suspend.erase, suspend.redraw) as keys:
             screen = _LearnerScreen(session, console, controls=keys is not None)
-            with Live(
-                screen.renderable(),
-                console=console,
-                auto_refresh=False,
-                transient=False,
-                redirect_stdout=False,
-                redirect_stderr=False,
-                vertical_overflow="crop",
-            ) as live:
-                drawn[:] = terminal.live_suspend_hooks(live)
+            with live_view(console, screen.renderable(), suspend) as live:
                 try:
                     while stop.signum is None and session.over is None:
                         _raise_failed(tasks)
                         live.update(screen.renderable(), refresh=True)
-                        if keys is not None:
-                            try:
-                                name = keys.reader.read(timeout=0)
-                            except (KeyboardInterrupt, Interrupted):
-                                return int(ExitCode.INTERRUPTED)
-                            except Terminated as exc:
-                                return exc.exit_code
-                            if name is not None and _learner_act(session, name, tasks):
-                                return int(ExitCode.OK)
+                        name, code = _pressed(keys)
+                        if code is not None:
+                            return code
+                        if name is not None and _learner_act(session, name, tasks):
+                            return int(ExitCode.OK)
                         await asyncio.sleep(FRAME_SECONDS)
                 finally:
                     live.update(screen.renderable(), refresh=True)

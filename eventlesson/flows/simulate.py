@@ -28,11 +28,12 @@ from eventlesson.errors import ExitCode, Interrupted, OutputError, UsageError
 from eventlesson.outputs import open_output
 from eventlesson.sim import MAX_PURCHASES, SCENARIOS, Simulation, Summary, TraceWriter
 from eventlesson.sim.store import StoreError
-from eventlesson.sim.story import LogLine
+from eventlesson.sim.story import LogLine, Story
 from eventlesson.text import quoted, quoted_path
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
+    from rich.live import Live
 
     from eventlesson.app import App
     from eventlesson.flows.exercise import LearnerParts
@@ -45,6 +46,7 @@ MIN_SPEED = 0.1  # slower than this, a 15-purchase run would take over ten minut
 MAX_SPEED = 1000.0  # `+` stops here
 FRAME_SECONDS = 1 / 10  # at most 10 redraws a second: smooth enough, cheap on a core and ssh
 KEY_SECONDS = 4.0  # a key moment stays highlighted (and its purchase followed) this long
+LOG_LINES = 40  # the running log's lines a live view is given (it shows what fits)
 PROGRESS_AFTER = 1.0  # an unpaced run longer than this many seconds reports its progress
 
 
@@ -333,6 +335,69 @@ class Highlights:
             del self.lines[seq]
         return [self.lines[seq] for seq in sorted(self.first_seen)]
 
+    def log(
+        self, story: Story, paused_for: float = 0.0
+    ) -> tuple[list[tuple[LogLine, bool]], int | None]:
+        """The running log as a live view draws it, and the purchase to follow.
+
+        The log is the story's last LOG_LINES lines, each marked True while it is a highlighted
+        key moment, below the highlighted ones that newer lines have pushed out; the purchase
+        is the latest highlighted moment's (None: the view follows the newest purchase).
+        """
+        recent = story.recent(LOG_LINES)
+        hot = self.hot(recent, paused_for)
+        hot_seqs = {line.seq for line in hot}
+        oldest = recent[0].seq if recent else 0
+        # key moments stay on screen even once newer lines have pushed them out of the log
+        log = [(line, True) for line in hot if line.seq < oldest]
+        log += [(line, line.seq in hot_seqs) for line in recent]
+        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        return log, focus
+
+
+class LiveSuspend:
+    """Ctrl-Z's hooks for `keys_from_terminal`, which exist before the rich `Live` view they
+    act on: they do nothing until `live_view` hands them that view."""
+
+    def __init__(self) -> None:
+        self._hooks: tuple[Callable[[], None], Callable[[], None]] | None = None
+
+    def attach(self, live: Any) -> None:
+        from eventlesson.ui import terminal
+
+        self._hooks = terminal.live_suspend_hooks(live)
+
+    def erase(self) -> None:  # before the shell takes the screen: no half frame left behind
+        if self._hooks is not None:
+            self._hooks[0]()
+
+    def redraw(self) -> None:  # after `fg`: one frame, below the shell's lines
+        if self._hooks is not None:
+            self._hooks[1]()
+
+
+@contextmanager
+def live_view(
+    console: Console, first: RenderableType, suspend: LiveSuspend | None = None
+) -> Iterator[Live]:
+    """A rich `Live` view that draws only when told to (`live.update(..., refresh=True)` on
+    the flow's own frames: no thread racing the run), cropped to the screen, leaving its last
+    frame in place; with `suspend`, Ctrl-Z erases it and `fg` draws it again."""
+    from rich.live import Live
+
+    with Live(
+        first,
+        console=console,
+        auto_refresh=False,
+        transient=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        vertical_overflow="crop",
+    ) as live:
+        if suspend is not None:
+            suspend.attach(live)
+        yield live
+
 
 class LiveView:
     """Draws frames: the snapshot, the running log with its highlighted key moments."""
@@ -359,14 +424,7 @@ class LiveView:
         story = self.sim.story
         assert story is not None
         paused_for = self.pacer.paused_for if self.pacer is not None else 0.0
-        recent = story.recent(40)
-        hot = self.highlights.hot(recent, paused_for)
-        hot_seqs = {line.seq for line in hot}
-        oldest = recent[0].seq if recent else 0
-        # key moments stay on screen even once newer lines have pushed them out of the log
-        log = [(line, True) for line in hot if line.seq < oldest]
-        log += [(line, line.seq in hot_seqs) for line in recent]
-        focus = next((ln.purchase_id for ln in reversed(hot) if ln.purchase_id), None)
+        log, focus = self.highlights.log(story, paused_for)
         size = self.size = self.console.size
         pacer = self.pacer
         return render_live(
@@ -386,36 +444,14 @@ def _play_live(
     sim: Simulation, console: Console, speed: float, *, inline: bool, leave: str = ""
 ) -> tuple[Pacer, LiveView]:
     """The rich Live view with its keys; returns how it ended (quit, interrupted, finished)."""
-    from rich.live import Live
-
-    from eventlesson.ui import terminal
-
     console = real_console(console)
-    drawn: list[Callable[[], None]] = []  # Ctrl-Z's hooks, once the Live view exists
-
-    def erase() -> None:  # before the shell takes the screen: no half frame left behind
-        if drawn:
-            drawn[0]()
-
-    def redraw() -> None:  # after `fg`: one frame, below the shell's lines
-        if drawn:
-            drawn[1]()
-
-    with keys_from_terminal(erase, redraw) as keys:
+    suspend = LiveSuspend()
+    with keys_from_terminal(suspend.erase, suspend.redraw) as keys:
         view = LiveView(sim, console, inline=inline, controls=keys is not None, leave=leave)
         pacer = Pacer(sim, speed, keys if keys is not None else NoKeys())
         pacer.stale = view.resized
         view.pacer = pacer
-        with Live(
-            view.renderable(),
-            console=console,
-            auto_refresh=False,  # we refresh on our own frames; no thread racing the model
-            transient=False,
-            redirect_stdout=False,
-            redirect_stderr=False,
-            vertical_overflow="crop",
-        ) as live:
-            drawn[:] = terminal.live_suspend_hooks(live)
+        with live_view(console, view.renderable(), suspend) as live:
             # the size is asked again for every frame, so a resized terminal gets the layout
             # for its new size (compact below 72 columns) rather than the old one squeezed in
             pacer.on_frame = lambda at: live.update(view.renderable(at), refresh=True)
