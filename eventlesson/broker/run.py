@@ -5,8 +5,9 @@ Core module: nats-py (through `eventlesson.broker.jetstream`), sqlite3 and the s
 no rich, questionary or typer, no SimPy. It is the model's run with the simulated parts replaced
 by real ones, and everything else reused: the scenario catalogue and its fault schedule, the
 service's step, the relay and the handlers (`eventlesson.sim.services`), the SQLite store and each
-consumer's own store, the trace records (same types, same keys), the `Ledger` that folds them and
-the `Story` the live view narrates. The broker log is a JetStream stream (an offset is a stream
+consumer's own store, the trace records (same types, same keys: `eventlesson.sim.records`), the
+`Ledger` that folds them and the `Story` the live view narrates. What its consumers do with a
+delivery, as a classroom learner's do, is `eventlesson.broker.live`. The broker log is a JetStream stream (an offset is a stream
 sequence), each consumer group a durable pull consumer (its committed offset the ack floor), and
 the read-out's checks get the server's own account of the stream, read back after the run. What a
 view reads is in `eventlesson.broker.view`; the summary, the notes and the `--json` facts are in
@@ -24,7 +25,6 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,13 +51,16 @@ from eventlesson.broker.jetstream import (
     read_consumers,
     read_stream_state,
 )
+from eventlesson.broker.live import BUSY, CRASHED, IDLE, RETRYING, LiveConsumer, LiveSession
 from eventlesson.broker.narrate import describe
 from eventlesson.broker.readout import ServerRead, read_back
 from eventlesson.broker.server import NatsServer, ServerError
 from eventlesson.broker.state import ConsumerState, ServerView, StreamState
+from eventlesson.sim import records
 from eventlesson.sim.faults import FaultSchedule
 from eventlesson.sim.invariants import Findings
 from eventlesson.sim.ledger import COMMITTED, PUBLISHED, Ledger
+from eventlesson.sim.records import POISON_REASON, ROLLBACK_REASON, TIMEOUT_REASON
 from eventlesson.sim.scenarios import (
     BROKER_RETRY_SECONDS,
     CALL_TIMEOUT_SECONDS,
@@ -65,6 +68,7 @@ from eventlesson.sim.scenarios import (
     CONSUMER_RESTART_SECONDS,
     CONSUMERS,
     COURSES,
+    EVENT_TYPE,
     MAX_DELIVERIES,
     RELAY_RESTART_SECONDS,
     RETRY_BACKOFF_SECONDS,
@@ -86,29 +90,16 @@ from eventlesson.sim.services import (
     ServiceStep,
     Step,
     StoreSteps,
-    default_handler,
     default_service,
     relay_outbox,
 )
 from eventlesson.sim.state import Snapshot, Summary
-from eventlesson.sim.store import ConsumerStore, OutboxRow, RolledBack, Store
+from eventlesson.sim.store import OutboxRow, RolledBack, Store
 from eventlesson.sim.story import Story
-
-Record = dict[str, Any]
-Listener = Callable[[Record], None]
 
 MAX_PURCHASES = 100_000  # a real broker in real time: enough for the benchmark's 10k
 LONG_RELAY_CRASH_AT = 5  # the relay's 5th publish: the crash whose repeat outlasts the window
-POISON_REASON = "amount in a currency analytics cannot convert"
-ROLLBACK_REASON = "the service crashed between the purchase and outbox INSERTs; rolled back"
-IDLE, BUSY, CRASHED, RETRYING, DOWN, WAITING = (
-    "idle",
-    "busy",
-    "crashed",
-    "retrying",
-    "down",
-    "waiting",
-)
+DOWN = "down"  # a consumer's own outage (the synchronous chain's email)
 PUBLISH_RETRIES = 3  # as the model's direct publish: then it gives up (the event is lost)
 
 
@@ -169,26 +160,20 @@ class Timing:
         return 0.2 if self.fast else 0.1
 
 
-class _Consumer:
-    """One consumer: its spec, its own store, its handler and what the live view shows."""
+class _Consumer(LiveConsumer):
+    """One consumer, and its place in the synchronous chain (the design without a broker)."""
 
     def __init__(self, spec: ConsumerSpec, index: int, mean: float, seed: int, planned: int):
-        self.spec = spec
-        self.name = spec.name
-        self.index = index
-        self.mean = mean  # model seconds per event
-        self.rng = random.Random(f"{seed}:{spec.name}")  # the model's own stream for its work
-        self.store = ConsumerStore(spec.name, planned)
-        self.handler: Handler = default_handler(spec.idempotent, spec.refresh)
-        self.status = IDLE
-        self.acked: set[int] = set()  # stream sequences acknowledged above the server's floor
-        self.parked: set[int] = set()  # stream sequences it parked
+        # the model's own random stream for its work
+        super().__init__(spec, index, mean, random.Random(f"{seed}:{spec.name}"), planned)
         self.lock = asyncio.Lock()  # the synchronous chain: one call at a time
         self.queued = 0  # the synchronous chain: calls waiting for it
 
 
-class BrokerRun:
+class BrokerRun(LiveSession):
     """One scenario against one server. `await setup()`, `await run()`, `await finish()`."""
+
+    consumers: dict[str, _Consumer]
 
     def __init__(
         self,
@@ -225,7 +210,11 @@ class BrokerRun:
                 "eventlesson starts: leave out the URL (--broker nats)"
             )
         self.store = Store(db)
-        self.ledger = Ledger(CONSUMER_NAMES, self.planned, arrivals=False)
+        self.story = Story(self.scenario, describe)
+        # an unwatched run (--fast, --json, the benchmark) pays nothing for the story
+        super().__init__(
+            Ledger(CONSUMER_NAMES, self.planned, arrivals=False), [self.story] if observe else []
+        )
         self.consumers = {
             spec.name: _Consumer(spec, i, self.scenario.mean(spec), seed, self.planned)
             for i, spec in enumerate(CONSUMERS)
@@ -236,11 +225,6 @@ class BrokerRun:
         if self.uses_broker:
             self.service = service or default_service(self.mode)
         self.relay: Relay = relay or relay_outbox
-        self.story = Story(self.scenario, describe)
-        self._listeners: list[Listener] = [self.ledger.feed]
-        if observe:  # an unwatched run (--fast, --json, the benchmark) pays nothing for it
-            self._listeners.append(self.story)
-        self.last_record: Record | None = None
 
         self.service_status = IDLE
         self.broker_up = True
@@ -248,7 +232,6 @@ class BrokerRun:
         self.dropped_repeats = 0  # publishes the server dropped by Nats-Msg-Id
         self.published_seq: dict[int, tuple[int, str, float]] = {}  # seq -> pid, id, occurred
         self.last_seq = 0  # the highest stream sequence a PubAck named
-        self.server_view: dict[str, ConsumerState] = {}
         self.stream_view: StreamState | None = None
         self.final: ServerRead | None = None
         self.complete = False
@@ -272,7 +255,6 @@ class BrokerRun:
         self._stopping = False
         self.peak_lag = 0.0  # the largest lag shown so far: the bars' full scale
         self._queue: asyncio.Queue[Purchase] = asyncio.Queue()
-        self._t0 = time.monotonic()
         self.wall0 = time.time()
 
     # -- the trace --
@@ -280,21 +262,6 @@ class BrokerRun:
     @property
     def uses_broker(self) -> bool:
         return self.mode != "sync"
-
-    def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    @property
-    def now(self) -> float:
-        return time.monotonic() - self._t0
-
-    def _t(self) -> float:
-        return round(self.now, 6)
-
-    def _emit(self, record: Record) -> None:
-        self.last_record = record
-        for listener in self._listeners:
-            listener(record)
 
     def _model_now(self) -> float:
         """The scenario's clock (fault windows are written on it)."""
@@ -422,17 +389,10 @@ class BrokerRun:
             self._commands += 1
             pid = self._commands
             course, cents = COURSES[int(rng.random() * len(COURSES))]
-            record: Record = {
-                "t": self._t(),
-                "type": "command",
-                "purchase_id": pid,
-                "course": course,
-                "amount_cents": cents,
-            }
-            if self.service_status == CRASHED:
-                record["waits"] = "restart"
-            self._emit(record)
-            purchase = Purchase(pid, course, cents, record["t"])
+            t = self._t()
+            waits = "restart" if self.service_status == CRASHED else None
+            self._emit(records.command(t, pid, course, cents, waits=waits))
+            purchase = Purchase(pid, course, cents, t)
             if self.uses_broker:
                 self._queue.put_nowait(purchase)
             else:  # the chain: every request makes its own inline calls
@@ -514,15 +474,7 @@ class BrokerRun:
         if self.schedule.commit_fails(pid):
             self.store.fail_purchase(pid, course, cents, t)
             ghost = bool(self.ledger.flags[pid] & PUBLISHED)
-            self._emit(
-                {
-                    "t": t,
-                    "type": "commit_failed",
-                    "purchase_id": pid,
-                    "reason": "database timeout, rolled back",
-                    "ghost": ghost,
-                }
-            )
+            self._emit(records.commit_failed(t, pid, TIMEOUT_REASON, ghost=ghost))
             return False
         if rows:
             ids = [(self._next_event_id(), topic) for topic, _payload in rows]
@@ -537,50 +489,24 @@ class BrokerRun:
                 )
             except RolledBack:
                 self._emit(
-                    {
-                        "t": t,
-                        "type": "commit_failed",
-                        "purchase_id": pid,
-                        "reason": ROLLBACK_REASON,
-                        "ghost": False,
-                        "rolled_back": True,
-                    }
+                    records.commit_failed(t, pid, ROLLBACK_REASON, ghost=False, rolled_back=True)
                 )
                 await self._service_crash(pid, lost=False)
                 return False
-            self._emit(
-                {
-                    "t": t,
-                    "type": "commit",
-                    "purchase_id": pid,
-                    "event_id": ids[0][0],
-                    "outbox": True,
-                }
-            )
+            self._emit(records.commit(t, pid, outbox_event=ids[0][0]))
             self._relay_wake.set()
         else:
             self.store.commit_purchase(pid, course, cents, t)
-            self._emit({"t": t, "type": "commit", "purchase_id": pid})
+            self._emit(records.commit(t, pid))
         # the learner is confirmed at the commit: the store's answer is the service's answer
-        latency = t - purchase.asked_at
-        self._emit({"t": t, "type": "confirm", "purchase_id": pid, "latency": round(latency, 6)})
+        self._emit(records.confirm(t, pid, t - purchase.asked_at))
         return True
 
     async def _service_crash(self, pid: int, lost: bool) -> None:
         self.service_status = CRASHED  # arriving learners queue until the restart
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "crash",
-                "purchase_id": pid,
-                "component": "purchase-service",
-                "lost": lost,
-            }
-        )
+        self._emit(records.component_crash(self._t(), pid, "purchase-service", lost=lost))
         await asyncio.sleep(self.timing.scaled(SERVICE_RESTART_SECONDS))
-        self._emit(
-            {"t": self._t(), "type": "restart", "purchase_id": pid, "component": "purchase-service"}
-        )
+        self._emit(records.restart(self._t(), component="purchase-service", purchase_id=pid))
         self.service_status = IDLE
         self._relay_wake.set()  # a restarted service wakes the relay too (outbox)
 
@@ -594,20 +520,20 @@ class BrokerRun:
             except (TimeoutError, nats.errors.Error) as exc:
                 tries += 1
                 gave_up = tries > PUBLISH_RETRIES
-                record: Record = {
-                    "t": self._t(),
-                    "type": "publish_failed",
-                    "purchase_id": event.purchase_id,
-                    "event_id": event.id,
-                    "reason": f"broker unavailable ({type(exc).__name__})",
-                }
+                self._emit(
+                    records.publish_failed(
+                        self._t(),
+                        event.purchase_id,
+                        event.id,
+                        f"broker unavailable ({type(exc).__name__})",
+                        retry_in=self.timing.scaled(BROKER_RETRY_SECONDS),
+                        lost=bool(self.ledger.flags[event.purchase_id] & COMMITTED)
+                        if gave_up
+                        else None,
+                    )
+                )
                 if gave_up:
-                    record["gave_up"] = True
-                    record["lost"] = bool(self.ledger.flags[event.purchase_id] & COMMITTED)
-                    self._emit(record)
                     return False
-                record["retry_in"] = round(self.timing.scaled(BROKER_RETRY_SECONDS), 6)
-                self._emit(record)
                 self.service_status = RETRYING  # the next learners wait behind this one
                 await asyncio.sleep(self.timing.scaled(BROKER_RETRY_SECONDS))
                 self.service_status = BUSY
@@ -632,26 +558,24 @@ class BrokerRun:
             headers={MSG_ID: event.id},
         )
         pid = event.purchase_id
-        record: Record = {
-            "t": self._t(),
-            "type": "publish",
-            "purchase_id": pid,
-            "event_id": event.id,
-            "offset": ack.seq,
-            "course": event.course,
-            "amount_cents": event.amount_cents,
-        }
-        if via is not None:
-            record["via"] = via
-        if ack.duplicate:  # the server already holds this Nats-Msg-Id: nothing was appended
+        # the server already holds this Nats-Msg-Id: nothing was appended
+        dropped = bool(ack.duplicate)
+        record = records.publish(
+            self._t(),
+            pid,
+            event.id,
+            ack.seq,
+            event.course,
+            event.amount_cents,
+            via=via,
+            repeat=not dropped and bool(self.ledger.flags[pid] & PUBLISHED),
+            dropped=dropped,
+        )
+        if dropped:
             self.dropped_repeats += 1
-            record["type"] = "publish_dropped"
-            self._emit(record)
-            return
-        if self.ledger.flags[pid] & PUBLISHED:
-            record["repeat"] = True
-        self.published_seq[ack.seq] = (pid, event.id, event.occurred_at)
-        self.last_seq = max(self.last_seq, ack.seq)
+        else:
+            self.published_seq[ack.seq] = (pid, event.id, event.occurred_at)
+            self.last_seq = max(self.last_seq, ack.seq)
         self._emit(record)
 
     # -- the outbox relay --
@@ -697,14 +621,13 @@ class BrokerRun:
             await self._publish(event, via="relay")
         except (TimeoutError, nats.errors.Error) as exc:
             self._emit(
-                {
-                    "t": self._t(),
-                    "type": "publish_failed",
-                    "purchase_id": row.purchase_id,
-                    "event_id": row.event_id,
-                    "reason": f"broker unavailable ({type(exc).__name__})",
-                    "retry_in": round(timing.scaled(BROKER_RETRY_SECONDS), 6),
-                }
+                records.publish_failed(
+                    self._t(),
+                    row.purchase_id,
+                    row.event_id,
+                    f"broker unavailable ({type(exc).__name__})",
+                    retry_in=timing.scaled(BROKER_RETRY_SECONDS),
+                )
             )
             await asyncio.sleep(timing.scaled(BROKER_RETRY_SECONDS))
             return False
@@ -717,18 +640,17 @@ class BrokerRun:
             self._long_relay_crash_due &= not long
             down = timing.relay_restart_long if long else timing.relay_restart
             self._emit(
-                {
-                    "t": self._t(),
-                    "type": "crash",
-                    "purchase_id": row.purchase_id,
-                    "event_id": row.event_id,
-                    "component": "relay",
-                    "down_for": round(down, 6),
-                    "duplicate_window": round(timing.duplicate_window, 6),
-                }
+                records.component_crash(
+                    self._t(),
+                    row.purchase_id,
+                    "relay",
+                    event_id=row.event_id,
+                    down_for=down,
+                    duplicate_window=timing.duplicate_window,
+                )
             )
             await asyncio.sleep(down)
-            self._emit({"t": self._t(), "type": "restart", "component": "relay"})
+            self._emit(records.restart(self._t(), component="relay"))
             return False
         return True
 
@@ -744,14 +666,14 @@ class BrokerRun:
                 await asyncio.sleep(wait)
             self.broker_up = False
             until = self.now + self.timing.scaled(duration)
-            self._emit({"t": self._t(), "type": "broker_down", "until": round(until, 6)})
+            self._emit(records.broker_down(self._t(), until))
             # in this thread, not a worker's: the kernel stops a server whose starting thread
             # ended (see server._die_with_parent); both take a few tens of milliseconds
             server.stop()
             await asyncio.sleep(max(0.0, until - self.now))
             server.start()
             self.broker_up = True
-            self._emit({"t": self._t(), "type": "broker_up"})
+            self._emit(records.broker_up(self._t()))
             self._relay_wake.set()
 
     async def _consumer_outage(self, name: str, start: float, duration: float) -> None:
@@ -762,12 +684,10 @@ class BrokerRun:
             await asyncio.sleep(wait)
         until = self.now + self.timing.scaled(duration)
         c.status = DOWN
-        self._emit(
-            {"t": self._t(), "type": "consumer_down", "consumer": name, "until": round(until, 6)}
-        )
+        self._emit(records.consumer_down(self._t(), name, until))
         await asyncio.sleep(max(0.0, until - self.now))
         c.status = IDLE
-        self._emit({"t": self._t(), "type": "consumer_up", "consumer": name})
+        self._emit(records.consumer_up(self._t(), name))
 
     # -- consumers on the broker --
 
@@ -777,44 +697,11 @@ class BrokerRun:
         if not self.timing.fast and seconds > 0:
             await asyncio.sleep(self.timing.scaled(seconds))
 
-    def _run_handler(self, c: _Consumer, event: Event, offset: int | None) -> str | None:
-        """Call the handler on the consumer's own store; the failure's reason, or None."""
-        store = c.store
-        store.now = self.now
-        before = store.applied
-        try:
-            c.handler(store, event)
-        except Exception as exc:  # a handler that raises is a failed delivery, retried
-            return str(exc) or type(exc).__name__
-        applied = store.applied - before
-        pid = event.purchase_id
-        if not applied:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "duplicate_skipped",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                }
-            )
-            return None
-        for _ in range(applied):
-            before_count = self.ledger.effects[c.index][pid] if pid < self.ledger.size else 0
-            record: Record = {
-                "t": self._t(),
-                "type": "handle",
-                "purchase_id": pid,
-                "event_id": event.id,
-                "consumer": c.name,
-                "effect": c.spec.effect,
-                "duplicate": bool(before_count),
-                "committed": bool(pid < self.ledger.size and self.ledger.flags[pid] & COMMITTED),
-            }
-            if offset is not None:
-                record["offset"] = offset
-            self._emit(record)
-        return None
+    def _applied(self, c: _Consumer, event: Event, offset: int | None) -> str | None:
+        """The handler on the consumer's own store; the failure's reason, or None."""
+        pid, ledger = event.purchase_id, self.ledger
+        committed = bool(pid < ledger.size and ledger.flags[pid] & COMMITTED)
+        return self._run_handler(c, event, committed=committed, offset=offset)
 
     async def _handle(self, d: Delivery) -> Outcome:
         """One delivery to one consumer: the effect, then what the runner tells the server."""
@@ -822,31 +709,20 @@ class BrokerRun:
         body = json.loads(d.data)
         event = Event(
             str(body["event_id"]),
-            str(body.get("type", "purchase.completed")),
+            str(body.get("type", EVENT_TYPE)),
             int(body["purchase_id"]),
             str(body.get("course", "")),
             int(body.get("amount_cents", 0)),
             float(body.get("occurred_at", 0.0)),
         )
         pid = event.purchase_id
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "deliver",
-                "purchase_id": pid,
-                "event_id": event.id,
-                "consumer": c.name,
-                "offset": d.seq,
-                "delivery": d.delivered,  # the server's count, from the message's metadata
-            }
-        )
-        c.status = BUSY
+        self._delivered(c, event, d)
         await self._work(c)
         problem: str | None
         if self.schedule.has_poison and self.schedule.poisoned(c.name, pid):
             problem = POISON_REASON
         else:
-            problem = self._run_handler(c, event, d.seq)
+            problem = self._applied(c, event, d.seq)
         if problem is not None:
             return await self._failed(c, d, event, problem)
         schedule = self.schedule
@@ -855,49 +731,15 @@ class BrokerRun:
             and schedule.may_crash(c.name)
             and schedule.consumer_crashes(c.name, pid)
         ):
-            # after the side effect, before the ack: the server will deliver it again
-            c.status = CRASHED
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "crash",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                    "offset": d.seq,
-                }
-            )
-            return Outcome.crash()
-        c.acked.add(d.seq)
+            return self._crash(c, event, d)
         c.status = IDLE
-        end = max(self.last_seq, d.seq)
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "lag",
-                "consumer": c.name,
-                "offset": d.seq,
-                "lag_events": end - d.seq,
-                "lag_seconds": round(max(0.0, self.now - event.occurred_at), 6),
-            }
-        )
-        return Outcome.ack()
+        return self._ack(c, d, end=max(self.last_seq, d.seq), since=event.occurred_at)
 
     async def _failed(self, c: _Consumer, d: Delivery, event: Event, reason: str) -> Outcome:
         """A failed delivery: the server redelivers after a growing pause (nak); on the last
         delivery max_deliver allows, the consumer parks the event on the dead-letter subject and
         terminates it, so the server never delivers it again and the ack floor moves past it."""
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "handle_failed",
-                "purchase_id": event.purchase_id,
-                "event_id": event.id,
-                "consumer": c.name,
-                "delivery": d.delivered,
-                "reason": reason,
-            }
-        )
+        self._handle_failed(c, event, d, reason)
         if d.delivered < MAX_DELIVERIES:
             c.status = RETRYING
             return Outcome.retry(self.timing.scaled(RETRY_BACKOFF_SECONDS * d.delivered, 0.01))
@@ -926,7 +768,7 @@ class BrokerRun:
     def _notice(self, consumer: str, what: str) -> None:
         if what == "restarted":
             self.consumers[consumer].status = IDLE
-            self._emit({"t": self._t(), "type": "restart", "consumer": consumer})
+            self._emit(records.restart(self._t(), consumer=consumer))
 
     def _on_parked(self, consumer: str, seq: int, deliveries: int, data: bytes) -> None:
         if (consumer, seq) in self.parked:
@@ -937,16 +779,15 @@ class BrokerRun:
             c.parked.add(seq)
         body = json.loads(data) if data else {}
         self._emit(
-            {
-                "t": self._t(),
-                "type": "dead_letter",
-                "purchase_id": int(body.get("purchase_id", 0)),
-                "event_id": str(body.get("event_id", "")),
-                "consumer": consumer,
-                "deliveries": deliveries,
-                "offset": seq,
-                "subject": self.names.dead_letter_subject,
-            }
+            records.dead_letter(
+                self._t(),
+                int(body.get("purchase_id", 0)),
+                str(body.get("event_id", "")),
+                consumer,
+                deliveries,
+                offset=seq,
+                subject=self.names.dead_letter_subject,
+            )
         )
 
     # -- the "before" design: direct calls, no broker --
@@ -955,33 +796,15 @@ class BrokerRun:
         pid, t = purchase.id, self._t()
         if self.schedule.commit_fails(pid):
             self.store.fail_purchase(pid, purchase.course, purchase.amount_cents, t)
-            self._emit(
-                {
-                    "t": t,
-                    "type": "commit_failed",
-                    "purchase_id": pid,
-                    "reason": "database timeout, rolled back",
-                    "ghost": False,
-                }
-            )
+            self._emit(records.commit_failed(t, pid, TIMEOUT_REASON, ghost=False))
             self._tell_failed(purchase, "the purchase did not commit")
             return
         self.store.commit_purchase(pid, purchase.course, purchase.amount_cents, t)
-        self._emit({"t": t, "type": "commit", "purchase_id": pid})
+        self._emit(records.commit(t, pid))
         # no event exists; the calls still carry a key a consumer can dedupe on
-        event = Event(
-            f"call-{pid:06d}", "purchase.completed", pid, purchase.course, purchase.amount_cents, t
-        )
+        event = Event(f"call-{pid:06d}", EVENT_TYPE, pid, purchase.course, purchase.amount_cents, t)
         for c in self.consumers.values():
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "deliver",
-                    "purchase_id": pid,
-                    "consumer": c.name,
-                    "via": "call",
-                }
-            )
+            self._emit(records.call(self._t(), pid, c.name))
             if self.schedule.consumer_down(c.name, self._model_now()):
                 await asyncio.sleep(self.timing.scaled(CALL_TIMEOUT_SECONDS))
                 reason = f"no answer within {CALL_TIMEOUT_SECONDS:g} s"
@@ -992,50 +815,21 @@ class BrokerRun:
                 c.queued -= 1
                 c.status = BUSY
                 await self._work(c)
-                problem = self._run_handler(c, event, None)
+                problem = self._applied(c, event, None)
                 c.status = BUSY if c.queued else IDLE
             if problem is not None:
                 self._call_failed(c, purchase, event, problem)
                 return
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "lag",
-                    "consumer": c.name,
-                    "lag_events": c.queued,
-                    "lag_seconds": round(self.now - t, 6),
-                }
-            )
-        latency = self._t() - purchase.asked_at
-        self._emit(
-            {"t": self._t(), "type": "confirm", "purchase_id": pid, "latency": round(latency, 6)}
-        )
+            self._emit(records.lag(self._t(), c.name, c.queued, self.now - t))
+        self._emit(records.confirm(self._t(), pid, self._t() - purchase.asked_at))
 
     def _call_failed(self, c: _Consumer, purchase: Purchase, event: Event, reason: str) -> None:
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "handle_failed",
-                "purchase_id": purchase.id,
-                "event_id": event.id,
-                "consumer": c.name,
-                "delivery": 1,
-                "reason": reason,
-            }
-        )
+        self._emit(records.handle_failed(self._t(), purchase.id, event.id, c.name, 1, reason))
         self._tell_failed(purchase, f"{c.name} did not answer")
 
     def _tell_failed(self, purchase: Purchase, reason: str) -> None:
         t = self._t()
-        self._emit(
-            {
-                "t": t,
-                "type": "purchase_failed",
-                "purchase_id": purchase.id,
-                "latency": round(t - purchase.asked_at, 6),
-                "reason": reason,
-            }
-        )
+        self._emit(records.purchase_failed(t, purchase.id, t - purchase.asked_at, reason))
 
     # -- the server's view, live --
 
@@ -1054,28 +848,19 @@ class BrokerRun:
             self._take(states, stream)
 
     def _take(self, states: dict[str, ConsumerState], stream: StreamState) -> None:
-        """A reading of the server: each consumer's ack floor becomes its committed offset."""
+        """A reading of the server: the stream, and each consumer's ack floor."""
         self.reachable = True
-        before = self.server_view
-        self.server_view = states
         self.stream_view = stream
-        for name, state in states.items():
-            c = self.consumers[name]
-            c.acked = {seq for seq in c.acked if seq > state.ack_floor_seq}
-            old = before.get(name)
-            if old is None or state.ack_floor_seq != old.ack_floor_seq:
-                pid, event_id, _ = self.published_seq.get(state.ack_floor_seq, (None, None, 0.0))
-                record: Record = {
-                    "t": self._t(),
-                    "type": "offset_commit",
-                    "consumer": name,
-                    # the next offset it will read, as in the model: one past the ack floor
-                    "offset": state.ack_floor_seq + 1,
-                    "ack_floor": state.ack_floor_seq,
-                }
-                if pid is not None:
-                    record["purchase_id"], record["event_id"] = pid, event_id
-                self._emit(record)
+        self._take_floors(states)
+
+    def _event_at(self, seq: int) -> tuple[int, str] | None:
+        known = self.published_seq.get(seq)
+        return None if known is None else (known[0], known[1])
+
+    def occurred_at(self, seq: int) -> float | None:
+        """When the event at this stream sequence happened (its lag counts from then), if known."""
+        known = self.published_seq.get(seq)
+        return None if known is None else known[2]
 
     # -- what a view reads (eventlesson.broker.view) --
 

@@ -11,26 +11,11 @@ from typing import TYPE_CHECKING
 
 from eventlesson.broker.narrate import describe
 from eventlesson.broker.state import ConsumerState, ServerView
-from eventlesson.sim.state import ConsumerView, Snapshot
+from eventlesson.sim.snapshot import consumer_view, from_trace
+from eventlesson.sim.state import Snapshot
 
 if TYPE_CHECKING:
-    from eventlesson.broker.run import BrokerRun, _Consumer
-
-BUSY, IDLE = "busy", "idle"
-
-
-def oldest_age(run: BrokerRun, c: _Consumer, state: ConsumerState | None) -> float:
-    """Age of the oldest event above the server's ack floor that this consumer has neither
-    acknowledged nor parked; 0 when it is at the stream's end."""
-    stream = run.stream_view
-    if state is None or stream is None or state.ack_floor_seq >= stream.last_seq:
-        return 0.0
-    for seq in range(state.ack_floor_seq + 1, stream.last_seq + 1):
-        if seq in c.acked or seq in c.parked:
-            continue
-        known = run.published_seq.get(seq)
-        return 0.0 if known is None else max(0.0, run.now - known[2])
-    return 0.0
+    from eventlesson.broker.run import BrokerRun
 
 
 def live(run: BrokerRun) -> ServerView | None:
@@ -77,27 +62,29 @@ def snapshot(run: BrokerRun, focus: int | None = None) -> Snapshot:
     On JetStream the committed offset is the consumer's ack floor and the log's end the
     stream's last sequence, so "Lag ev" is last sequence − ack floor, from the server.
     """
-    ledger, story = run.ledger, run.story
     stream = run.stream_view
+    end = stream.last_seq if stream is not None else 0
     consumers = []
     peak = 0.0
     for c in run.consumers.values():
-        state = run.server_view.get(c.name)
-        lag_seconds = oldest_age(run, c, state) if run.uses_broker else 0.0
-        peak = max(peak, lag_seconds)
         if run.uses_broker:
-            offset = state.ack_floor_seq if state is not None else 0
-            lag_events = (stream.last_seq if stream is not None else 0) - offset
+            state = run.server_view.get(c.name)
+            offset: int | None = state.ack_floor_seq if state is not None else 0
+            lag_events = end - (offset or 0)
+            lag_seconds = (
+                c.oldest_age(state.ack_floor_seq, end, run.occurred_at, run.now)
+                if state is not None and stream is not None
+                else 0.0
+            )
         else:
-            offset, lag_events = None, c.queued
+            offset, lag_events, lag_seconds = None, c.queued, 0.0
+        peak = max(peak, lag_seconds)
         consumers.append(
-            ConsumerView(
-                name=c.name,
-                status=c.status,
-                handled=ledger.handled[c.index],
-                skipped=ledger.skipped[c.index],
-                duplicates=ledger.duplicates[c.index],
-                dead_letters=len(ledger.dead[c.index]),
+            consumer_view(
+                run.ledger,
+                c.index,
+                c.name,
+                c.status,
                 lag_events=max(0, lag_events),
                 lag_seconds=lag_seconds,
                 idempotent=c.spec.idempotent,
@@ -105,33 +92,20 @@ def snapshot(run: BrokerRun, focus: int | None = None) -> Snapshot:
             )
         )
     run.peak_lag = max(run.peak_lag, peak)
-    if focus is None:
-        focus = story.latest
-    record = story.last
-    return Snapshot(
+    return from_trace(
+        run.ledger,
+        run.story,
+        describe,
         scenario=run.scenario.name,
         mode=run.mode,
         clock=run.now,
-        purchases=ledger.commands,
         planned=run.planned,
-        committed=ledger.committed,
-        commit_failed=ledger.commits_failed,
-        published=ledger.published,
-        purchase_id=focus,
-        steps=story.steps(focus),
+        focus=focus,
         consumers=tuple(consumers),
-        ghost_events=ledger.ghosts_seen,
-        lost_events=ledger.lost_seen,
-        duplicate_effects=sum(ledger.duplicates),
-        dead_letters=len(ledger.dead_letters),
         outbox_backlog=run.store.outbox_backlog() if run.mode == "outbox" else None,
         broker_up=run.broker_up,
         service_status=run.service_status,
-        peak_lag_seconds=run.peak_lag,
-        what=describe(record) if record is not None else "Waiting for the first learner.",
-        last_type=record["type"] if record is not None else None,
+        peak=run.peak_lag,
         done=run.complete,
-        log_end=(stream.last_seq if stream is not None else 0) if run.uses_broker else None,
-        repeats=ledger.repeats,
-        learner=story.learner(focus),
+        log_end=end if run.uses_broker else None,
     )

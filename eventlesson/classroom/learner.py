@@ -3,8 +3,9 @@ own durable consumers, in real time, and keep what the live view of `simulate` s
 
 Core module: nats-py (through `eventlesson.broker.jetstream`) and the standard library; no rich,
 questionary or typer. The consumers are the broker backend's `ConsumerRunner` with the model's
-handlers and stores (`eventlesson.sim.services`, `eventlesson.sim.store`); every step becomes the
-model's trace record, folded by a `Ledger` and narrated by a `Story`, so the flow draws this
+handlers and stores, and a session is a `broker.live.LiveSession`, as a scenario's run on the
+broker is: every step becomes the model's trace record, folded by a `Ledger` and narrated by a
+`Story`, and each consumer's lag is read against its ack floor, so the flow draws this
 session with `render_sim.render_live` exactly as it draws a simulation. The purchase service's
 records come from the host on the class's trace subject; offsets, the log's end and each
 consumer's lag come from the server.
@@ -39,6 +40,7 @@ from eventlesson.broker.jetstream import (
     cancel_and_wait,
     read_consumers,
 )
+from eventlesson.broker.live import CRASHED, IDLE, RETRYING, LiveConsumer, LiveSession
 from eventlesson.broker.server import ServerError
 from eventlesson.broker.state import ConsumerState, ServerView
 from eventlesson.classroom.narrate import describe
@@ -73,7 +75,9 @@ from eventlesson.classroom.wire import (
     encode_event,
     encode_join,
 )
+from eventlesson.sim import records
 from eventlesson.sim.ledger import Ledger
+from eventlesson.sim.records import POISON_REASON
 from eventlesson.sim.scenarios import (
     BEYOND,
     CONCEPT_2,
@@ -87,14 +91,11 @@ from eventlesson.sim.scenarios import (
     ConsumerSpec,
     Scenario,
 )
-from eventlesson.sim.services import Event, Handler, apply_effect, apply_once, default_handler
-from eventlesson.sim.state import ConsumerView, Snapshot
-from eventlesson.sim.store import ConsumerStore
+from eventlesson.sim.services import Event, apply_effect, apply_once
+from eventlesson.sim.snapshot import consumer_view, from_trace
+from eventlesson.sim.state import Snapshot
 from eventlesson.sim.story import Story
 from eventlesson.text import clean
-
-Record = dict[str, Any]
-Listener = Callable[[Record], None]
 
 CONNECT_SECONDS = 5.0
 JOIN_SECONDS = 10.0  # the host reloads the server's configuration and creates five consumers
@@ -103,8 +104,7 @@ GONE_SECONDS = 5.0  # no answer from the server for this long: the class is over
 REFUSED_SECONDS = 1.5  # ... or this long when nothing even listens on its port any more
 POLL_SECONDS = 0.25  # the live view asks the server for each consumer's state this often
 SLOW_SECONDS = 2.0  # a consumer slowed down with `s` takes this long per event
-POISON_REASON = "amount in a currency analytics cannot convert"
-IDLE, BUSY, CRASHED, RETRYING, SLOW = "idle", "busy", "crashed", "retrying", "slow"
+SLOW = "slow"  # the consumer slowed down with `s`, resting between its events
 
 CLASSROOM = Scenario(
     "classroom",
@@ -208,24 +208,15 @@ async def request_join(
         await lobby.close()
 
 
-class _Consumer:
-    """One of the learner's consumers: its spec, its own store, its handler, its state."""
+class _Consumer(LiveConsumer):
+    """One of the learner's consumers, whose idempotency the learner can switch (`i`)."""
 
     def __init__(self, spec: ConsumerSpec, index: int, mean: float, rng: random.Random):
-        self.spec = spec
-        self.name = spec.name
-        self.index = index
-        self.mean = mean
-        self.rng = rng
-        self.store = ConsumerStore(spec.name, 0)
+        super().__init__(spec, index, mean, rng, 0)
         self.idempotent = spec.idempotent or spec.refresh
-        self.handler: Handler = default_handler(spec.idempotent, spec.refresh)
-        self.status = IDLE
-        self.acked: set[int] = set()  # stream sequences acknowledged above the server's floor
-        self.parked: set[int] = set()
 
 
-class LearnerSession:
+class LearnerSession(LiveSession):
     """One learner's five consumers on the class's server. `await join()`, `await start()`;
     `over` says once the session has ended and why; `await stop()`, then `summary()`.
 
@@ -233,6 +224,8 @@ class LearnerSession:
     `watch` reads the server's view of the consumers for a live screen; `chaos` is a chance per
     event that the consumer crashes after its effect (the host's simulated learners).
     """
+
+    consumers: dict[str, _Consumer]
 
     def __init__(
         self,
@@ -256,9 +249,8 @@ class LearnerSession:
         self.on_handled = on_handled
         self.rng = random.Random(seed)
         self.password = new_password()
-        self.ledger = Ledger(CONSUMER_NAMES, 0, arrivals=False)
         self.story = Story(CLASSROOM, describe)
-        self._listeners: list[Listener] = [self.ledger.feed, self.story]
+        super().__init__(Ledger(CONSUMER_NAMES, 0, arrivals=False), [self.story])
         self.consumers = {
             spec.name: _Consumer(
                 spec, i, CLASSROOM.mean(spec), random.Random(f"{seed}:{spec.name}")
@@ -270,7 +262,6 @@ class LearnerSession:
         self.slow: str | None = None
         self.over: str | None = None  # why the session ended, once it has
         self.ended_by_class = False
-        self.server_view: dict[str, ConsumerState] = {}
         self.last_seq = 0
         self.reachable = True
         self.peak_lag = 0.0
@@ -281,23 +272,6 @@ class LearnerSession:
         self._runner: ConsumerRunner | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._attempts = 0
-        self._t0 = time.monotonic()
-
-    # -- the trace --
-
-    @property
-    def now(self) -> float:
-        return time.monotonic() - self._t0
-
-    def _t(self) -> float:
-        return round(self.now, 6)
-
-    def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def _emit(self, record: Record) -> None:
-        for listener in self._listeners:
-            listener(record)
 
     # -- joining --
 
@@ -391,13 +365,10 @@ class LearnerSession:
             return
         self._known.add(pid)
         t = self._t()
-        base = {"t": t, "purchase_id": pid}
-        self._emit(
-            {**base, "type": "command", "course": event.course, "amount_cents": event.amount_cents}
-        )
+        self._emit(records.command(t, pid, event.course, event.amount_cents))
         if pid not in self.ghosts:
-            self._emit({**base, "type": "commit"})
-        self._emit({**base, "type": "publish", "event_id": event.id, "offset": seq})
+            self._emit(records.commit(t, pid))
+        self._emit(records.publish(t, pid, event.id, seq, event.course, event.amount_cents))
         self._published_at.setdefault(seq, t)
 
     async def _handle(self, d: Delivery) -> Outcome:
@@ -410,58 +381,25 @@ class LearnerSession:
             unreadable = Event(f"seq-{d.seq}", EVENT_TYPE, 0, "", 0, 0.0)
             return await self._failed(c, d, unreadable, f"cannot read the event ({exc})")
         self._introduce(event, d.seq)
-        pid = event.purchase_id
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "deliver",
-                "purchase_id": pid,
-                "event_id": event.id,
-                "consumer": c.name,
-                "offset": d.seq,
-                "delivery": d.delivered,
-            }
-        )
-        c.status = BUSY
+        self._delivered(c, event, d)
         await self._work(c)
         if c.name == "analytics" and currency == POISON_CURRENCY:
             problem: str | None = f"{POISON_REASON} ({currency})"
         else:
-            problem = self._run_handler(c, event, d.seq)
+            committed = event.purchase_id not in self.ghosts
+            problem = self._run_handler(c, event, committed=committed, offset=d.seq)
         if problem is not None:
             return await self._failed(c, d, event, problem)
         if self.chaos and c.rng.random() < self.chaos:
             self.crash(c.name)
         if c.name in self._crash_requested:  # after the side effect, before the ack
             self._crash_requested.discard(c.name)
-            c.status = CRASHED
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "crash",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                    "offset": d.seq,
-                }
-            )
-            return Outcome.crash()
-        c.acked.add(d.seq)
+            return self._crash(c, event, d)
         c.status = self._resting(c)
-        end = max(self.last_seq, d.seq)
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "lag",
-                "consumer": c.name,
-                "offset": d.seq,
-                "lag_events": end - d.seq,
-                "lag_seconds": round(max(0.0, self.now - self._published_at[d.seq]), 6),
-            }
-        )
+        outcome = self._ack(c, d, end=max(self.last_seq, d.seq), since=self._published_at[d.seq])
         if self.on_handled is not None:
             self.on_handled(c.name, d, time.time())
-        return Outcome.ack()
+        return outcome
 
     def _resting(self, c: _Consumer) -> str:
         return SLOW if c.name == self.slow else IDLE
@@ -475,58 +413,10 @@ class LearnerSession:
             return
         await asyncio.sleep(c.rng.expovariate(1.0 / c.mean) * self.work)
 
-    def _run_handler(self, c: _Consumer, event: Event, seq: int) -> str | None:
-        """The handler on the consumer's own store; the failure's reason, or None."""
-        store = c.store
-        store.now = self.now
-        before = store.applied
-        try:
-            c.handler(store, event)
-        except Exception as exc:  # a handler that raises is a failed delivery, retried
-            return str(exc) or type(exc).__name__
-        pid = event.purchase_id
-        if store.applied == before:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "duplicate_skipped",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                }
-            )
-            return None
-        for _ in range(store.applied - before):
-            again = pid < self.ledger.size and self.ledger.effects[c.index][pid] > 0
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "handle",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                    "effect": c.spec.effect,
-                    "duplicate": again,
-                    "committed": pid not in self.ghosts,
-                    "offset": seq,
-                }
-            )
-        return None
-
     async def _failed(self, c: _Consumer, d: Delivery, event: Event, reason: str) -> Outcome:
         """A failed delivery: redelivered after a growing pause (nak); on its last delivery the
         consumer parks it on the learner's dead-letter subject and terminates it."""
-        self._emit(
-            {
-                "t": self._t(),
-                "type": "handle_failed",
-                "purchase_id": event.purchase_id,
-                "event_id": event.id,
-                "consumer": c.name,
-                "delivery": d.delivered,
-                "reason": reason,
-            }
-        )
+        self._handle_failed(c, event, d, reason)
         if d.delivered < MAX_DELIVERIES:
             c.status = RETRYING
             return Outcome.retry(RETRY_BACKOFF_SECONDS * d.delivered)
@@ -544,16 +434,15 @@ class LearnerSession:
         c.parked.add(d.seq)
         c.status = self._resting(c)
         self._emit(
-            {
-                "t": self._t(),
-                "type": "dead_letter",
-                "purchase_id": event.purchase_id,
-                "event_id": event.id,
-                "consumer": c.name,
-                "deliveries": d.delivered,
-                "offset": d.seq,
-                "subject": subject,
-            }
+            records.dead_letter(
+                self._t(),
+                event.purchase_id,
+                event.id,
+                c.name,
+                d.delivered,
+                offset=d.seq,
+                subject=subject,
+            )
         )
         return Outcome.park()
 
@@ -563,7 +452,7 @@ class LearnerSession:
             c.status = CRASHED
         elif what == "restarted":
             c.status = self._resting(c)
-            self._emit({"t": self._t(), "type": "restart", "consumer": consumer})
+            self._emit(records.restart(self._t(), consumer=consumer))
 
     # -- the learner's keys --
 
@@ -675,35 +564,9 @@ class LearnerSession:
             self.reachable = False
             return
         self.reachable = True
-        before = self.server_view
-        self.server_view = states
-        for name, state in states.items():
+        for state in states.values():
             self.last_seq = max(self.last_seq, state.delivered_seq + state.num_pending)
-            c = self.consumers[name]
-            c.acked = {seq for seq in c.acked if seq > state.ack_floor_seq}
-            c.parked = {seq for seq in c.parked if seq > state.ack_floor_seq}
-            old = before.get(name)
-            if old is None or old.ack_floor_seq != state.ack_floor_seq:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "offset_commit",
-                        "consumer": name,
-                        "offset": state.ack_floor_seq + 1,
-                        "ack_floor": state.ack_floor_seq,
-                    }
-                )
-
-    def _lag_seconds(self, c: _Consumer, state: ConsumerState | None) -> float:
-        """Age of the oldest event above the ack floor this consumer has not finished."""
-        if state is None or state.ack_floor_seq >= self.last_seq:
-            return 0.0
-        for seq in range(state.ack_floor_seq + 1, self.last_seq + 1):
-            if seq in c.acked or seq in c.parked:
-                continue
-            heard = self._published_at.get(seq)
-            return 0.0 if heard is None else max(0.0, self.now - heard)
-        return 0.0
+        self._take_floors(states)
 
     def broker_view(self) -> ServerView:
         return ServerView(
@@ -722,22 +585,23 @@ class LearnerSession:
     def snapshot(self, focus: int | None = None) -> Snapshot:
         """What the live view of `simulate` shows, for this learner: the followed purchase's
         steps, each consumer's offset (its ack floor) and lag, read from the server."""
-        ledger, story = self.ledger, self.story
         consumers = []
         peak = 0.0
         for c in self.consumers.values():
             state = self.server_view.get(c.name)
-            lag_seconds = self._lag_seconds(c, state)
-            peak = max(peak, lag_seconds)
             offset = state.ack_floor_seq if state is not None else 0
+            lag_seconds = (
+                c.oldest_age(offset, self.last_seq, self._published_at.get, self.now)
+                if state is not None
+                else 0.0
+            )
+            peak = max(peak, lag_seconds)
             consumers.append(
-                ConsumerView(
-                    name=c.name,
-                    status=c.status,
-                    handled=ledger.handled[c.index],
-                    skipped=ledger.skipped[c.index],
-                    duplicates=ledger.duplicates[c.index],
-                    dead_letters=len(ledger.dead[c.index]),
+                consumer_view(
+                    self.ledger,
+                    c.index,
+                    c.name,
+                    c.status,
                     lag_events=max(0, self.last_seq - offset),
                     lag_seconds=lag_seconds,
                     idempotent=c.idempotent,
@@ -745,32 +609,24 @@ class LearnerSession:
                 )
             )
         self.peak_lag = max(self.peak_lag, peak)
-        record = story.last
-        return Snapshot(
+        return from_trace(
+            self.ledger,
+            self.story,
+            describe,
             scenario=f"classroom · {self.key}",
             mode="event",
             clock=self.now,
-            purchases=ledger.commands,
-            planned=ledger.commands,
-            committed=ledger.committed,
-            commit_failed=ledger.commits_failed,
-            published=ledger.published,
-            purchase_id=story.latest if focus is None else focus,
-            steps=story.steps(story.latest if focus is None else focus),
+            planned=self.ledger.commands,
+            focus=focus,
             consumers=tuple(consumers),
-            ghost_events=ledger.ghosts_seen,
-            lost_events=ledger.lost_seen,
-            duplicate_effects=sum(ledger.duplicates),
-            dead_letters=len(ledger.dead_letters),
             outbox_backlog=None,
             broker_up=self._control.connected,
             service_status="idle",
-            peak_lag_seconds=self.peak_lag,
-            what=describe(record) if record is not None else "Waiting for the first purchase.",
-            last_type=record["type"] if record is not None else None,
+            peak=self.peak_lag,
             done=self.over is not None,
             log_end=self.last_seq,
-            learner=story.learner(story.latest if focus is None else focus),
+            waiting="Waiting for the first purchase.",
+            repeats=0,  # no relay here: a publish the trace and a delivery both announced is one
         )
 
     # -- the end --

@@ -21,6 +21,8 @@ import nats.errors
 from eventlesson.broker.jetstream import MSG_ID, Connection
 from eventlesson.classroom.roster import SUBJECT
 from eventlesson.classroom.wire import CURRENCY, POISON_CURRENCY, encode_event
+from eventlesson.sim import records
+from eventlesson.sim.records import TIMEOUT_REASON
 from eventlesson.sim.scenarios import COURSES
 from eventlesson.sim.services import (
     COMMIT,
@@ -37,7 +39,6 @@ from eventlesson.sim.store import Store
 Kind = Literal["purchase", "ghost", "poison"]
 Record = dict[str, Any]
 Emit = Callable[[Record], Awaitable[None]]
-GHOST_REASON = "database timeout, rolled back"
 PUBLISH_SECONDS = 2.0
 
 
@@ -70,15 +71,7 @@ class PurchaseService:
         pid = next(self._purchases)
         course, cents = COURSES[self.rng.randrange(len(COURSES))]
         asked = self._t()
-        await self.emit(
-            {
-                "t": asked,
-                "type": "command",
-                "purchase_id": pid,
-                "course": course,
-                "amount_cents": cents,
-            }
-        )
+        await self.emit(records.command(asked, pid, course, cents))
         purchase = Purchase(pid, course, cents, asked)
         steps = StoreSteps()
         design = publish_then_commit if kind == "ghost" else commit_then_publish
@@ -89,27 +82,12 @@ class PurchaseService:
                 if kind == "ghost":  # the database times out after the event went out
                     t = self._t()
                     self.store.fail_purchase(pid, course, cents, t)
-                    await self.emit(
-                        {
-                            "t": t,
-                            "type": "commit_failed",
-                            "purchase_id": pid,
-                            "reason": GHOST_REASON,
-                            "ghost": published,
-                        }
-                    )
+                    await self.emit(records.commit_failed(t, pid, TIMEOUT_REASON, ghost=published))
                     return pid
                 t = self._t()
                 self.store.commit_purchase(pid, course, cents, t)
-                await self.emit({"t": t, "type": "commit", "purchase_id": pid})
-                await self.emit(
-                    {
-                        "t": t,
-                        "type": "confirm",
-                        "purchase_id": pid,
-                        "latency": round(t - asked, 6),
-                    }
-                )
+                await self.emit(records.commit(t, pid))
+                await self.emit(records.confirm(t, pid, t - asked))
             elif step[0] == PUBLISH:
                 occurred = self.store.committed_at(pid)
                 event = Event(
@@ -137,27 +115,24 @@ class PurchaseService:
         except (TimeoutError, nats.errors.Error) as exc:
             committed = self.store.has_purchase(event.purchase_id)
             await self.emit(
-                {
-                    "t": self._t(),
-                    "type": "publish_failed",
-                    "purchase_id": event.purchase_id,
-                    "event_id": event.id,
-                    "reason": f"broker unavailable ({type(exc).__name__})",
-                    "gave_up": True,
-                    "lost": committed,
-                }
+                records.publish_failed(
+                    self._t(),
+                    event.purchase_id,
+                    event.id,
+                    f"broker unavailable ({type(exc).__name__})",
+                    lost=committed,
+                )
             )
             return False
-        record: Record = {
-            "t": self._t(),
-            "type": "publish",
-            "purchase_id": event.purchase_id,
-            "event_id": event.id,
-            "offset": ack.seq,
-            "course": event.course,
-            "amount_cents": event.amount_cents,
-        }
-        if poison:
-            record["poison"] = True
-        await self.emit(record)
+        await self.emit(
+            records.publish(
+                self._t(),
+                event.purchase_id,
+                event.id,
+                ack.seq,
+                event.course,
+                event.amount_cents,
+                poison=poison,
+            )
+        )
         return True

@@ -25,8 +25,10 @@ from typing import Any, cast
 import simpy
 from simpy.events import Timeout
 
+from eventlesson.sim import records
 from eventlesson.sim.faults import FaultSchedule
 from eventlesson.sim.ledger import COMMITTED, PUBLISHED, Ledger
+from eventlesson.sim.records import POISON_REASON, ROLLBACK_REASON, TIMEOUT_REASON
 from eventlesson.sim.scenarios import (
     BROKER_RETRY_SECONDS,
     CALL_TIMEOUT_SECONDS,
@@ -58,10 +60,10 @@ from eventlesson.sim.services import (
     default_handler,
     default_service,
     relay_outbox,
+    run_handler,
 )
 from eventlesson.sim.store import (
     OUTBOX_BATCH,
-    ConsumerCrashed,
     ConsumerStore,
     OutboxRow,
     RolledBack,
@@ -76,8 +78,6 @@ IDLE, BUSY, CRASHED, RETRYING = "idle", "busy", "crashed", "retrying"
 DOWN, WAITING = "down", "waiting"  # the consumer's own outage; the broker's
 PROGRESS_EVERY = 10_000  # learners between progress reports (long unwatched runs)
 TRIM_AT = 4096  # broker log entries kept before dropping those every consumer has committed
-POISON_REASON = "amount in a currency analytics cannot convert"
-ROLLBACK_REASON = "the service crashed between the purchase and outbox INSERTs; rolled back"
 
 
 class Log:
@@ -271,16 +271,8 @@ class Engine:
         now = self.env.now
         self.ledger.command(now, pid)
         if self.listeners:
-            record: Record = {
-                "t": self._t(),
-                "type": "command",
-                "purchase_id": pid,
-                "course": course,
-                "amount_cents": cents,
-            }
-            if self.service_status == CRASHED:
-                record["waits"] = "restart"
-            self._emit(record)
+            waits = "restart" if self.service_status == CRASHED else None
+            self._emit(records.command(self._t(), pid, course, cents, waits=waits))
         if pid < self.planned:
             self._arrive_later()
         if pid % PROGRESS_EVERY == 0 and self.on_progress is not None:
@@ -350,15 +342,7 @@ class Engine:
             ghost = bool(ledger.flags[pid] & PUBLISHED)
             ledger.commit_failed(now, pid)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "commit_failed",
-                        "purchase_id": pid,
-                        "reason": "database timeout, rolled back",
-                        "ghost": ghost,
-                    }
-                )
+                self._emit(records.commit_failed(self._t(), pid, TIMEOUT_REASON, ghost=ghost))
             self._serve()  # a failed step ends the rest
             return
         if rows:
@@ -377,47 +361,27 @@ class Engine:
                 ledger.commit_failed(now, pid, rolled_back=True)
                 if self.listeners:
                     self._emit(
-                        {
-                            "t": self._t(),
-                            "type": "commit_failed",
-                            "purchase_id": pid,
-                            "reason": ROLLBACK_REASON,
-                            "ghost": False,
-                            "rolled_back": True,
-                        }
+                        records.commit_failed(
+                            self._t(), pid, ROLLBACK_REASON, ghost=False, rolled_back=True
+                        )
                     )
                 self._service_crash(pid, lost=False)
                 return
             ledger.commit(now, pid)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "commit",
-                        "purchase_id": pid,
-                        "event_id": ids[0][0],
-                        "outbox": True,
-                    }
-                )
+                self._emit(records.commit(self._t(), pid, outbox_event=ids[0][0]))
             self._wake_relay()
         else:
             store.commit_purchase(pid, course, cents, now)
             ledger.commit(now, pid)
             if self.listeners:
-                self._emit({"t": self._t(), "type": "commit", "purchase_id": pid})
+                self._emit(records.commit(self._t(), pid))
         self._committed_at = now
         # the learner is confirmed at the commit: the store's answer is the service's answer
         latency = now - purchase.asked_at
         ledger.confirm(now, pid, latency)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "confirm",
-                    "purchase_id": pid,
-                    "latency": round(latency, 6),
-                }
-            )
+            self._emit(records.confirm(self._t(), pid, latency))
         self._at += 1
         if schedule.service_crashes(pid):
             rest = self._plan[self._at :]
@@ -437,27 +401,14 @@ class Engine:
         self.service_status = CRASHED  # arriving learners queue until the restart
         self.ledger.crash(self.env.now, None, "purchase-service", pid, lost)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "crash",
-                    "purchase_id": pid,
-                    "component": "purchase-service",
-                    "lost": lost,
-                }
-            )
+            self._emit(records.component_crash(self._t(), pid, "purchase-service", lost=lost))
         Timeout(self.env, SERVICE_RESTART_SECONDS, pid).callbacks.append(self._service_restarted)
 
     def _service_restarted(self, event: simpy.Event) -> None:
         self.ledger.other(self.env.now, "restart")
         if self.listeners:
             self._emit(
-                {
-                    "t": self._t(),
-                    "type": "restart",
-                    "purchase_id": event.value,
-                    "component": "purchase-service",
-                }
+                records.restart(self._t(), component="purchase-service", purchase_id=event.value)
             )
         self._wake_relay()  # a restarted service wakes the relay too (outbox)
         self._serve()
@@ -490,19 +441,16 @@ class Engine:
     def _rejected(self, pid: int, event_id: str, gave_up: bool) -> None:
         self.ledger.publish_failed(self.env.now, pid, gave_up)
         if self.listeners:
-            record: Record = {
-                "t": self._t(),
-                "type": "publish_failed",
-                "purchase_id": pid,
-                "event_id": event_id,
-                "reason": "broker unavailable",
-            }
-            if gave_up:
-                record["gave_up"] = True
-                record["lost"] = bool(self.ledger.flags[pid] & COMMITTED)
-            else:
-                record["retry_in"] = BROKER_RETRY_SECONDS
-            self._emit(record)
+            self._emit(
+                records.publish_failed(
+                    self._t(),
+                    pid,
+                    event_id,
+                    "broker unavailable",
+                    retry_in=BROKER_RETRY_SECONDS,
+                    lost=bool(self.ledger.flags[pid] & COMMITTED) if gave_up else None,
+                )
+            )
 
     # -- the broker --
 
@@ -513,19 +461,16 @@ class Engine:
         pid = event.purchase_id
         ledger = self.ledger
         if self.listeners:
-            record: Record = {
-                "t": self._t(),
-                "type": "publish",
-                "purchase_id": pid,
-                "event_id": event.id,
-                "offset": offset,
-                "course": event.course,
-                "amount_cents": event.amount_cents,
-            }
-            if via is not None:
-                record["via"] = via
-            if ledger.flags[pid] & PUBLISHED:
-                record["repeat"] = True
+            record = records.publish(
+                self._t(),
+                pid,
+                event.id,
+                offset,
+                event.course,
+                event.amount_cents,
+                via=via,
+                repeat=bool(ledger.flags[pid] & PUBLISHED),
+            )
             ledger.publish(self.env.now, pid, offset)
             self._emit(record)
         else:
@@ -543,14 +488,12 @@ class Engine:
         self.broker_up = False
         self.ledger.other(env.now, "broker_down")
         if self.listeners:
-            self._emit(
-                {"t": self._t(), "type": "broker_down", "until": round(env.now + duration, 6)}
-            )
+            self._emit(records.broker_down(self._t(), env.now + duration))
         yield env.timeout(duration)
         self.broker_up = True
         self.ledger.other(env.now, "broker_up")
         if self.listeners:
-            self._emit({"t": self._t(), "type": "broker_up"})
+            self._emit(records.broker_up(self._t()))
         self._unpark()
 
     def _consumer_outage(self, c: Consumer, start: float, duration: float) -> Any:
@@ -560,21 +503,14 @@ class Engine:
         c.down = True
         self.ledger.other(env.now, "consumer_down")
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "consumer_down",
-                    "consumer": c.name,
-                    "until": round(env.now + duration, 6),
-                }
-            )
+            self._emit(records.consumer_down(self._t(), c.name, env.now + duration))
         if self.mode == "sync":
             c.status = DOWN
         yield env.timeout(duration)
         c.down = False
         self.ledger.other(env.now, "consumer_up")
         if self.listeners:
-            self._emit({"t": self._t(), "type": "consumer_up", "consumer": c.name})
+            self._emit(records.consumer_up(self._t(), c.name))
         if self.mode == "sync":
             c.status = BUSY if c.current is not None else IDLE
         self._unpark()
@@ -645,15 +581,7 @@ class Engine:
         if self.schedule.relay_crashes(pid):
             self.ledger.crash(self.env.now, None, "relay", pid, False)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "crash",
-                        "purchase_id": pid,
-                        "event_id": row.event_id,
-                        "component": "relay",
-                    }
-                )
+                self._emit(records.component_crash(self._t(), pid, "relay", event_id=row.event_id))
             Timeout(self.env, RELAY_RESTART_SECONDS).callbacks.append(self._relay_restarted)
             return
         self._relay_at += 1
@@ -665,7 +593,7 @@ class Engine:
     def _relay_restarted(self, _event: simpy.Event) -> None:
         self.ledger.other(self.env.now, "restart")
         if self.listeners:
-            self._emit({"t": self._t(), "type": "restart", "component": "relay"})
+            self._emit(records.restart(self._t(), component="relay"))
         self._relay_read()  # the unmarked row is read, and published, again
 
     # -- consumers --
@@ -689,71 +617,42 @@ class Engine:
         self.ledger.deliver(self.env.now, c.index, c.deliveries)
         if self.listeners:
             self._emit(
-                {
-                    "t": self._t(),
-                    "type": "deliver",
-                    "purchase_id": entry.purchase_id,
-                    "event_id": entry.id,
-                    "consumer": c.name,
-                    "offset": c.offset,
-                    "delivery": c.deliveries,
-                }
+                records.deliver(
+                    self._t(), entry.purchase_id, entry.id, c.name, c.offset, c.deliveries
+                )
             )
         Timeout(self.env, c.rng.expovariate(c.rate)).callbacks.append(c.on_handled)
 
     def _run_handler(self, c: Consumer, event: Event, crash_after: int | None = None) -> str | None:
-        """Call the handler on the consumer's own store; the failure's reason, or None.
-
-        `crash_after`: the fault that stops the consumer once that many of the handler's write
-        transactions have committed; `c.store.crashed` says afterwards whether it did (what the
-        committed ones wrote is kept, and recorded like any effect).
-        """
+        """The handler on the consumer's own store (`services.run_handler`, with the fault
+        `crash_after`), each effect it applied recorded; the failure's reason, or None."""
         store = c.store
-        store.now = self.env.now
-        store.crash_after, store.crashed = crash_after, False
-        before = store.applied
-        try:
-            c.handler(store, event)
-        except ConsumerCrashed:
-            pass
-        except Exception as exc:  # a handler that raises is a failed delivery, retried
-            if not store.crashed:  # (a crash the handler caught and turned into another error)
-                store.crash_after = None
-                return str(exc) or type(exc).__name__
-        store.crash_after = None
-        applied = store.applied - before
+        applied, problem = run_handler(c.handler, store, event, self.env.now, crash_after)
+        if problem is not None:
+            return problem
         ledger, pid = self.ledger, event.purchase_id
         if not applied:
             if store.crashed:
                 return None  # it died before writing anything: nothing was skipped
             ledger.duplicate_skipped(self.env.now, c.index)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "duplicate_skipped",
-                        "purchase_id": pid,
-                        "event_id": event.id,
-                        "consumer": c.name,
-                    }
-                )
+                self._emit(records.duplicate_skipped(self._t(), pid, event.id, c.name))
             return None
         for _ in range(applied):
             before_count = ledger.handle(self.env.now, c.index, pid)
             if self.listeners:
-                record: Record = {
-                    "t": self._t(),
-                    "type": "handle",
-                    "purchase_id": pid,
-                    "event_id": event.id,
-                    "consumer": c.name,
-                    "effect": c.spec.effect,
-                    "duplicate": bool(before_count),
-                    "committed": bool(ledger.flags[pid] & COMMITTED),
-                }
-                if self.mode != "sync":
-                    record["offset"] = c.offset
-                self._emit(record)
+                self._emit(
+                    records.handle(
+                        self._t(),
+                        pid,
+                        event.id,
+                        c.name,
+                        c.spec.effect,
+                        duplicate=bool(before_count),
+                        committed=bool(ledger.flags[pid] & COMMITTED),
+                        offset=c.offset if self.mode != "sync" else None,
+                    )
+                )
         return None
 
     def _handled(self, c: Consumer, _event: simpy.Event) -> None:
@@ -787,23 +686,15 @@ class Engine:
         c.status = CRASHED
         self.ledger.crash(self.env.now, c.index, None, pid, False)
         if self.listeners:
-            record: Record = {
-                "t": self._t(),
-                "type": "crash",
-                "purchase_id": pid,
-                "event_id": entry.id,
-                "consumer": c.name,
-                "offset": c.offset,
-            }
-            if between:
-                record["between_transactions"] = True
-            self._emit(record)
+            self._emit(
+                records.consumer_crash(self._t(), pid, entry.id, c.name, c.offset, between=between)
+            )
         Timeout(self.env, CONSUMER_RESTART_SECONDS).callbacks.append(c.on_restart)
 
     def _restarted(self, c: Consumer, _event: simpy.Event) -> None:
         self.ledger.other(self.env.now, "restart")
         if self.listeners:
-            self._emit({"t": self._t(), "type": "restart", "consumer": c.name})
+            self._emit(records.restart(self._t(), consumer=c.name))
         self._next(c)  # from the committed offset: the crashed event is delivered again
 
     def _retry(self, c: Consumer, _event: simpy.Event) -> None:
@@ -821,25 +712,11 @@ class Engine:
         if self.listeners:
             t = self._t()
             self._emit(
-                {
-                    "t": t,
-                    "type": "offset_commit",
-                    "consumer": c.name,
-                    "offset": c.offset,
-                    "purchase_id": entry.purchase_id,
-                    "event_id": entry.id,
-                }
+                records.offset_commit(
+                    t, c.name, c.offset, purchase_id=entry.purchase_id, event_id=entry.id
+                )
             )
-            self._emit(
-                {
-                    "t": t,
-                    "type": "lag",
-                    "consumer": c.name,
-                    "offset": c.offset,
-                    "lag_events": lag_events,
-                    "lag_seconds": round(lag_seconds, 6),
-                }
-            )
+            self._emit(records.lag(t, c.name, lag_events, lag_seconds, offset=c.offset))
 
     def _failed(self, c: Consumer, entry: Event, reason: str) -> None:
         """A delivery failed: retry with a growing pause, then park it in the dead-letter queue."""
@@ -847,15 +724,7 @@ class Engine:
         self.ledger.handle_failed(self.env.now, c.index, c.deliveries)
         if self.listeners:
             self._emit(
-                {
-                    "t": self._t(),
-                    "type": "handle_failed",
-                    "purchase_id": pid,
-                    "event_id": entry.id,
-                    "consumer": c.name,
-                    "delivery": c.deliveries,
-                    "reason": reason,
-                }
+                records.handle_failed(self._t(), pid, entry.id, c.name, c.deliveries, reason)
             )
         if c.deliveries < MAX_DELIVERIES:
             c.status = RETRYING  # and every event behind this one waits (head-of-line)
@@ -864,16 +733,7 @@ class Engine:
             return
         self.ledger.dead_letter(self.env.now, c.index, pid, entry.id)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "dead_letter",
-                    "purchase_id": pid,
-                    "event_id": entry.id,
-                    "consumer": c.name,
-                    "deliveries": c.deliveries,
-                }
-            )
+            self._emit(records.dead_letter(self._t(), pid, entry.id, c.name, c.deliveries))
         self._commit_offset(c, entry)
         self._next(c)
 
@@ -886,21 +746,13 @@ class Engine:
             self.store.fail_purchase(pid, purchase.course, purchase.amount_cents, now)
             self.ledger.commit_failed(now, pid)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "commit_failed",
-                        "purchase_id": pid,
-                        "reason": "database timeout, rolled back",
-                        "ghost": False,
-                    }
-                )
+                self._emit(records.commit_failed(self._t(), pid, TIMEOUT_REASON, ghost=False))
             self._tell_failed(purchase, "the purchase did not commit")
             return
         self.store.commit_purchase(pid, purchase.course, purchase.amount_cents, now)
         self.ledger.commit(now, pid)
         if self.listeners:
-            self._emit({"t": self._t(), "type": "commit", "purchase_id": pid})
+            self._emit(records.commit(self._t(), pid))
         # no event exists; the calls still carry a key a consumer can dedupe on
         call_event = Event(
             f"call-{pid:06d}", EVENT_TYPE, pid, purchase.course, purchase.amount_cents, now
@@ -915,27 +767,12 @@ class Engine:
             latency = now - purchase.asked_at
             self.ledger.confirm(now, purchase.id, latency)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "confirm",
-                        "purchase_id": purchase.id,
-                        "latency": round(latency, 6),
-                    }
-                )
+                self._emit(records.confirm(self._t(), purchase.id, latency))
             return
         c = self.consumers[call.index]
         self.ledger.deliver(now, c.index, 1)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "deliver",
-                    "purchase_id": purchase.id,
-                    "consumer": c.name,
-                    "via": "call",
-                }
-            )
+            self._emit(records.call(self._t(), purchase.id, c.name))
         if self.schedule.consumer_down(c.name, now):
             Timeout(self.env, CALL_TIMEOUT_SECONDS, call).callbacks.append(self._call_timed_out)
             return
@@ -962,15 +799,7 @@ class Engine:
             lag_seconds = now - call.event.occurred_at
             self.ledger.lag(now, c.index, lag_events, lag_seconds)
             if self.listeners:
-                self._emit(
-                    {
-                        "t": self._t(),
-                        "type": "lag",
-                        "consumer": c.name,
-                        "lag_events": lag_events,
-                        "lag_seconds": round(lag_seconds, 6),
-                    }
-                )
+                self._emit(records.lag(self._t(), c.name, lag_events, lag_seconds))
             call.index += 1
             self._call_next(call)
         else:
@@ -986,29 +815,11 @@ class Engine:
         pid = call.purchase.id
         self.ledger.handle_failed(self.env.now, c.index, 1)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "handle_failed",
-                    "purchase_id": pid,
-                    "event_id": call.event.id,
-                    "consumer": c.name,
-                    "delivery": 1,
-                    "reason": reason,
-                }
-            )
+            self._emit(records.handle_failed(self._t(), pid, call.event.id, c.name, 1, reason))
         self._tell_failed(call.purchase, f"{c.name} did not answer")
 
     def _tell_failed(self, purchase: Purchase, reason: str) -> None:
         latency = self.env.now - purchase.asked_at
         self.ledger.purchase_failed(self.env.now, purchase.id)
         if self.listeners:
-            self._emit(
-                {
-                    "t": self._t(),
-                    "type": "purchase_failed",
-                    "purchase_id": purchase.id,
-                    "latency": round(latency, 6),
-                    "reason": reason,
-                }
-            )
+            self._emit(records.purchase_failed(self._t(), purchase.id, latency, reason))

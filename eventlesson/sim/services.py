@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from eventlesson.sim.scenarios import EVENT_TYPE, Mode
-from eventlesson.sim.store import ConsumerStore, OutboxRow, Store
+from eventlesson.sim.store import ConsumerCrashed, ConsumerStore, OutboxRow, Store
 
 
 class Purchase(NamedTuple):
@@ -192,3 +192,33 @@ def default_handler(idempotent: bool, refresh: bool = False) -> Handler:
     if refresh:
         return refresh_view
     return apply_once if idempotent else apply_effect
+
+
+def run_handler(
+    handler: Handler,
+    store: ConsumerStore,
+    event: Event,
+    now: float,
+    crash_after: int | None = None,
+) -> tuple[int, str | None]:
+    """Call a consumer's handler on its own store at `now`: how many effects it applied, and
+    why the delivery failed (None: it did not; a handler that raises fails it, to be retried).
+
+    `crash_after`: the fault that stops the consumer once that many of the handler's write
+    transactions have committed; `store.crashed` says afterwards whether it did. What the
+    committed ones wrote is kept and counted, and the crash is not a failure of the handler
+    (nor is the error of a handler that caught it and raised another).
+    """
+    store.now = now
+    store.crash_after, store.crashed = crash_after, False
+    before = store.applied
+    try:
+        handler(store, event)
+    except ConsumerCrashed:
+        pass
+    except Exception as exc:
+        if not store.crashed:
+            store.crash_after = None
+            return 0, str(exc) or type(exc).__name__
+    store.crash_after = None
+    return store.applied - before, None
