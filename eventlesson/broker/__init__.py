@@ -1,8 +1,8 @@
 """The real broker: NATS JetStream behind `simulate --broker` (and the classroom after it).
 
 Core package: no rich, questionary or typer. `server` (the nats-server process) needs only the
-standard library; `jetstream` and `run` need nats-py from the optional `broker` extra, so nothing
-here imports them: callers ask `missing_extra()` first and import those modules lazily.
+standard library; `jetstream`, `live` and `run` need nats-py from the optional `broker` extra, so
+nothing here imports them: callers ask `missing_extra()` first and import those modules lazily.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What a scenario's run on the broker and a classroom learner share: five consumers working in
 real time on a real server, and the trace records their deliveries make.
 
-Core module: the standard library and `eventlesson.sim` at import (nats-py only through the
-`Outcome` a handler returns to `broker.jetstream.ConsumerRunner`); no rich, questionary or typer.
+Core module: `eventlesson.sim`, and nats-py through `broker.jetstream` (a `Delivery` in, the
+`Outcome` its `ConsumerRunner` acts on out); no rich, questionary or typer.
 `broker.run.BrokerRun` and `classroom.learner.LearnerSession` are `LiveSession`s: they decide what
 a delivery holds (its event, whether it is poison, whether the consumer crashes now), and this
 module applies the handler, writes the records (`eventlesson.sim.records`) for the `Ledger` and

@@ -8,7 +8,7 @@ indirectly). Only `eventlesson.flows.simulate` paces a run. Where things live:
 - `services` - the replaceable parts: the service's step, the relay, the consumers' handlers;
 - `engine` - the SimPy model that runs them and emits trace records;
 - `store` - the purchase service's SQLite database and each consumer's own store;
-- `trace` - the record types (the schema) and JSON Lines in and out;
+- `trace` - the record types (the schema) and JSON Lines in and out; `records` builds them;
 - `ledger` - the trace folded into counts and per-purchase facts;
 - `invariants`, `readout` - the checks and the summary/report, from a ledger and the stores;
 - `story`, `snapshot`, `narrate` - what the live view shows and says;
