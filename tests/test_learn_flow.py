@@ -21,7 +21,7 @@ from rich.console import Console, RenderableType
 from eventlesson.content import load_lesson
 from eventlesson.errors import Interrupted
 from eventlesson.flows.ask import leave_footer
-from eventlesson.flows.learn import MENU, practice_offer, run_learn
+from eventlesson.flows.learn import MENU, PRACTICE_NOW, practice_offer, run_learn
 from eventlesson.models import Question
 from eventlesson.ui.prompts import LinePrompter, ScriptedPrompter
 from eventlesson.ui.screens import LineScreen, hint
@@ -145,7 +145,8 @@ def test_next_back_check_knowledge_check_and_finish(make_app: AppFactory) -> Non
     assert screen.pages[4]["keys"] == ["Enter", "b", "m", "g", "r", "q"]  # retry offered
     assert "Press Enter to start" in screen.pages[5]["body"]  # the knowledge check's page
     assert screen.pauses == ["Press Enter to continue (q leaves)"] * 2
-    assert prompter.asked == ["Your answer", "Your answer", practice_offer(practice())]
+    assert prompter.asked == ["Your answer", "Your answer", PRACTICE_NOW]
+    assert practice_offer(practice()) in make_app.out.getvalue()
     out = make_app.out.getvalue()
     assert "Practice · Question 1 of 1" in out
     assert "What is thing.happened?" in out  # inline code without its backticks
@@ -180,7 +181,8 @@ def test_a_missed_knowledge_check_question_is_explained_retried_then_practice_of
     assert "The right answer is" in out and "An event: it states a fact." in out
     assert "Retry the one you missed?" in prompter.asked
     assert "Retry 1 of 1" in out and "All right now, after 1 retry." in out
-    assert prompter.asked[-2] == "Try the practice set now (1 question, 1 prediction)?"
+    assert prompter.asked[-2] == PRACTICE_NOW
+    assert "The practice set: 1 more question, 1 of them a prediction." in out
     assert "Predict what happens." in out  # the practice set's prediction
     assert "3/3 Practice set ─" in out  # its questions' header, on the knowledge check's page
     assert screen.pauses[-1] == "Press Enter to finish"
@@ -573,10 +575,9 @@ def test_the_key_line_under_a_question_takes_one_row(width: int) -> None:
     assert len(said) < width and said.startswith("A-D or arrows") and "Esc/q leave" in said
 
 
-def test_the_practice_offer_and_its_y_n_fit_one_line_at_80_columns() -> None:
+def test_the_practice_offer_says_what_it_holds_and_its_y_n_fits_40_columns() -> None:
     twelve = tuple(
         replace(practice()[0], id=f"q{n}", kind="predict" if n < 4 else "choice") for n in range(12)
     )
-    offer = practice_offer(twelve)
-    assert offer == "Try the practice set now (12 questions, 4 predictions)?"
-    assert len(f"? {offer} (Y/n) ") < 80
+    assert practice_offer(twelve) == "The practice set: 12 more questions, 4 of them predictions."
+    assert len(f"? {PRACTICE_NOW} (Y/n) ") < 40

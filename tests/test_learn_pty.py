@@ -114,7 +114,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path) -> None:
                 "\u00bb A\\)",
                 "Press Enter (?:to continue|for the next question|to start the run)",
                 r"Retry the (?:one|\d+) you missed\?",
-                r"Try the practice set now \(",
+                r"Try the practice set now\?",
                 "Press any key to see how your prediction did",  # a prediction's run, at its end
                 "You finished",
             ]

@@ -230,7 +230,7 @@ def test_walk_from_first_page_to_last(spawn, home: Path, lesson: Lesson) -> None
                 "\u00bb A\\)",
                 "Press Enter (?:to continue|for the next question)",
                 r"Retry the (?:one|\d+) you missed\?",
-                r"Try the practice set now \(",
+                r"Try the practice set now\?",
                 "Press Enter to start the run",
                 "Press any key to see how your prediction did",
                 "What this run showed",

@@ -47,6 +47,7 @@ STAY = "Stay on this page"
 WHICH_RUN = "Which run?"
 WHAT_NOW = "What would you like to do?"
 PRACTICE = "Practice set"  # the header over its questions
+PRACTICE_NOW = "Try the practice set now?"
 ADVICE = "no terminal to ask on; use `eventlesson learn --print` for the whole lesson as text"
 RESTART = (
     "Start the lesson over? This forgets the pages you have seen and your practice answers "
@@ -376,7 +377,8 @@ class LessonWalk:
         if not practice:
             return
         self.app.console.print()
-        if not self.prompter.confirm(practice_offer(practice), default=True):
+        self.app.console.print(Text(practice_offer(practice)))  # wraps at words, the prompt may not
+        if not self.prompter.confirm(PRACTICE_NOW, default=True):
             return
         session = Session(self.lesson.id, "practice", practice)
         try:
@@ -500,11 +502,14 @@ class LessonWalk:
 
 
 def practice_offer(questions: tuple[Question, ...]) -> str:
-    """The question that offers the practice set, e.g. "Try the practice set now (12 questions,
-    4 predictions)?": short, so it and its "(Y/n)" stay on one line at 80 columns."""
+    """What the practice set holds, said before it is offered, e.g. "The practice set: 12 more
+    questions, 4 of them predictions." (the offer itself, `PRACTICE_NOW`, is short enough for
+    its "(Y/n)" to stay on its line at 40 columns: a prompt wraps in the middle of a word)."""
     predictions = sum(q.kind == "predict" for q in questions)
-    including = f", {view.counted(predictions, 'prediction')}" if predictions else ""
-    return f"Try the practice set now ({view.counted(len(questions), 'question')}{including})?"
+    said = f"The practice set: {view.counted(len(questions), 'more question')}"
+    if predictions:
+        said += f", {predictions} of them {'a prediction' if predictions == 1 else 'predictions'}"
+    return said + "."
 
 
 def _score(session: LessonSession) -> tuple[int, int]:
