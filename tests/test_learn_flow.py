@@ -581,3 +581,18 @@ def test_the_practice_offer_says_what_it_holds_and_its_y_n_fits_40_columns() -> 
     )
     assert practice_offer(twelve) == "The practice set: 12 more questions, 4 of them predictions."
     assert len(f"? {PRACTICE_NOW} (Y/n) ") < 40
+
+
+def test_line_prompter_wraps_long_choices_at_words_under_their_text() -> None:
+    """TERM=dumb: a long choice is not cut mid-word by the terminal ("either w" / "ay.")."""
+    out = io.StringIO()
+    prompter = LinePrompter(write=out.write, read=lambda: "b\n", width=40)
+    long = "No longer than with events: the commit is what a learner waits for either way."
+    assert prompter.select("Your answer", ["As long as the chain takes.", long]) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[1:5] == [
+        "  A) As long as the chain takes.",
+        "  B) No longer than with events: the",
+        "     commit is what a learner waits for",
+        "     either way.",
+    ]

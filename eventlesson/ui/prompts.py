@@ -14,6 +14,7 @@ Ctrl-C and Ctrl-D become `Interrupted` here, in one place. questionary is import
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -202,9 +203,10 @@ def _ask(question: object) -> object:
 class LinePrompter:
     """Type a letter (or y/n) and Enter: works on any terminal and with screen readers."""
 
-    def __init__(self, write: object = None, read: object = None) -> None:
+    def __init__(self, write: object = None, read: object = None, width: int = 0) -> None:
         self._write = write or (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
         self._read = read or sys.stdin.readline
+        self._width = width  # choices wrap at words to it; 0: the terminal's width
 
     def _line(self, prompt: str) -> str:
         self._write(prompt)  # type: ignore[operator]
@@ -228,8 +230,19 @@ class LinePrompter:
         leave: bool = False,
     ) -> int:
         self._write(message + "\n")  # type: ignore[operator]
+        # Wrapped at words, under their own text: a plain terminal cuts a long line anywhere.
+        width = self._width or shutil.get_terminal_size().columns
         for text in _labelled(choices) if letters else choices:
-            self._write(f"  {text}\n")  # type: ignore[operator]
+            hang = "  " + " " * (text.find(") ") + 2 if letters else 0)
+            lines = textwrap.wrap(
+                text,
+                max(width - 1, 20),
+                initial_indent="  ",
+                subsequent_indent=hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            self._write("\n".join(lines or ["  " + text]) + "\n")  # type: ignore[operator]
         if footer:
             self._write(footer + "\n")  # type: ignore[operator]
         if letters:
