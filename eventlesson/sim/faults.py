@@ -9,6 +9,7 @@ random streams, one per kind of fault, so a fault of one kind never shifts the d
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 
 Window = tuple[float, float]  # (start, duration) in virtual seconds
@@ -113,26 +114,38 @@ class FaultSchedule:
 
     def consumer_crashes(self, consumer: str, purchase_id: int) -> bool:
         f = self.faults
-        if (consumer, purchase_id) in f.consumer_crashes:
-            return True
-        rate = f.consumer_crash_rate
-        return (
-            rate > 0.0
-            and consumer in f.crashing_consumers
-            and self._consumer_rngs[consumer].random() < rate
+        return self._crash(
+            f.consumer_crashes, f.consumer_crash_rate, self._consumer_rngs, consumer, purchase_id
         )
 
     def crashes_between_transactions(self, consumer: str, purchase_id: int) -> bool:
         """Whether this consumer's handler, should it write in more than one transaction, crashes
         after the first one commits (asked once per first delivery, before the handler runs)."""
         f = self.faults
-        if (consumer, purchase_id) in f.crashes_between_transactions:
+        return self._crash(
+            f.crashes_between_transactions,
+            f.between_transactions_rate,
+            self._between_rngs,
+            consumer,
+            purchase_id,
+        )
+
+    def _crash(
+        self,
+        planned: Collection[tuple[str, int]],
+        rate: float,
+        rngs: dict[str, random.Random],
+        consumer: str,
+        purchase_id: int,
+    ) -> bool:
+        """Planned for this consumer and purchase, or else drawn at `rate` from the consumer's
+        own stream for this kind of crash (for the consumers the rates apply to)."""
+        if (consumer, purchase_id) in planned:
             return True
-        rate = f.between_transactions_rate
         return (
             rate > 0.0
-            and consumer in f.crashing_consumers
-            and self._between_rngs[consumer].random() < rate
+            and consumer in self.faults.crashing_consumers
+            and rngs[consumer].random() < rate
         )
 
     def poisoned(self, consumer: str, purchase_id: int) -> bool:
