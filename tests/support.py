@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from eventlesson.classroom.state import ClassSummary, LearnerRow
     from eventlesson.models import Lesson
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,6 +82,105 @@ def ended(child: Any, status: int) -> str:
     assert child.exitstatus == status, seen[-500:]
     assert "Traceback" not in seen
     return seen
+
+
+class PtyScreen:
+    """A pexpect child's output replayed into a pyte screen (a VT100 emulator) of the terminal's
+    size, as it arrives: what a person at that terminal would see."""
+
+    def __init__(self, child: Any, rows: int = 24, cols: int = 80) -> None:
+        import pyte
+
+        self.child = child
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.Stream(self.screen)
+        child.logfile_read = self
+
+    # pexpect's logfile protocol
+    def write(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    def resize(self, rows: int, cols: int) -> None:
+        """Resize the terminal (the program gets SIGWINCH) and the emulated screen alike."""
+        self.child.setwinsize(rows, cols)
+        self.screen.resize(rows, cols)
+        self.screen.erase_in_display(2)  # what a real terminal shows until the next frame varies
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def settle(self, seconds: float = 0.4) -> str:
+        """Read whatever arrives for a moment, then the screen as it stands: for what must NOT
+        change or appear meanwhile. To wait for something, use `wait_for` or `wait_until`."""
+        import pexpect
+
+        with contextlib.suppress(pexpect.EOF):
+            self.child.expect(pexpect.TIMEOUT, timeout=seconds)
+        return self.text()
+
+    def wait_until(self, shows: Callable[[str], bool], what: str, timeout: float = 20) -> str:
+        """Read until the screen `shows` it (not merely somewhere in the output); the screen."""
+        import pexpect
+
+        deadline = time.monotonic() + timeout
+        while not shows(self.text()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never showed:\n{self.text()}")
+            with contextlib.suppress(pexpect.TIMEOUT):
+                self.child.expect(pexpect.TIMEOUT, timeout=0.2)
+        return self.text()
+
+    def wait_for(self, needle: str, timeout: float = 20) -> str:
+        """Read until `needle` is on the screen; the screen."""
+        return self.wait_until(lambda text: needle in text, repr(needle), timeout)
+
+
+def learner_row(
+    name: str, lags: list[int], *, connected: bool = True, down: str = ""
+) -> LearnerRow:
+    """A classroom learner's row as the host reads it from the server, 40 events out: each
+    consumer (in the lesson's order) this many behind; `down`, a consumer whose connection is
+    down and which had one redelivery."""
+    from eventlesson.classroom.state import ConsumerCell, LearnerRow
+    from eventlesson.sim import CONSUMER_NAMES
+
+    cells = tuple(
+        ConsumerCell(
+            consumer=c,
+            pending=max(lag - 1, 0),
+            ack_pending=min(lag, 1),
+            ack_floor=40 - lag,
+            redeliveries=1 if c == down else 0,
+            dead_letters=0,
+            up=c != down,
+        )
+        for c, lag in zip(CONSUMER_NAMES, lags, strict=True)
+    )
+    return LearnerRow(name, connected, cells)
+
+
+def class_summary(learners: list[LearnerRow]) -> ClassSummary:
+    """A class of 12:34 with these learners, 40 purchases in (one a ghost, one poison)."""
+    from eventlesson.classroom.state import ClassSummary, furthest_behind_first
+
+    return ClassSummary(
+        url="nats://127.0.0.1:4222",
+        started_at="2026-12-01T10:00:00+00:00",
+        seconds=754.0,
+        purchases=40,
+        committed=39,
+        ghosts=1,
+        poison=1,
+        published=40,
+        learners=furthest_behind_first(learners),
+        read_back=True,
+    )
 
 
 def modules_after(code: str) -> set[str]:

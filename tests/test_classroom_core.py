@@ -21,9 +21,6 @@ from eventlesson.classroom.roster import (
     server_config,
 )
 from eventlesson.classroom.state import (
-    ClassSummary,
-    ConsumerCell,
-    LearnerRow,
     furthest_behind_first,
 )
 from eventlesson.classroom.wire import (
@@ -38,7 +35,7 @@ from eventlesson.classroom.wire import (
 from eventlesson.sim import CONSUMER_NAMES
 from eventlesson.sim.services import Event
 
-from .support import modules_after
+from .support import class_summary, learner_row, modules_after
 
 
 def test_a_name_is_its_key_in_lower_case() -> None:
@@ -137,38 +134,19 @@ def test_a_join_answer_round_trips() -> None:
         decode_answer(b'{"ok": true, "ghosts": ["x"]}')
 
 
-def _row(name: str, lags: list[int], connected: bool = True) -> LearnerRow:
-    cells = tuple(
-        ConsumerCell(c, lag, 0, 0, 0, 0, connected)
-        for c, lag in zip(CONSUMER_NAMES, lags, strict=True)
-    )
-    return LearnerRow(name, connected, cells)
-
-
 def test_the_learner_furthest_behind_comes_first() -> None:
     rows = [
-        _row("ada", [0, 0, 1, 2, 0]),
-        _row("bob", [5, 5, 5, 5, 5]),
-        _row("cyd", [0, 0, 0, 9, 0]),
-        _row("dee", [1, 1, 1, 1, 5]),
+        learner_row("ada", [0, 0, 1, 2, 0]),
+        learner_row("bob", [5, 5, 5, 5, 5]),
+        learner_row("cyd", [0, 0, 0, 9, 0]),
+        learner_row("dee", [1, 1, 1, 1, 5]),
     ]
     order = [r.name for r in furthest_behind_first(rows)]
     assert order == ["bob", "cyd", "dee", "ada"]  # 25, then 9 vs 9: slowest consumer first
 
 
 def test_the_summary_json_names_every_consumer_of_every_learner() -> None:
-    summary = ClassSummary(
-        url="nats://127.0.0.1:4222",
-        started_at="2026-12-01T10:00:00+00:00",
-        seconds=61.0,
-        purchases=3,
-        committed=2,
-        ghosts=1,
-        poison=0,
-        published=3,
-        learners=(_row("ada", [0, 1, 2, 3, 4]),),
-        read_back=True,
-    )
+    summary = class_summary([learner_row("ada", [0, 1, 2, 3, 4])])
     data = json.loads(json.dumps(summary.to_dict()))
     ada = data["learners"][0]
     assert ada["lag"] == 10 and set(ada["consumers"]) == set(CONSUMER_NAMES)

@@ -9,9 +9,7 @@ from rich.console import Console, RenderableType
 
 from eventlesson.classroom.roster import JoinAddress
 from eventlesson.classroom.state import (
-    ClassSummary,
     ClassView,
-    ConsumerCell,
     ConsumerTotals,
     LearnerRow,
     LearnerSummary,
@@ -27,6 +25,8 @@ from eventlesson.ui.render_classroom import (
 )
 from eventlesson.ui.render_sim import render_live
 
+from .support import class_summary, learner_row
+
 ADDRESS = JoinAddress("127.0.0.1", 4222, "abcd2345")
 
 
@@ -35,22 +35,6 @@ def text(renderable: RenderableType, width: int = 80) -> str:
     console.print(renderable)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return out
-
-
-def row(name: str, lags: list[int], *, connected: bool = True, down: str = "") -> LearnerRow:
-    cells = tuple(
-        ConsumerCell(
-            consumer=c,
-            pending=max(lag - 1, 0),
-            ack_pending=min(lag, 1),
-            ack_floor=40 - lag,
-            redeliveries=1 if c == down else 0,
-            dead_letters=0,
-            up=c != down,
-        )
-        for c, lag in zip(CONSUMER_NAMES, lags, strict=True)
-    )
-    return LearnerRow(name, connected, cells)
 
 
 def view(learners: list[LearnerRow], paused: bool = False) -> ClassView:
@@ -73,8 +57,8 @@ def view(learners: list[LearnerRow], paused: bool = False) -> ClassView:
 
 
 def thirty() -> list[LearnerRow]:
-    rows = [row(f"learner-{i:02d}", [i % 3, i % 4, i % 5, i % 7, 0]) for i in range(29)]
-    rows.append(row("slowpoke", [12, 30, 31, 33, 29], connected=False))
+    rows = [learner_row(f"learner-{i:02d}", [i % 3, i % 4, i % 5, i % 7, 0]) for i in range(29)]
+    rows.append(learner_row("slowpoke", [12, 30, 31, 33, 29], connected=False))
     return rows
 
 
@@ -104,7 +88,9 @@ def test_the_rows_shown_are_the_most_behind_and_the_count_hidden_adds_up() -> No
 
 
 def test_a_crashed_consumer_is_marked_in_its_cell() -> None:
-    out = text(render_dashboard(view([row("ada", [0, 3, 0, 0, 0], down="email")]), width=80))
+    out = text(
+        render_dashboard(view([learner_row("ada", [0, 3, 0, 0, 0], down="email")]), width=80)
+    )
     line = next(line for line in out.splitlines() if line.startswith("ada"))
     assert "✗3" in line
 
@@ -124,18 +110,7 @@ def test_an_empty_class_says_how_to_join_and_a_paused_one_says_so() -> None:
 
 
 def test_the_class_summary_lists_every_learner() -> None:
-    summary = ClassSummary(
-        url=ADDRESS.url,
-        started_at="2026-12-01T10:00:00+00:00",
-        seconds=754.0,
-        purchases=40,
-        committed=39,
-        ghosts=1,
-        poison=1,
-        published=40,
-        learners=furthest_behind_first(thirty()),
-        read_back=True,
-    )
+    summary = class_summary(thirty())
     out = text(render_class_summary(summary))
     assert "Class summary · 12:34 · 30 learners" in out
     assert out.count("learner-") == 29 and "slowpoke" in out

@@ -6,14 +6,12 @@ person's. Full screen (the pager) and line by line (TERM=dumb, as a screen reade
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .support import FIXTURE_COURSE, ended
+from .support import FIXTURE_COURSE, PtyScreen, ended
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -26,37 +24,6 @@ START = (ORDER / "start.py").read_text(encoding="utf-8")
 SOLUTION = (ORDER / "solution.py").read_text(encoding="utf-8")
 
 
-class Screen:
-    """The child's output replayed into a pyte screen of the same size."""
-
-    def __init__(self, child: Any, rows: int = 24, cols: int = 80) -> None:
-        self.child = child
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.Stream(self.screen)
-        child.logfile_read = self
-
-    def write(self, data: str) -> None:
-        self.stream.feed(data)
-
-    def flush(self) -> None:
-        pass
-
-    def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
-
-    def wait_for(self, needle: str, timeout: float = 20) -> str:
-        """Read until `needle` is on the screen (not merely somewhere in the output)."""
-        import time
-
-        deadline = time.monotonic() + timeout
-        while needle not in self.text():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{needle!r} never showed:\n{self.text()}")
-            with contextlib.suppress(pexpect.TIMEOUT):
-                self.child.expect(pexpect.TIMEOUT, timeout=0.2)
-        return self.text()
-
-
 def save(path: Path, text: str) -> None:
     """What an editor does: write the file (here, in one go)."""
     path.write_text(text, encoding="utf-8")
@@ -64,7 +31,7 @@ def save(path: Path, text: str) -> None:
 
 def test_each_save_redraws_the_verdict_h_shows_a_hint_q_leaves(spawn, home: Path) -> None:
     child = spawn("exercise", "order", timeout=30)
-    screen = Screen(child)
+    screen = PtyScreen(child)
     mine = home / "exercises" / "sample" / "order.py"
     screen.wait_for("✗ Failing: ghost events")
     text = screen.wait_for("q quit")  # the footer: the whole frame is drawn
@@ -93,7 +60,7 @@ def test_each_save_redraws_the_verdict_h_shows_a_hint_q_leaves(spawn, home: Path
 
 def test_an_error_in_the_learners_code_is_shown_then_fixed(spawn, home: Path) -> None:
     child = spawn("exercise", "order", timeout=30)
-    screen = Screen(child)
+    screen = PtyScreen(child)
     screen.wait_for("✗ Failing")
     mine = home / "exercises" / "sample" / "order.py"
     save(mine, "def complete_purchase(store, bus, purchase):\n    while True:\n        pass\n")
@@ -128,7 +95,7 @@ def test_h_scrolls_the_new_hint_into_view(spawn, home: Path, rows: int, cols: in
     """The verdict with its trace is taller than the screen, and the hints come after it: `h`
     must bring the new hint on screen, not only change the footer's count."""
     child = spawn("exercise", "order", rows=rows, cols=cols, timeout=30)
-    screen = Screen(child, rows, cols)
+    screen = PtyScreen(child, rows, cols)
     screen.wait_for("✗ Failing")
     screen.wait_for("q quit")
     assert "Hint 1" not in screen.text()

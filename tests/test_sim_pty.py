@@ -8,16 +8,14 @@ pyte, a VT100 emulator, so the assertions read the screen a learner would see.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import time
 from typing import Any
 
 import pytest
 
 from eventlesson.sim import CONSUMER_NAMES
 
-from .support import ended, page_of, position
+from .support import PtyScreen, ended, page_of, position
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -31,43 +29,16 @@ CLOCK = re.compile(r"t = (\d+\.\d\d) s")
 BACK = r"q(?:\x1b\[[0-9;]*m)* back to the page"  # the inline footer, coloured or not
 
 
-class Screen:
-    """The child's output replayed into a pyte screen of the same size."""
+def clock_of(text: str) -> float:
+    """The run's clock as a screen shows it."""
+    found = CLOCK.search(text)
+    assert found, text
+    return float(found.group(1))
 
-    def __init__(self, child: Any, rows: int, cols: int) -> None:
-        self.child = child
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.Stream(self.screen)
-        child.logfile_read = self
 
-    def write(self, data: str) -> None:
-        self.stream.feed(data)
-
-    def flush(self) -> None:
-        pass
-
-    def resize(self, rows: int, cols: int) -> None:
-        """Resize the terminal (the program gets SIGWINCH) and the emulated screen alike."""
-        self.child.setwinsize(rows, cols)
-        self.screen.resize(rows, cols)
-        self.screen.erase_in_display(2)  # what a real terminal shows until the next frame varies
-
-    def lines(self) -> list[str]:
-        return [line.rstrip() for line in self.screen.display]
-
-    def text(self) -> str:
-        return "\n".join(self.lines())
-
-    def settle(self, seconds: float = 0.4) -> str:
-        """Read whatever arrives for a moment, then the screen as it stands."""
-        with contextlib.suppress(pexpect.EOF):
-            self.child.expect(pexpect.TIMEOUT, timeout=seconds)
-        return self.text()
-
+class Screen(PtyScreen):
     def clock(self) -> float:
-        found = CLOCK.search(self.text())
-        assert found, self.text()
-        return float(found.group(1))
+        return clock_of(self.text())
 
 
 def start(spawn: Any, *args: str, rows: int = 24, cols: int = 80, **env: str) -> tuple[Any, Screen]:
@@ -103,22 +74,20 @@ def test_space_pauses_dot_steps_plus_speeds_up_and_q_quits(spawn) -> None:
     assert child.waitnoecho(timeout=10)
     child.send(" ")
     child.expect("PAUSED")
-    paused = screen.settle(0.2)
-    assert "space resume" in paused and ". → step" in paused  # the footer lists the keys
+    paused = screen.wait_for("space resume")  # the footer lists the keys: the frame is whole
+    assert ". → step" in paused
     at = screen.clock()
     assert screen.settle(0.8) and screen.clock() == at  # the clock stands still
     child.send(".")
-    deadline = time.monotonic() + 10
-    while screen.clock() == at and time.monotonic() < deadline:
-        screen.settle(0.2)
-    assert screen.clock() > at  # one event later
+    screen.wait_until(lambda text: clock_of(text) > at, "the clock one event later")
     stepped = screen.clock()
     assert screen.settle(0.6) and screen.clock() == stepped  # and still paused
     child.send("+")
     child.send(" ")
-    child.expect("speed 2×")  # running again, twice as fast
-    screen.settle(1.2)
-    assert "PAUSED" not in screen.text() and screen.clock() > stepped  # running again, at 2x
+    child.expect("speed 2×")  # twice as fast
+    screen.wait_until(
+        lambda text: "PAUSED" not in text and clock_of(text) > stepped, "the run going again"
+    )
     child.send("q")
     child.expect("Summary · happy")
     child.expect("Stopped early")
@@ -132,7 +101,7 @@ def test_typed_keys_never_echo_into_the_picture(spawn) -> None:
     child.send("zzhello")
     child.send(" ")
     child.expect("PAUSED")
-    shown = screen.settle(0.5)
+    shown = screen.wait_for("space resume")  # the paused frame, whole
     assert "zz" not in shown and "hello" not in shown
     child.send("q")
     ended(child, 0)
@@ -147,7 +116,10 @@ def test_layout_fits_40_64_80_and_200_columns(spawn) -> None:
     child.expect("PAUSED")
     for cols in (40, 64, 80, 200):
         screen.resize(24, cols)
-        shown = screen.settle(0.6)
+        # the frame redrawn for the new size, whole: its header and its footer
+        shown = screen.wait_until(
+            lambda text: "PAUSED" in text and "q quit" in text, f"a frame at {cols} columns"
+        )
         for name in CONSUMER_NAMES:
             assert name in shown or name[:13] in shown, (cols, name, shown)
         assert "Stat…" not in shown and "Lag…" not in shown  # no column cut to an ellipsis
