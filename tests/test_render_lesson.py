@@ -306,3 +306,14 @@ def test_blocks_are_parted_by_one_blank_line_never_two(lesson: Lesson, width: in
             line.rstrip() for line in text_of(view.body(lesson, section), width).split("\n")
         )
         assert "\n\n\n" not in out.strip("\n"), (section.id, out)
+
+
+def test_feedback_option_text_wraps_under_itself_at_any_width(lesson: Lesson) -> None:
+    question = lesson.check("kinds").questions[0]
+    wrong = grade(show(question), question.answer + 1)
+    chosen = question.options[question.answer + 1].text.split()[0]
+    wide = text_of(render_feedback(wrong), width=80).splitlines()
+    assert wide[0].startswith("Not quite. You chose B) " + chosen)  # beside it where there is room
+    narrow = text_of(render_feedback(wrong), width=40).splitlines()
+    assert narrow[0].rstrip() == "Not quite. You chose B)"  # no sliver of a column beside it
+    assert narrow[1].startswith("     " + chosen)  # deeper than the explanation under it

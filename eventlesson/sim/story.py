@@ -218,7 +218,7 @@ class Story:
         if s.confirmed is None:
             if s.commit_failed:
                 if s.published is not None:
-                    return "told it failed (nothing stored), but its event is out: a ghost"
+                    return "told it failed (nothing stored), yet its event went out: a ghost event"
                 return "told it failed (nothing stored)"
             if self.scenario.mode == "sync" and s.committed is not None:
                 return f"still waiting: {len(s.reached)} of {len(CONSUMER_NAMES)} services answered"

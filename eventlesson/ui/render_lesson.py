@@ -49,7 +49,7 @@ from eventlesson.models import (
 from eventlesson.progress import CheckResult, QuizRecord
 from eventlesson.ui import styles as S
 from eventlesson.ui.prose import inline, prose
-from eventlesson.ui.render_question import render_feedback, verdict
+from eventlesson.ui.render_question import hang, render_feedback, verdict
 
 if TYPE_CHECKING:
     from eventlesson.quiz import Result
@@ -442,15 +442,6 @@ def check_pending(check: Check, answered: int, *, plain: bool = False) -> Render
     start = "Press Enter to continue" if answered else "Press Enter to start"
     body = f"{check.intro}\n\n{status}{questions}. {start}. {how_to_answer(plain)}"
     return boxed(f"Practice: {check.title}", md(body), plain=plain)
-
-
-def hang(marker: str | Text, content: RenderableType, indent: int = 0) -> RenderableType:
-    """`marker` then `content`, whose wrapped lines hang under its own start, not the marker."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_row(marker if isinstance(marker, Text) else Text(marker, style=S.ACCENT), content)
-    return Padding(grid, (0, 0, 0, indent)) if indent else grid
 
 
 def _prompt(number: int, question: Question) -> RenderableType:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
@@ -82,6 +82,31 @@ def render_question(
     return Group(*parts)
 
 
+def hang(marker: str | Text, content: RenderableType, indent: int = 0) -> RenderableType:
+    """`marker` then `content`, whose wrapped lines hang under its own start, not the marker."""
+    return Padding(_Hang(marker, content), (0, 0, 0, indent)) if indent else _Hang(marker, content)
+
+
+class _Hang:
+    """A marker with its content beside it; on a narrow screen, where a long marker would leave the
+    content a sliver, the content goes on the next lines, indented deeper than an explanation."""
+
+    def __init__(self, marker: str | Text, content: RenderableType) -> None:
+        self.marker = marker if isinstance(marker, Text) else Text(marker, style=S.ACCENT)
+        self.content = content
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.marker.cell_len + 1 > options.max_width * 2 // 5:
+            yield self.marker
+            yield Padding(self.content, (0, 0, 0, INDENT + 2))
+            return
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(self.marker, self.content)
+        yield grid
+
+
 def _indented(text: str) -> Padding:
     return Padding(inline(text), (0, 0, 0, INDENT), expand=False)
 
@@ -94,11 +119,11 @@ def render_feedback(result: Result, *, lesson: Lesson | None = None) -> Renderab
     tests, unless an explanation shown already names a page: never two pointers.
     """
     shown = result.shown
+    # the option's text wraps under itself, not back to the margin
     line = verdict(result.is_correct)
     line.append(" You chose ", style="")
-    line.append(f"{shown.display_letter(result.chosen)}) ", style=S.KEY)
-    line.append_text(inline(result.chosen_option.text))
-    parts: list[RenderableType] = [line]
+    line.append(f"{shown.display_letter(result.chosen)})", style=S.KEY)
+    parts: list[RenderableType] = [hang(line, inline(result.chosen_option.text))]
     said = [result.explanation]
     if result.is_correct:
         parts.append(_indented(result.explanation))
@@ -107,9 +132,8 @@ def render_feedback(result: Result, *, lesson: Lesson | None = None) -> Renderab
         if right.explanation != result.explanation:
             parts.append(_indented(result.explanation))
         answer = Text("The right answer is ")
-        answer.append(f"{shown.display_letter(result.question.answer)}) ", style=S.KEY)
-        answer.append_text(inline(right.text))
-        parts += [answer, _indented(right.explanation)]
+        answer.append(f"{shown.display_letter(result.question.answer)})", style=S.KEY)
+        parts += [hang(answer, inline(right.text)), _indented(right.explanation)]
         said.append(right.explanation)
     if lesson is not None and not any(s.title in text for s in lesson.sections for text in said):
         section = lesson.section_title(result.question.section)
