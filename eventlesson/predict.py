@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from eventlesson.sim.simulation import Simulation
     from eventlesson.sim.state import ConsumerReport, RunReport
 
 
@@ -28,6 +29,13 @@ class Measured:
 
     report: RunReport
     event_design: Mapping[str, Any] | None = None  # Simulation.compare_with_event_design()
+
+    @classmethod
+    def of(cls, sim: Simulation) -> Measured:
+        """What a finished run measured; a design without events is also set against the same
+        learners' arrivals with events."""
+        report = sim.report()
+        return cls(report, None if report.has_events else sim.compare_with_event_design())
 
     @property
     def event_confirmation(self) -> float | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from eventlesson.classroom.state import ClassSummary, LearnerRow
     from eventlesson.models import Lesson
+    from eventlesson.predict import Measured
 
 REPO = Path(__file__).resolve().parent.parent
 # The course every test runs on unless it is about the shipped lesson (tests/test_shipped.py).
@@ -43,6 +44,20 @@ def position(section_id: str, lesson_id: str = SAMPLE) -> str:
     """What the header shows on that page, e.g. "4/7"."""
     total = len(fixture_lesson(lesson_id).sections)
     return f"{page_of(section_id, lesson_id)}/{total}"
+
+
+@functools.cache
+def measure(scenario: str, seed: int = 7) -> Measured:
+    """What a whole run of `scenario` measured (cached: a run is the same for the same seed)."""
+    from eventlesson.predict import Measured
+    from eventlesson.sim.simulation import Simulation
+
+    sim = Simulation(scenario, seed=seed)
+    try:
+        sim.run()
+        return Measured.of(sim)
+    finally:
+        sim.close()
 
 
 def pty_env(home: Path, **extra: str) -> dict[str, str]:

@@ -16,23 +16,11 @@ from typer.testing import CliRunner
 
 from eventlesson.cli import app
 from eventlesson.flows.predict import facts, prediction_for
-from eventlesson.predict import OUTCOMES, Measured, covers, evidence, holds, statements
-from eventlesson.sim.simulation import Simulation
+from eventlesson.predict import OUTCOMES, covers, evidence, holds, statements
 
-from .support import ended, fixture_lesson
+from .support import ended, fixture_lesson, measure
 
 SGR = r"(?:\x1b\[[0-9;]*m)*"  # colour codes between words, if any
-
-
-def measure(scenario: str, seed: int = 7) -> Measured:
-    sim = Simulation(scenario, seed=seed)
-    try:
-        sim.run()
-        report = sim.report()
-        compared = None if report.has_events else sim.compare_with_event_design()
-    finally:
-        sim.close()
-    return Measured(report, compared)
 
 
 def test_outcomes_come_in_opposites_that_a_run_tells_apart() -> None:

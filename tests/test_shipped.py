@@ -8,7 +8,6 @@ module on a copy of `content/` with a lesson listed before day-089 and one after
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -23,10 +22,9 @@ from typer.testing import CliRunner
 from eventlesson.cli import app
 from eventlesson.content import check_tree, load_lesson
 from eventlesson.models import Lesson, Question
-from eventlesson.predict import Measured
 from eventlesson.quiz import questions_for
 
-from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT, ended
+from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT, ended, measure
 
 SHIPPED = "day-089"
 
@@ -329,27 +327,13 @@ def test_no_other_test_reads_the_shipped_content() -> None:
 PREDICTION_SEEDS = (1, 2, 3, 7, 11, 42)
 
 
-@functools.cache
-def measured(scenario: str, seed: int) -> Measured:
-    from eventlesson.sim.simulation import Simulation
-
-    sim = Simulation(scenario, seed=seed)
-    try:
-        sim.run()
-        report = sim.report()
-        compared = None if report.has_events else sim.compare_with_event_design()
-    finally:
-        sim.close()
-    return Measured(report, compared)
-
-
 def assert_pinned(where: str, scenario: str, question: Question) -> None:
     """The right option's outcome holds on every seed, and each wrong option's on none."""
     from eventlesson.predict import holds
 
     assert getattr(question.options[question.answer], "outcome", ""), where
     for seed in PREDICTION_SEEDS:
-        run = measured(scenario, seed)
+        run = measure(scenario, seed)
         for index, option in enumerate(question.options):
             outcome = getattr(option, "outcome", "")
             if outcome:

@@ -343,26 +343,11 @@ class LessonWalk:
 
         The first time (`first`), the practice set is offered right after it.
         """
-        from eventlesson.flows.quiz import administer
-        from eventlesson.quiz import Session
-
         questions = self.lesson.quiz_questions(set_name)
         if not questions:
             return False
         self._anchor_at(quiz=set_name)
-        session = Session(self.lesson.id, set_name, questions)  # shuffled, as the quiz is
-        title = PRACTICE if set_name == "practice" else ""  # not the page's own set
-        try:
-            administer(
-                self.app,
-                self.prompter,
-                self.lesson,
-                session,
-                before=lambda: self._question_screen(title=title),
-                after=lambda: self._wait(last=True),
-                leave=True,
-            )
-        except Left:
+        if not self._administer(set_name, questions):
             return False
         if first and set_name != "practice":
             self.offer_practice()
@@ -370,9 +355,6 @@ class LessonWalk:
 
     def offer_practice(self) -> None:
         """Offer the practice set in place: Enter starts it."""
-        from eventlesson.flows.quiz import administer
-        from eventlesson.quiz import Session
-
         practice = self.lesson.quiz_questions("practice")
         if not practice:
             return
@@ -380,20 +362,28 @@ class LessonWalk:
         self.app.console.print(Text(practice_offer(practice)))  # wraps at words, the prompt may not
         if not self.prompter.confirm(PRACTICE_NOW, default=True):
             return
-        session = Session(self.lesson.id, "practice", practice)
+        if self._administer("practice", practice):
+            self.screen.pause("Press Enter to finish")
+
+    def _administer(self, set_name: str, questions: tuple[Question, ...]) -> bool:
+        """Ask a quiz set, shuffled and saved as the quiz is; False when the learner left it."""
+        from eventlesson.flows.quiz import administer
+        from eventlesson.quiz import Session
+
+        title = PRACTICE if set_name == "practice" else ""  # not the page's own set
         try:
             administer(
                 self.app,
                 self.prompter,
                 self.lesson,
-                session,
-                before=lambda: self._question_screen(title=PRACTICE),
+                Session(self.lesson.id, set_name, questions),
+                before=lambda: self._question_screen(title=title),
                 after=lambda: self._wait(last=True),
                 leave=True,
             )
         except Left:
-            return
-        self.screen.pause("Press Enter to finish")
+            return False
+        return True
 
     def after_finishing(self) -> bool:
         """A learner back after finishing: say so, offer the knowledge check, practice or a review.

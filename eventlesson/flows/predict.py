@@ -56,9 +56,7 @@ def watch(app: App, scenario: str, speed: float | None = None) -> tuple[Measured
     def keep(sim: Simulation) -> None:
         if not sim.done:
             sim.run()  # the learner left the view: the rest runs unwatched
-        report = sim.report()
-        compared = None if report.has_events else sim.compare_with_event_design()
-        measured.append(Measured(report, compared))
+        measured.append(Measured.of(sim))
 
     pace = app.env.sim_speed if speed is None else speed
     left = play_inline(app.console, scenario, pace, on_end=keep, leave=SKIP, then=THEN)

@@ -266,34 +266,31 @@ def _legend(snapshot: Snapshot, narrow: bool) -> Text:
     return Text(text, style=MUTED)
 
 
-def _fault_counts(ghost: int, lost: int, duplicates: int, dead_letters: int) -> list[Text]:
-    """The things that go wrong, counted the same way live and in the summary."""
-    parts = [
-        _count("ghost events", ghost),
-        _count("lost events", lost),
-        _count("duplicate effects", duplicates),
-    ]
+def _fault_counts(
+    ghost: int, lost: int, duplicates: int, dead_letters: int, *, short: str | None = None
+) -> list[Text]:
+    """The things that go wrong, counted the same way live and in the summary; `short`: the
+    narrow layout's one-word labels, with this word for the duplicates."""
+    labels = (
+        ("ghost", "lost", short, "dead")
+        if short
+        else ("ghost events", "lost events", "duplicate effects", "dead letters")
+    )
+    parts = [_count(labels[0], ghost), _count(labels[1], lost), _count(labels[2], duplicates)]
     if dead_letters:
-        parts.append(_count("dead letters", dead_letters))
+        parts.append(_count(labels[3], dead_letters))
     return parts
 
 
 def _counters(snapshot: Snapshot, narrow: bool) -> Text:
-    if narrow:
-        parts = [
-            _count("ghost", snapshot.ghost_events),
-            _count("lost", snapshot.lost_events),
-            _count("dup", snapshot.duplicate_effects),
-        ]
-        if snapshot.dead_letters:
-            parts.append(_count("dead", snapshot.dead_letters))
-    else:
-        parts = _fault_counts(
-            snapshot.ghost_events,
-            snapshot.lost_events,
-            snapshot.duplicate_effects,
-            snapshot.dead_letters,
-        )
+    parts = _fault_counts(
+        snapshot.ghost_events,
+        snapshot.lost_events,
+        snapshot.duplicate_effects,
+        snapshot.dead_letters,
+        short="dup" if narrow else None,
+    )
+    if not narrow:
         if snapshot.commit_failed:
             parts.append(_count("failed commits", snapshot.commit_failed, bad_when_nonzero=False))
         if snapshot.repeats:
@@ -680,21 +677,13 @@ def render_compact_summary(summary: Summary, *, width: int = 80) -> RenderableTy
         rows += [done, confirmed]
     else:
         rows.append(_joined([done, confirmed]))
-    if narrow:
-        counters = [
-            _count("ghost", summary.ghost_events),
-            _count("lost", summary.lost_events),
-            _count("duplicates", summary.duplicate_effects),
-        ]
-        if summary.dead_letters:
-            counters.append(_count("dead", summary.dead_letters))
-    else:
-        counters = _fault_counts(
-            summary.ghost_events,
-            summary.lost_events,
-            summary.duplicate_effects,
-            summary.dead_letters,
-        )
+    counters = _fault_counts(
+        summary.ghost_events,
+        summary.lost_events,
+        summary.duplicate_effects,
+        summary.dead_letters,
+        short="duplicates" if narrow else None,
+    )
     rows.append(_joined(counters))
     rows.append(_max_lags(summary, narrow))
     rows.append(_broken_line(summary, narrow))
