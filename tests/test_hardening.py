@@ -274,3 +274,28 @@ def test_a_warning_into_a_pipe_stays_one_line(make_app) -> None:
     app = make_app()
     app.warn(LONG_WARNING)
     assert make_app.errors.getvalue() == f"warning: {LONG_WARNING}\n"
+
+
+BAD_SET = (
+    "eventlesson: error: unknown question set 'nope'; use one of: knowledge-check, practice, all"
+)
+
+
+@pytest.mark.parametrize(("width", "indent"), [(80, len("eventlesson: error: ")), (40, 2)])
+def test_an_error_for_a_person_wraps_at_words(width: int, indent: int) -> None:
+    from eventlesson.cli import error_lines
+
+    lines = error_lines(BAD_SET, width).splitlines()
+    assert len(lines) > 1 and all(len(line) <= width for line in lines)
+    assert all(line.startswith(" " * indent) and line[indent] != " " for line in lines[1:])
+    assert " ".join(line.strip() for line in lines) == BAD_SET  # no word cut in two
+    assert error_lines("eventlesson: error: short", width) == "eventlesson: error: short"
+
+
+@pytest.mark.pty
+def test_an_error_on_a_narrow_terminal_breaks_at_words(spawn: Any) -> None:
+    child = spawn("quiz", "--set", "nope", cols=40)
+    out = ended(child, 2)
+    lines = [line.rstrip() for line in out.replace("\r", "").splitlines() if line.strip()]
+    assert lines[0] == "eventlesson: error: unknown question set"
+    assert " ".join(line.strip() for line in lines) == BAD_SET
