@@ -7,7 +7,6 @@ fast and never imports questionary, SimPy or the content parser.
 import contextlib
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -95,35 +94,17 @@ class EventlessonGroup(TyperGroup):
 def _fail(message: str) -> None:
     # one line, whatever the message held, and nothing in it a terminal would act on: names
     # from the command line reach here inside click's and our messages
-    from eventlesson.text import clean
+    from eventlesson.text import clean, hanging
 
     line = f"{ERROR}{' '.join(clean(message).split())}"
     with contextlib.suppress(OSError, ValueError):  # no stderr left: the exit code still says it
         if sys.stderr.isatty():  # a person reads it: broken at words, not where the edge falls
-            line = error_lines(line, os.get_terminal_size(sys.stderr.fileno()).columns)
+            line = hanging(line, os.get_terminal_size(sys.stderr.fileno()).columns, len(ERROR))
         sys.stderr.write(f"{line}\n")
         sys.stderr.flush()
 
 
 ERROR = "eventlesson: error: "
-
-
-def error_lines(line: str, width: int) -> str:
-    """An error line for a terminal `width` wide: wrapped at words, each line after the first
-    under the message (or two columns in, where the label leaves too little room); a word
-    longer than a line (a path) is left whole for the terminal to fold."""
-    if len(line) <= width:
-        return line
-    indent = len(ERROR) if width - len(ERROR) >= 30 else 2
-    return "\n".join(
-        textwrap.wrap(
-            line,
-            width,
-            subsequent_indent=" " * indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-    )
 
 
 app = typer.Typer(

@@ -59,3 +59,22 @@ def json_text(data: object, *, indent: int | None = None) -> str:
 def quoted_path(path: object) -> str:
     """A file name for an error line: like `quoted`, but long paths are kept whole."""
     return quoted(str(path), limit=1000)
+
+
+def hanging(line: str, width: int, indent: int) -> str:
+    """`line` for a terminal `width` wide: broken at words (never mid-word, as the terminal
+    would), each line after the first `indent` columns in, or 2 where that would leave fewer than
+    30 columns; a word longer than a line (a path) is left whole for the terminal to fold."""
+    if len(line) <= width:
+        return line
+    import textwrap
+
+    return "\n".join(
+        textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=" " * (indent if width - indent >= 30 else 2),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )

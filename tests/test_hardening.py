@@ -283,13 +283,13 @@ BAD_SET = (
 
 @pytest.mark.parametrize(("width", "indent"), [(80, len("eventlesson: error: ")), (40, 2)])
 def test_an_error_for_a_person_wraps_at_words(width: int, indent: int) -> None:
-    from eventlesson.cli import error_lines
+    from eventlesson.text import hanging
 
-    lines = error_lines(BAD_SET, width).splitlines()
+    lines = hanging(BAD_SET, width, len("eventlesson: error: ")).splitlines()
     assert len(lines) > 1 and all(len(line) <= width for line in lines)
     assert all(line.startswith(" " * indent) and line[indent] != " " for line in lines[1:])
     assert " ".join(line.strip() for line in lines) == BAD_SET  # no word cut in two
-    assert error_lines("eventlesson: error: short", width) == "eventlesson: error: short"
+    assert hanging("eventlesson: error: short", width, 20) == "eventlesson: error: short"
 
 
 @pytest.mark.pty

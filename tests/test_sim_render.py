@@ -340,3 +340,28 @@ def test_a_predictions_run_keeps_its_keys_in_view_at_40_by_20(scenario: str) -> 
     rows = out.rstrip("\n").split("\n")
     assert len(rows) <= 20, out
     assert rows[-1].rstrip().endswith(f"q {SKIP}"), out
+
+
+LONG = {"t": 2.608, "type": "handle", "purchase_id": 1, "consumer": "recommendations"}
+
+
+@pytest.mark.parametrize(("width", "indent"), [(80, 30), (40, 2)])
+def test_plain_lines_break_at_words_on_a_terminal_and_stay_whole_in_a_log(
+    width: int, indent: int
+) -> None:
+    from eventlesson.flows.simulate import plain_printer
+
+    record = {**LONG, "event_id": "evt-000001", "offset": 0, "effect": "recommendations"}
+    whole = plain_line(record)
+    assert len(whole) > 80  # the case that the terminal cut mid-word
+    screen = Console(file=io.StringIO(), width=width, force_terminal=True)
+    plain_printer(screen)(record)
+    lines = screen.file.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= width for line in lines)
+    assert all(line.startswith(" " * indent) and line[indent] != " " for line in lines[1:])
+    assert " ".join(" ".join(line.split()) for line in lines) == " ".join(whole.split())
+    log = Console(file=io.StringIO(), width=width)  # not a terminal: a file, a pipe
+    plain_printer(log)(record)
+    assert log.file.getvalue() == whole + "\n"
+    plain_printer(log)({"t": 1.0, "type": "lag", "consumer": "email"})  # trace-only
+    assert log.file.getvalue() == whole + "\n"

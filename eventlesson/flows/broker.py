@@ -30,6 +30,7 @@ from eventlesson.flows.simulate import (
     SimulateOptions,
     _choose_view,
     _open_trace,
+    plain_printer,
     real_console,
 )
 from eventlesson.sim import SCENARIOS, Summary, TraceWriter
@@ -176,25 +177,6 @@ async def _live(run: BrokerRun, console: Console, speed: float | None) -> None:
                 live.update(view.renderable(), refresh=True)
 
 
-def plain_line(record: dict[str, Any]) -> str:
-    """One `--plain` line, as the model prints them, in the broker's words."""
-    from eventlesson.broker.narrate import describe
-
-    return f"{record['t']:9.3f}s  {record['type']:<17} {describe(record)}"
-
-
-def _plain_printer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
-    from eventlesson.sim.story import QUIET
-
-    def show(record: dict[str, Any]) -> None:
-        if record["type"] in QUIET:
-            return  # in the trace (--events), not in the one-line-per-step log
-        stream.write(plain_line(record) + "\n")
-        stream.flush()
-
-    return show
-
-
 async def _session(
     outcome: _Outcome,
     options: SimulateOptions,
@@ -288,7 +270,9 @@ def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: boo
                 trace_file = _open_trace(options.events)
                 listeners.append(TraceWriter(trace_file))
             if view == "plain":
-                listeners.append(_plain_printer(console.file))
+                from eventlesson.broker.narrate import describe
+
+                listeners.append(plain_printer(console, words=describe))
             try:
                 asyncio.run(_session(outcome, options, target, server, listeners, view, console))
             except KeyboardInterrupt:

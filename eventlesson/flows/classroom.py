@@ -619,16 +619,11 @@ async def _learner_plain(
 ) -> int:
     """Without a screen to redraw: one line per step (unless `--json`), typed commands."""
     from eventlesson.classroom.narrate import describe
+    from eventlesson.flows.simulate import plain_printer
     from eventlesson.sim.story import in_log
 
-    def show(record: dict[str, Any]) -> None:
-        if not in_log(record):
-            return
-        text = f"{record['t']:9.3f}s  {record['type']:<17} {describe(record)}"
-        console.print(clean(text), markup=False, highlight=False, soft_wrap=True)
-
     if lines_out:
-        session.add_listener(show)
+        session.add_listener(plain_printer(console, words=describe, keep=in_log))
     typed = _typed_lines()
     tasks: set[asyncio.Task[Any]] = set()
     try:

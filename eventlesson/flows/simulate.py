@@ -459,13 +459,27 @@ def _play_live(
     return pacer, view
 
 
-def _plain_printer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
+def plain_printer(
+    console: Console,
+    *,
+    words: Callable[[dict[str, Any]], str] | None = None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> Callable[[dict[str, Any]], None]:
+    """A listener that prints one `--plain` line per step that `keep` wants (by default all but
+    the trace-only ones), in `words` (by default the model's): one line each into a pipe or a
+    log, broken at words on a terminal (a dumb one, or a screen reader's)."""
+    from eventlesson.sim.narrate import describe
+    from eventlesson.sim.story import QUIET
+    from eventlesson.text import clean
     from eventlesson.ui.render_sim import plain_line
 
+    stream, terminal = console.file, console.is_terminal
+
     def show(record: dict[str, Any]) -> None:
-        if record["type"] in ("offset_commit", "lag"):
+        if (record["type"] in QUIET) if keep is None else not keep(record):
             return  # in the trace (--events), not in the one-line-per-step log
-        stream.write(plain_line(record) + "\n")
+        width = console.width if terminal else None  # asked each time: a resize applies at once
+        stream.write(clean(plain_line(record, words=words or describe, width=width)) + "\n")
         stream.flush()
 
     return show
@@ -591,7 +605,7 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
         elif trace_to_stdout:
             sim.add_listener(TraceWriter(console.file))
         if view == "plain":
-            sim.add_listener(_plain_printer(console.file))
+            sim.add_listener(plain_printer(console))
         try:
             if view == "live" and paced:
                 pacer, _ = _play_live(sim, console, options.speed, inline=False)
@@ -666,7 +680,7 @@ def play_inline(
     try:
         live = console.is_terminal and not console.is_dumb_terminal
         if not live:
-            sim.add_listener(_plain_printer(console.file))
+            sim.add_listener(plain_printer(console))
             pace(sim, speed)
             console.print(
                 render_compact_summary(with_comparison(sim, sim.summary()), width=console.width)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -29,7 +29,7 @@ from eventlesson.sim.narrate import describe
 from eventlesson.sim.scenarios import CONSUMERS, Scenario
 from eventlesson.sim.state import Snapshot, Summary
 from eventlesson.sim.story import LogLine
-from eventlesson.text import clean
+from eventlesson.text import clean, hanging
 from eventlesson.ui.styles import ACCENT, BAD, GOOD, KEY, MUTED, STRONG, TITLE, WARN
 
 WIDE = 72  # from this many columns the wide layout fits without cutting a column
@@ -728,6 +728,17 @@ def render_scenarios(scenarios: Iterable[Scenario], *, width: int = 80) -> Rende
     return table
 
 
-def plain_line(record: dict[str, Any]) -> str:
-    """One `--plain` line: virtual time, record type, plain words."""
-    return f"{record['t']:9.3f}s  {record['type']:<17} {describe(record)}"
+PLAIN_INDENT = 30  # where a `--plain` line's words start: after the time and the record type
+
+
+def plain_line(
+    record: dict[str, Any],
+    *,
+    words: Callable[[dict[str, Any]], str] = describe,
+    width: int | None = None,
+) -> str:
+    """One `--plain` line: virtual time, record type, plain words (`words`: the model's, or a
+    broker's or a classroom's). With a terminal's `width`, wrapped at words under the words'
+    column (a screen reader or a dumb terminal reads whole words); one line otherwise, for a log."""
+    line = f"{record['t']:9.3f}s  {record['type']:<17} {words(record)}"
+    return line if width is None else hanging(line, width, PLAIN_INDENT)
