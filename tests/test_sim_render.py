@@ -365,3 +365,21 @@ def test_plain_lines_break_at_words_on_a_terminal_and_stay_whole_in_a_log(
     assert log.file.getvalue() == whole + "\n"
     plain_printer(log)({"t": 1.0, "type": "lag", "consumer": "email"})  # trace-only
     assert log.file.getvalue() == whole + "\n"
+
+
+def test_on_a_short_narrow_screen_a_key_moment_keeps_its_words_before_the_legend() -> None:
+    sim = Simulation("publish-before-commit", seed=7, observe=True)
+    while not sim.done:  # to the first key moment too long for two rows at 40 columns
+        sim.step()
+        assert sim.story is not None
+        newest = sim.story.recent(1)
+        if newest and newest[0].key and len(newest[0].text) > 70:
+            break
+    moment = newest[0].text
+    out = live(sim, 40, 20, controls=True, inline=True)
+    rows = out.splitlines()
+    assert len(rows) <= 19  # the cursor's row is left free
+    assert " ".join(moment.split()) in flat(out)  # every word of it, none cut off
+    assert "Ev = log end" not in out  # the legend gave way
+    roomy = live(sim, 40, 30, controls=True, inline=True)
+    assert "Ev = log end" in roomy and " ".join(moment.split()) in flat(roomy)  # both, with room

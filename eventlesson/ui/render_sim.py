@@ -316,12 +316,13 @@ def _infrastructure(snapshot: Snapshot) -> Text | None:
 
 
 def _log_line(
-    line: LogLine, highlighted: bool, width: int, narrow: bool, rows: int = 2
+    line: LogLine, highlighted: bool, width: int, narrow: bool, rows: int | None = None
 ) -> list[Text]:
-    """One log line as rows: one, cut to the width; a highlighted one (a key moment) may take a
-    second row, broken at a word, so its words stay readable (it never takes a third: a second
-    row still too long is cut). In the wide layout the second row starts under the words of the
-    first when there is room for it there."""
+    """One log line as rows: one, cut to the width; a highlighted one (a key moment) may take
+    more, broken at words, so its words stay readable: a second row in the wide layout, up to
+    three in the narrow one (`rows` caps it; what still does not fit is cut). In the wide layout
+    the second row starts under the words of the first when there is room for it there."""
+    rows = rows if rows is not None else (3 if narrow else 2)
     stamp = f"{line.t:7.2f}" if narrow else f"{line.t:8.2f} s"
     text = Text()
     if highlighted:
@@ -333,16 +334,16 @@ def _log_line(
         text.append(stamp, style=MUTED)
         text.append("  " + line.text)
     out = [text]
-    if highlighted and rows > 1 and text.cell_len > width:
-        cut = text.plain.rfind(" ", 0, width + 1)  # a word break, if there is one late enough
+    while highlighted and len(out) < rows and out[-1].cell_len > width:
+        last = out.pop()
+        cut = last.plain.rfind(" ", 0, width + 1)  # a word break, if there is one late enough
         cut = cut if cut > width // 2 else width
-        rest = cut + 1 if text.plain[cut : cut + 1] == " " else cut
-        second = text[rest:]
+        rest = last[cut + 1 if last.plain[cut : cut + 1] == " " else cut :]
         if not narrow:
             words_start = len(f"! {stamp}  ")
-            indent = words_start if second.cell_len <= width - words_start else 2
-            second = Text(" " * indent) + second
-        out = [text[:cut], second]
+            indent = words_start if rest.cell_len <= width - words_start else 2
+            rest = Text(" " * indent) + rest
+        out += [last[:cut], rest]
     for row in out:
         row.no_wrap = True
         if row.cell_len > width:
@@ -449,6 +450,9 @@ def render_live(
         plain = [i for i, (_, hot) in enumerate(lines) if not hot]
         gone = plain[0] if plain else 0
         del lines[gone], drawn[gone]
+    if sum(len(rows) for rows in drawn) > room and any(hot for _, hot in lines):
+        # a short screen: the key moment's words matter more than the legend's reminder
+        room += _rows(bottom.pop(), inner)
     if sum(len(rows) for rows in drawn) > room:  # one key moment, one row left: cut it there
         drawn = [_log_line(line, hot, inner, narrow, rows=1) for line, hot in lines]
     log_rows: list[Text] = [row for rows in drawn for row in rows]
