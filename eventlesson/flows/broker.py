@@ -34,6 +34,7 @@ from eventlesson.flows.simulate import (
     real_console,
 )
 from eventlesson.sim import SCENARIOS, Summary, TraceWriter
+from eventlesson.ui.console import say
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -331,7 +332,7 @@ def _report(
         data.update(outcome.facts or {})
         app.emit(json.dumps(data, indent=2))
         if look is not None:
-            app.err.print(look, soft_wrap=True, markup=False, highlight=False)
+            say(app.err, look)
     else:
         from eventlesson.ui.render_sim import render_summary
 
@@ -340,7 +341,7 @@ def _report(
         human.print(render_summary(summary, width=human.width))
         human.print(_server_summary(outcome, summary, human.width))
         if look is not None:
-            human.print(look, soft_wrap=True, markup=False, highlight=False)
+            say(human, look)
     if options.svg:
         _save_svg(options.svg, outcome, summary, app.console.width, options.speed)
 
@@ -387,12 +388,7 @@ def _save_svg(path: str, outcome: _Outcome, summary: Summary, width: int, speed:
 def _hold(app: App, server: NatsServer, json_out: bool) -> int:
     """--keep-server: the server stays up until Enter, end of input or Ctrl-C."""
     out = app.err if json_out else app.console
-    out.print(
-        f"The server stays up at {server.url}. Press Enter to stop it.",
-        soft_wrap=True,
-        markup=False,
-        highlight=False,
-    )
+    say(out, f"The server stays up at {server.url}. Press Enter to stop it.")
     try:
         sys.stdin.readline()
     except KeyboardInterrupt:

@@ -42,6 +42,7 @@ from eventlesson.classroom.roster import (
 )
 from eventlesson.errors import EventlessonError, ExitCode, Interrupted, Terminated, UsageError
 from eventlesson.text import clean, quoted, quoted_path
+from eventlesson.ui.console import say
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -363,13 +364,11 @@ def _status_lines(host: ClassHost) -> list[str]:
 async def _host_plain(host: ClassHost, console: Console, stop: _Stop) -> int:
     """Without a screen to redraw: one line per happening, and typed commands on stdin."""
 
-    def say(text: str) -> None:
-        console.print(clean(text), markup=False, highlight=False, soft_wrap=True)
-
-    host.note_listeners.append(lambda text: say(f"{host.now:8.2f} s  {text}"))
+    host.note_listeners.append(lambda text: say(console, f"{host.now:8.2f} s  {text}"))
     say(
+        console,
         "Commands (then Enter): p purchase, b burst of "
-        f"{host.burst_size}, g ghost, x poison, pause, status, q end the class."
+        f"{host.burst_size}, g ghost, x poison, pause, status, q end the class.",
     )
     lines = _typed_lines()
     tasks: set[asyncio.Task[Any]] = set()
@@ -388,13 +387,13 @@ async def _host_plain(host: ClassHost, console: Console, stop: _Stop) -> int:
             command = HOST_COMMANDS.get(word)
             if command is None:
                 if word:
-                    say(f"unknown command {quoted(word)}: p, b, g, x, pause, status or q")
+                    say(console, f"unknown command {quoted(word)}: p, b, g, x, pause, status or q")
                 continue
             if command == "quit":
                 return int(ExitCode.OK)
             if command == "status":
                 for text in _status_lines(host):
-                    say(text)
+                    say(console, text)
                 continue
             _act(host, command, tasks)
         return stop.code
@@ -425,12 +424,8 @@ async def _host_session(
         try:
             await host.open()
             if not live:
-                console.print(
-                    f"Class open at {address.url}. Learners join with:\n  {address.command()}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
+                say(console, f"Class open at {address.url}. Learners join with:")
+                say(console, f"  {address.command()}")
             helpers: set[asyncio.Task[Any]] = set()
             if options.demo:
                 helpers.add(asyncio.ensure_future(host.add_demo_learners(options.demo)))
@@ -506,12 +501,7 @@ def _report_class(app: App, console: Console, options: HostOptions, summary: Cla
 
     with open_output(options.save, f"--save {quoted_path(options.save)}") as out:
         out.write(json_text(summary.to_dict(), indent=2) + "\n")
-    console.print(
-        f"Saved the class summary to {clean(options.save)}.",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(console, f"Saved the class summary to {options.save}.")
 
 
 # -- a learner ----------------------------------------------------------------------------------
@@ -663,13 +653,11 @@ async def _join_session(
             await session.start()
             if not live and not options.json:
                 again = " (again: your consumers continue where they stopped)"
-                console.print(
+                say(
+                    console,
                     f"Joined the class at {address.url} as {key}"
                     f"{again if answer.joins > 1 else ''}. Commands (then Enter): 1-5 crash "
                     "a consumer, s slow one down, i email idempotent, p try to publish, q leave.",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
                 )
             if live:
                 outcome.code = await _learner_live(session, console, stop)

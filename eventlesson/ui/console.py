@@ -50,3 +50,11 @@ def print_trimmed(console: Console, *parts: RenderableType) -> None:
             console.print(part, crop=False)
     console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
     console.file.flush()
+
+
+def say(console: Console, text: str) -> None:
+    """A message as plain text, control characters replaced: broken at words on a terminal
+    (where the terminal would break it mid-word), one line into a pipe or a log."""
+    from eventlesson.text import clean
+
+    console.print(clean(text), soft_wrap=not console.is_terminal, markup=False, highlight=False)
