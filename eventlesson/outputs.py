@@ -80,6 +80,9 @@ class GuardedRaw(io.RawIOBase):
         self.closefd = closefd
         self.quiet = quiet  # standard error: there is nowhere to report its own failure
         self.failed = False
+        # sees every byte that reached the descriptor, in order (the terminal's copy of the
+        # alternate screen, `ui.terminal`, redraws it from them after Ctrl-Z and `fg`)
+        self.tap: Callable[[bytes], None] | None = None
 
     def writable(self) -> bool:
         return True
@@ -97,7 +100,7 @@ class GuardedRaw(io.RawIOBase):
         if self.failed:
             return memoryview(data).nbytes
         try:
-            return os.write(self.fd, data)
+            written = os.write(self.fd, data)
         except OSError as exc:
             self.failed = True
             if self.quiet:
@@ -106,6 +109,9 @@ class GuardedRaw(io.RawIOBase):
                 raise OutputClosed(self.target) from exc
             reason = "it is closed" if exc.errno == errno.EBADF else exc.strerror or str(exc)
             raise OutputError(self.target, reason) from exc
+        if self.tap is not None:
+            self.tap(bytes(memoryview(data)[:written]))
+        return written
 
     def close(self) -> None:
         if not self.closed and self.closefd:

@@ -87,6 +87,32 @@ def foreground_signals() -> None:
     signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
+def job_shell(home: Path, rows: int = 24, cols: int = 80) -> Any:
+    """`bash -i` in a pseudo-terminal, at its "$ " prompt, for Ctrl-Z tests: a job control shell
+    puts a program in a process group of its own, which the kernel may stop. (A pexpect child is
+    a session leader whose group is orphaned: SIGTSTP would be discarded.)"""
+    import shutil
+
+    import pexpect
+    import pytest
+
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash for job control")
+    child = pexpect.spawn(
+        "bash",
+        ["--norc", "--noprofile", "-i"],
+        env=pty_env(home, PS1="$ "),
+        dimensions=(rows, cols),
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=15,
+        cwd=str(REPO),
+        preexec_fn=foreground_signals,
+    )
+    child.expect(r"\$ ")
+    return child
+
+
 def ended(child: Any, status: int) -> str:
     """Wait for a pexpect child to exit; check its status and that no traceback was printed."""
     import pexpect

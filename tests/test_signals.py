@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .support import REPO, SAMPLE, fixture_lesson, foreground_signals, pty_env
+from .support import REPO, SAMPLE, fixture_lesson, foreground_signals, job_shell, pty_env
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -111,22 +110,9 @@ def test_sigterm_at_a_lesson_check_restores_the_terminal(spawn: Any, home: Path)
 
 
 def shell(home: Path, rows: int = 24, cols: int = 80) -> tuple[Any, io.StringIO, Any]:
-    if shutil.which("bash") is None:
-        pytest.skip("needs bash for job control")
-    env = pty_env(home, PS1="$ ")
-    child = pexpect.spawn(
-        "bash",
-        ["--norc", "--noprofile", "-i"],
-        env=env,
-        dimensions=(rows, cols),
-        encoding="utf-8",
-        timeout=15,
-        cwd=str(REPO),
-        preexec_fn=foreground_signals,
-    )
+    child = job_shell(home, rows, cols)
     seen = io.StringIO()
     child.logfile_read = seen
-    child.expect(r"\$ ")
     screen = pyte.Screen(cols, rows)
     return child, seen, screen
 

@@ -713,10 +713,12 @@ def _wait_for_any_key(console: Console, then: str) -> None:
     from rich.text import Text
 
     from eventlesson.ui.styles import MUTED
+    from eventlesson.ui.terminal import give_back, restore_screen
 
     console.print(Text(f"Press any key to {then}.", style=MUTED), end="")
     try:
-        with keys_from_terminal() as keys:
+        # Ctrl-Z: the summary and this line come back as they were after `fg`
+        with keys_from_terminal(give_back, restore_screen) as keys:
             if keys is None:
                 return
             while True:

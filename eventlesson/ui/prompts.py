@@ -129,15 +129,30 @@ class QuestionaryPrompter:
         return bool(_ask(questionary.confirm(message, default=default, qmark="?")))
 
 
-def _leave_on_ctrl_d(question: object) -> None:
-    """questionary binds Ctrl-C but not Ctrl-D; make Ctrl-D leave the prompt the same clean way."""
+def _job_keys(question: object) -> None:
+    """Ctrl-D leaves the prompt the clean way Ctrl-C does (questionary binds only Ctrl-C); Ctrl-Z
+    suspends it like `less` (questionary binds nothing, and prompt_toolkit's own suspend would
+    not give back the lesson's alternate screen): the prompt is erased, the terminal given back
+    in its own mode, and after `fg` the screen is drawn again with the prompt as it was, the
+    cursor on the same choice."""
+    from prompt_toolkit.application import run_in_terminal
+    from prompt_toolkit.filters import Condition
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from prompt_toolkit.utils import suspend_to_background_supported
 
     extra = KeyBindings()
 
     @extra.add("c-d", eager=True)
     def _(event: object) -> None:
         event.app.exit(exception=EOFError, style="class:aborting")  # type: ignore[attr-defined]
+
+    @extra.add("c-z", eager=True, filter=Condition(suspend_to_background_supported))
+    def _(event: object) -> None:
+        from eventlesson.ui import terminal
+
+        # run_in_terminal erases the prompt and puts the terminal in its own (cooked) mode
+        # first; afterwards it draws the prompt again, below the restored screen
+        run_in_terminal(terminal.stop_job)
 
     application = question.application  # type: ignore[attr-defined]
     application.key_bindings = merge_key_bindings([application.key_bindings, extra])
@@ -190,7 +205,7 @@ def _add_footer(question: object, footer: str) -> None:
 
 
 def _ask(question: object) -> object:
-    _leave_on_ctrl_d(question)
+    _job_keys(question)
     try:
         answer = question.unsafe_ask()  # type: ignore[attr-defined]
     except (KeyboardInterrupt, EOFError) as exc:
@@ -209,9 +224,13 @@ class LinePrompter:
         self._width = width  # choices wrap at words to it; 0: the terminal's width
 
     def _line(self, prompt: str) -> str:
-        self._write(prompt)  # type: ignore[operator]
+        from eventlesson.ui.terminal import said_again_after_fg
+
         try:
-            line = self._read()  # type: ignore[operator]
+            # Ctrl-Z, then `fg`: the prompt again, under the shell's lines
+            with said_again_after_fg(lambda: self._write(prompt)):  # type: ignore[operator]
+                self._write(prompt)  # type: ignore[operator]
+                line = self._read()  # type: ignore[operator]
         except KeyboardInterrupt as exc:
             raise Interrupted("interrupted") from exc
         if line == "":  # end of input (Ctrl-D)

@@ -108,7 +108,10 @@ class PagerScreen:
             return True
         terminal = self._terminal
         terminal.write(f"\r\n{prompt}")
-        with terminal.KeyReader(suspend=False) as keys:
+        # Ctrl-Z: the screen as it was comes back after `fg` ("redraw" then waits on)
+        with terminal.KeyReader(
+            on_suspend=terminal.give_back, on_resume=terminal.restore_screen
+        ) as keys:
             while (key := keys.read()) not in LEAVE_KEYS and key != "enter":
                 pass
         terminal.write("\r\n")
@@ -132,9 +135,15 @@ class LineScreen:
         self._read = read or sys.stdin.readline
 
     def _line(self, prompt: str) -> str:
-        self.console.print(prompt, end="", markup=False)
-        self.console.file.flush()
-        line = self._read()
+        from eventlesson.ui.terminal import said_again_after_fg
+
+        def say() -> None:
+            self.console.print(prompt, end="", markup=False)
+            self.console.file.flush()
+
+        with said_again_after_fg(say):  # Ctrl-Z, then `fg`: the prompt under the shell's lines
+            say()
+            line = self._read()
         if line == "":
             raise Interrupted("end of input")
         return line.strip().lower()

@@ -12,6 +12,11 @@ exception by the CLI). Ctrl-C raises KeyboardInterrupt, Ctrl-D raises `Interrupt
 suspends the process the way `less` does: the terminal is given back (callers pass what to undo
 and redo, e.g. leave and re-enter the alternate screen) and `read` returns "redraw" after `fg`.
 
+Ctrl-Z everywhere else a learner waits (a "Press Enter" pause, a questionary menu) goes through
+the same `stop_job`: while the alternate screen is up, everything written to it since it was last
+cleared is kept (`ScreenCopy`), so after `fg` it is written again and the screen is as it was,
+whoever drew it (rich, a prompt, the pager).
+
 POSIX only (termios): callers ask `Environment.single_keys` first and use line input otherwise.
 Imports no rich, questionary or typer.
 """
@@ -28,6 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TextIO
 
 from eventlesson.errors import Interrupted, OutputClosed, OutputError, Terminated
+from eventlesson.outputs import GuardedRaw
 
 KEYS = {
     "\r": "enter",
@@ -77,20 +83,18 @@ class KeyReader:
 
     `on_suspend` runs before the process stops on Ctrl-Z (give the screen back: leave the
     alternate screen, show the cursor) and `on_resume` after `fg` (take it again); `read` then
-    returns "redraw" so the caller draws its screen once. `suspend=False`: for a screen that
-    cannot be drawn again after `fg`, Ctrl-Z is only the key "ctrl-z".
+    returns "redraw" so the caller draws its screen once (`give_back` and `restore_screen`
+    bring back whatever was on the alternate screen, for callers that cannot draw it themselves).
     """
 
     def __init__(
         self,
         fd: int | None = None,
         *,
-        suspend: bool = True,
         on_suspend: Callable[[], None] | None = None,
         on_resume: Callable[[], None] | None = None,
     ) -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
-        self.can_suspend = suspend
         self.on_suspend = on_suspend
         self.on_resume = on_resume
         self._saved: list[Any] | None = None
@@ -129,13 +133,18 @@ class KeyReader:
 
     def suspend(self) -> None:
         """Stop like Ctrl-Z in a shell, with the terminal as we found it; back in cbreak after `fg`."""
-        if self.on_suspend is not None:
-            self.on_suspend()
-        self._restore()
-        os.kill(os.getpid(), signal.SIGTSTP)  # the default action stops us here until SIGCONT
-        self._cbreak()
-        if self.on_resume is not None:
-            self.on_resume()
+
+        def before() -> None:
+            if self.on_suspend is not None:
+                self.on_suspend()
+            self._restore()
+
+        def after() -> None:
+            self._cbreak()
+            if self.on_resume is not None:
+                self.on_resume()
+
+        stop_job(before, after)
 
     def read(
         self, timeout: float | None = None, on_idle: Callable[[], bool] | None = None
@@ -172,8 +181,6 @@ class KeyReader:
         if data == CTRL_D:
             raise Interrupted("end of input")
         if data == CTRL_Z:
-            if not self.can_suspend:
-                return "ctrl-z"
             self.suspend()
             return "redraw"
         return KEYS.get(data, data.lower() if len(data) == 1 else "unknown")
@@ -252,41 +259,164 @@ def terminal_size() -> os.terminal_size:
 _alternate = False  # inside `alternate_screen()`: what Ctrl-Z must give back and take again
 
 
+def stop_job(
+    before: Callable[[], None] | None = None, after: Callable[[], None] | None = None
+) -> None:
+    """Stop the process as Ctrl-Z in a shell does, and return once `fg` (SIGCONT) continues it.
+
+    `before` gives the terminal back (by default `give_back`; a key reader also leaves cbreak),
+    `after` takes it again and redraws (by default `restore_screen`). Under a shell without job
+    control nothing stops, and `after` simply follows `before`.
+    """
+    (give_back if before is None else before)()
+    os.kill(os.getpid(), signal.SIGTSTP)  # the default action stops us here until SIGCONT
+    (restore_screen if after is None else after)()
+
+
+class ScreenCopy:
+    """The bytes written to the alternate screen since it was last cleared: written again after
+    `fg`, they draw the screen as it was (the pause's prompt under the answer it follows, a
+    question's menu where the cursor was), whoever wrote them. Cursor-position requests are left
+    out of the replay (the terminal would answer them as typed keys).
+
+    Past `LIMIT` bytes without a clear (a long live simulation, which redraws itself) the copy is
+    dropped until the next clear, and `fg` gives a cleared screen to whoever redraws on it.
+    """
+
+    LIMIT = 1 << 20
+    CLEAR = b"\x1b[2J"
+    ASK_POSITION = b"\x1b[6n"
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.whole = True  # False: past LIMIT since the last clear
+        self.recording = False
+
+    def start(self) -> None:
+        self.data.clear()
+        self.whole = True
+        self.recording = True
+
+    def add(self, written: bytes) -> None:
+        if not self.recording:
+            return
+        seen = len(self.data)
+        self.data += written
+        # a clear split between two writes is found too
+        cut = self.data.rfind(self.CLEAR, max(seen - len(self.CLEAR) + 1, 0))
+        if cut >= 0:
+            del self.data[:cut]
+            self.whole = True
+        if len(self.data) > self.LIMIT:
+            self.whole = False
+        if not self.whole:  # keep only what may be the start of a clear
+            del self.data[: -len(self.CLEAR) + 1]
+
+    def replay(self) -> bytes:
+        return bytes(self.data).replace(self.ASK_POSITION, b"") if self.whole else b""
+
+
+_copy = ScreenCopy()
+
+
+def _taps() -> list[GuardedRaw]:
+    """The guarded descriptors that reach the screen: standard output, and standard error when
+    it is the same terminal (a warning printed mid-lesson); none where the streams are not
+    guarded (a test's own streams)."""
+    out, err = (getattr(getattr(s, "buffer", None), "raw", None) for s in (sys.stdout, sys.stderr))
+    if not isinstance(out, GuardedRaw):
+        return []
+    try:
+        same = isinstance(err, GuardedRaw) and os.path.samestat(os.fstat(out.fd), os.fstat(err.fd))
+    except OSError:
+        same = False
+    return [out, err] if same else [out]  # type: ignore[list-item]
+
+
 @contextlib.contextmanager
 def alternate_screen() -> Iterator[None]:
     """Use the terminal's alternate screen, like `less`, and always come back (cursor shown)."""
     global _alternate
     write(ENTER_ALTERNATE)
     _alternate = True
+    taps = _taps()
+    _copy.start()
+    for raw in taps:
+        raw.tap = _copy.add
     try:
         yield
     finally:
         _alternate = False
+        for raw in taps:
+            raw.tap = None
+        _copy.recording = False
+        _copy.data.clear()
         write(SHOW_CURSOR + LEAVE_ALTERNATE)
 
 
 def give_back() -> None:
     """Before stopping on Ctrl-Z: the shell gets the normal screen and a visible cursor."""
+    write("")  # what is pending reaches the screen, and its copy, first
+    _copy.recording = False
     write(SHOW_CURSOR + (LEAVE_ALTERNATE if _alternate else ""))
 
 
 def take_again() -> None:
     """After `fg`: back on the alternate screen (if we were), cleared, for one redraw."""
     if _alternate:
+        _copy.recording = True
         write(ENTER_ALTERNATE + "\x1b[H\x1b[2J")
+
+
+def restore_screen() -> None:
+    """After `fg`: back on the alternate screen (if we were) as it was before Ctrl-Z.
+
+    On the normal screen there is nothing to restore: what was written is still there, above
+    the shell's lines.
+    """
+    if not _alternate:
+        return
+    saved = _copy.replay()
+    take_again()
+    with contextlib.suppress(OSError, ValueError, OutputError, OutputClosed):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(saved)
+        sys.stdout.flush()
 
 
 def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
     """Pause until Enter (cbreak; Ctrl-C and Ctrl-D behave as everywhere else).
 
-    What is above the prompt was printed, not kept, so it could not be drawn again after `fg`:
-    Ctrl-Z does nothing here.
+    Ctrl-Z gives the terminal back; after `fg` the screen is written again as it was, prompt
+    and all (`restore_screen`), and the pause goes on waiting.
     """
     write(f"\r\n{prompt}")
-    with KeyReader(suspend=False) as keys:
+    with KeyReader(on_suspend=give_back, on_resume=restore_screen) as keys:
         while keys.read() != "enter":
             pass
     write("\r\n")
+
+
+@contextlib.contextmanager
+def said_again_after_fg(say: Callable[[], None]) -> Iterator[None]:
+    """While a line is typed in the terminal's own mode (TERM=dumb, screen readers), where Ctrl-Z
+    stops the process without asking us: after `fg`, `say` runs again (the prompt, written anew
+    under the shell's lines, since the first one is now above them). What was typed before the
+    Ctrl-Z is dropped by the terminal, as in any shell. Outside the main thread, or without
+    job control signals, nothing is added.
+    """
+    if not hasattr(signal, "SIGCONT"):
+        yield
+        return
+    try:
+        old = signal.signal(signal.SIGCONT, lambda signum, frame: say())
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGCONT, old)
 
 
 def live_suspend_hooks(live: Any) -> tuple[Callable[[], None], Callable[[], None]]:
