@@ -223,6 +223,16 @@ CASES = {
         raw=False,
         kept=lambda home: checks(home)["kinds-do-thing"]["correct"] is True,
     ),
+    "dumb-quiz-question": Case(
+        ("quiz", "--no-shuffle"),
+        lambda child: child.expect(r"Type a letter from A to C and press Enter: "),
+        back=("Type a letter from A to C and press Enter:",),
+        answer="A" + ENTER,
+        answered="Right.",
+        env="TERM=dumb",
+        alternate=False,
+        raw=False,
+    ),
 }
 
 
