@@ -4,7 +4,7 @@ It owns the consoles, the environment (resolved once, in `from_environment`), de
 person is at the keyboard and which screen and prompter suit the terminal, and loads content and
 progress on demand. Tests build one with StringIO consoles, an `Environment` and a scripted
 prompter instead of patching internals. Imports rich lazily-cheap pieces only; never questionary
-or SimPy at import time.
+or SimPy at import time, nor the prompters (a scripted `quiz --answers` never asks).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import IO, TYPE_CHECKING, Any
 from eventlesson.environment import Environment
 from eventlesson.errors import ExitCode
 from eventlesson.progress import Progress, ProgressStore
-from eventlesson.ui.prompts import LinePrompter, NoPrompter, Prompter, QuestionaryPrompter
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from eventlesson.models import Lesson
+    from eventlesson.ui.prompts import Prompter
 
 
 class LazyConsole:
@@ -135,6 +135,9 @@ class App:
         """Who asks the learner: `advice` is the error shown when nobody can answer."""
         if self.prompter_override is not None:
             return self.prompter_override
+        # imported here: a scripted run (`quiz --answers`) never asks, so never loads them
+        from eventlesson.ui.prompts import LinePrompter, NoPrompter, QuestionaryPrompter
+
         if not self.interactive:
             return NoPrompter(advice)
         if self.env.dumb or not self.env.menus:

@@ -6,7 +6,9 @@ rules and `validate()` say what is allowed) and content/FORMAT.md documents ever
 block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the field types are built once, at import, so
+# `schema.fields_of` reads them as they are instead of re-evaluating annotation strings on every
+# start (a few ms of each `quiz` run). A name used before its class is defined is quoted.
 
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Literal, get_args
@@ -272,7 +274,7 @@ class TreeNode:
     """One node of a tree picture (the purchase fan-out)."""
 
     label: Title  # the text of the node
-    children: tuple[TreeNode, ...] = ()  # nodes under it, in order
+    children: tuple["TreeNode", ...] = ()  # nodes under it, in order
 
 
 # -- blocks: one dataclass per kind; its renderer is in ui/render_lesson.py ----------------------

@@ -10,7 +10,8 @@ A base class with `kinds` (see `Kinds`) is read as a tagged union: the table's `
 subclass. Adding a kind of block or check is one new dataclass that names its `kind`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: `Kinds` is a base of every block and check class, and
+# typing.get_type_hints would compile its annotation strings again for each of them on every load.
 
 import dataclasses
 import types

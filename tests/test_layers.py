@@ -40,3 +40,30 @@ def test_predictions_load_no_simulation_engine() -> None:
     loaded = modules_after("import eventlesson.predict\nimport eventlesson.content")
     assert "eventlesson.predict" in loaded
     assert not {"simpy", "sqlite3", "rich"} & loaded
+
+
+def test_scripted_quiz_json_loads_no_terminal_libraries_or_prompters() -> None:
+    """`quiz --answers ... --json` asks nothing and draws nothing: the start-up budget of its
+    path (bench/bench_start.py) has no room for rich, the prompters or the simulation."""
+    code = (
+        "import contextlib, io\n"
+        "from eventlesson.cli import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = app(['quiz', '--answers', 'A,A,A', '--json'], standalone_mode=False)\n"
+        "assert code == 0 and '\"score\"' in out.getvalue(), (code, out.getvalue())\n"
+    )
+    loaded = modules_after(code)
+    assert {"eventlesson.content", "eventlesson.flows.quiz"} <= loaded  # the check itself works
+    assert (
+        not {
+            "rich",
+            "questionary",
+            "prompt_toolkit",
+            "simpy",
+            "sqlite3",
+            "eventlesson.ui.prompts",
+            "eventlesson.ui.render_quiz",
+        }
+        & loaded
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventlesson.ui.prompts import fit_choices
-
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -79,6 +77,8 @@ def _parts(
     leave: bool,
 ) -> tuple[RenderableType, list[str], str]:
     """The question as printed above the picker, the picker's choices, and its key line."""
+    # imported here, not at the top: `quiz --answers` imports this module but asks nothing
+    from eventlesson.ui.prompts import fit_choices
     from eventlesson.ui.render_question import plain, render_question
 
     texts = [plain(text) for text in shown.choices]
