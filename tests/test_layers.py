@@ -30,7 +30,15 @@ def test_help_imports_no_questionary_simpy_or_content_parser() -> None:
     loaded = modules_after(code)
     assert "typer" in loaded  # the check itself works
     assert (
-        not {"questionary", "prompt_toolkit", "simpy", "sqlite3", "tomllib", "eventlesson.content"}
+        not {
+            "questionary",
+            "prompt_toolkit",
+            "simpy",
+            "sqlite3",
+            "tomli",
+            "tomllib",
+            "eventlesson.content",
+        }
         & loaded
     )
 
