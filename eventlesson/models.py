@@ -3,14 +3,15 @@
 Core module: standard library only (no rich, questionary or typer). These dataclasses *are* the
 content format: `eventlesson.schema` reads the TOML files into them (field types, `Annotated`
 rules and `validate()` say what is allowed) and content/FORMAT.md documents every field. A new
-block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py.
+block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py. `@record` is
+`@dataclass(frozen=True)`, the same behaviour defined in less start-up time (see `schema.record`).
 """
 
 # No `from __future__ import annotations` here: the field types are built once, at import, so
 # `schema.fields_of` reads them as they are instead of re-evaluating annotation strings on every
 # start (a few ms of each `quiz` run). A name used before its class is defined is quoted.
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Annotated, ClassVar, Literal, get_args
 
 from eventlesson.schema import (
@@ -23,6 +24,7 @@ from eventlesson.schema import (
     MaxLen,
     Min,
     letter,
+    record,
 )
 
 FORMAT_VERSION = 1  # the content format this code reads; each TOML file states its own
@@ -35,7 +37,7 @@ Title = Annotated[str, MaxLen(200)]  # a heading or a short label: one line
 Id = Annotated[str, MaxLen(100)]  # an id: unique where its table says
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """One answer a learner can pick."""
 
@@ -52,7 +54,7 @@ def _answer_problems(answer: int, count: int, what: str = "options") -> list[tup
     return []
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     """A single-choice question: a quiz item or one step of an in-lesson check."""
 
@@ -78,14 +80,14 @@ class Question:
         return _answer_problems(self.answer, len(self.options))
 
 
-@dataclass(frozen=True)
+@record
 class PredictOption(Option):
     """An answer to a prediction: what it claims the simulation will show."""
 
     outcome: str = ""  # the measured outcome it claims (a name from eventlesson.predict.OUTCOMES)
 
 
-@dataclass(frozen=True)
+@record
 class QuizQuestion(Question):
     """A question of quiz.toml: it names the section it tests and the set it belongs to.
 
@@ -121,7 +123,7 @@ class QuizQuestion(Question):
         return found
 
 
-@dataclass(frozen=True)
+@record
 class CheckQuestion(Question):
     """A question of a choice check: its section is the check's; it has no set or kind."""
 
@@ -131,7 +133,7 @@ class CheckQuestion(Question):
     context: Annotated[str, Derived] = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Check(Kinds):
     """An in-lesson practice check: one or more questions asked on a page (a kind below)."""
 
@@ -145,7 +147,7 @@ class Check(Kinds):
     questions: Annotated[tuple[Question, ...], Derived] = ()  # asked in order
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ChoiceCheck(Check):
     """A check of ordinary questions."""
 
@@ -153,7 +155,7 @@ class ChoiceCheck(Check):
     questions: Annotated[tuple[CheckQuestion, ...], Items(1, None, "questions")]
 
 
-@dataclass(frozen=True)
+@record
 class PredictQuestion(Question):
     """The question of a prediction, asked before its scenario plays."""
 
@@ -174,7 +176,7 @@ class PredictQuestion(Question):
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class PredictCheck(Check):
     """Predict, then watch: one question answered before a scenario plays, then compared with
     what that run measured (each option may name the outcome it claims; the right one must)."""
@@ -184,7 +186,7 @@ class PredictCheck(Check):
     questions: Annotated[tuple[PredictQuestion, ...], Items(1, 1, "questions")]
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """One shared choice of a classify check."""
 
@@ -192,7 +194,7 @@ class Choice:
     note: str  # what that kind of message is, in general
 
 
-@dataclass(frozen=True)
+@record
 class ClassifyItem:
     """One message of a classify check."""
 
@@ -204,7 +206,7 @@ class ClassifyItem:
     wrong: dict[str, str] = field(default_factory=dict)  # letter -> why that tempting pick is wrong
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ClassifyCheck(Check):
     """The same question of several messages, with shared choices.
 
@@ -269,7 +271,7 @@ def _not_this(text: str, note: str) -> str:
     return f"Not {article} {kind}. {note}"
 
 
-@dataclass(frozen=True)
+@record
 class TreeNode:
     """One node of a tree picture (the purchase fan-out)."""
 
@@ -280,14 +282,14 @@ class TreeNode:
 # -- blocks: one dataclass per kind; its renderer is in ui/render_lesson.py ----------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Block(Kinds):
     """One piece of a page, rendered by kind (a subclass below names its `kind`)."""
 
     family: ClassVar[str] = "block kind"
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class MarkdownBlock(Block):
     """Prose from a Markdown file of the lesson folder."""
 
@@ -296,7 +298,7 @@ class MarkdownBlock(Block):
     text: Annotated[str, Derived, Markdown] = ""  # its text (read by the loader)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class CodeBlock(Block):
     """A highlighted snippet."""
 
@@ -306,7 +308,7 @@ class CodeBlock(Block):
     caption: str = ""  # one line under the snippet
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class TreeBlock(Block):
     """A fan-out picture."""
 
@@ -315,7 +317,7 @@ class TreeBlock(Block):
     caption: str = ""  # one line under the picture
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class TableBlock(Block):
     """A small grid of text."""
 
@@ -333,7 +335,7 @@ class TableBlock(Block):
         ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class CalloutBlock(Block):
     """A titled panel of Markdown."""
 
@@ -342,7 +344,7 @@ class CalloutBlock(Block):
     text: Annotated[str, Markdown]  # the panel's prose
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class CheckBlock(Block):
     """An in-lesson practice check, by id."""
 
@@ -350,7 +352,7 @@ class CheckBlock(Block):
     check: Id  # the id of a check of the lesson
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class SimulationBlock(Block):
     """An offer to play a simulation scenario inline (key s)."""
 
@@ -359,7 +361,7 @@ class SimulationBlock(Block):
     text: Annotated[str, Markdown]  # one line: what the learner will watch
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class QuizBlock(Block):
     """A quiz set administered on the page, as `eventlesson quiz` does (the knowledge check)."""
 
@@ -367,7 +369,7 @@ class QuizBlock(Block):
     quiz: QuestionSet  # the set: its questions come from quiz.toml
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ExerciseBlock(Block):
     """A pointer to the hands-on exercise that practises the page (`eventlesson exercise ID`)."""
 
@@ -375,28 +377,28 @@ class ExerciseBlock(Block):
     exercise: Id  # the id of an exercise in the lesson's exercises.toml
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ObjectivesBlock(Block):
     """The lesson's learning objectives."""
 
     kind: ClassVar[str] = "objectives"
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class InsightsBlock(Block):
     """The lesson's key insights."""
 
     kind: ClassVar[str] = "insights"
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ResourcesBlock(Block):
     """The lesson's optional resources."""
 
     kind: ClassVar[str] = "resources"
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class GlossaryBlock(Block):
     """The lesson's glossary."""
 
@@ -406,7 +408,7 @@ class GlossaryBlock(Block):
 # -- hands-on exercises (exercises.toml) ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Exercise:
     """A hands-on exercise: the learner writes a few lines, the simulation judges them.
 
@@ -445,7 +447,7 @@ class Exercise:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class Exercises:
     """A lesson's exercises.toml: its hands-on exercises, in the order they are meant to be done."""
 
@@ -458,7 +460,7 @@ class Exercises:
         ]
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """One page of the guided lesson."""
 
@@ -468,7 +470,7 @@ class Section:
     recap: str = ""  # one short line used when greeting a returning learner
 
 
-@dataclass(frozen=True)
+@record
 class Resource:
     """An optional further reading."""
 
@@ -483,7 +485,7 @@ class Resource:
         return []
 
 
-@dataclass(frozen=True)
+@record
 class Objective:
     """One thing the learner can do after the lesson."""
 
@@ -491,7 +493,7 @@ class Objective:
     detail: str  # what it means in practice
 
 
-@dataclass(frozen=True)
+@record
 class Insight:
     """One key take-away."""
 
@@ -499,7 +501,7 @@ class Insight:
     detail: str  # why it matters
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """One glossary entry."""
 
@@ -507,7 +509,7 @@ class Term:
     meaning: Annotated[str, Markdown]  # its meaning in this lesson
 
 
-@dataclass(frozen=True)
+@record
 class Course:
     """The lessons on offer (course.toml at the content root): their order and the default."""
 
@@ -531,7 +533,7 @@ class Course:
         return self.default or (self.lessons[0] if self.lessons else "")
 
 
-@dataclass(frozen=True)
+@record
 class Lesson:
     """A whole lesson (lesson.toml): its pages, checks and reference lists; quiz.toml's questions."""
 
@@ -615,7 +617,7 @@ class Lesson:
             return section_id
 
 
-@dataclass(frozen=True)
+@record
 class Quiz:
     """A lesson's quiz.toml."""
 

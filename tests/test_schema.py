@@ -28,6 +28,7 @@ from eventlesson.schema import (
     fields_of,
     file_fields,
     letter,
+    record,
     split,
 )
 
@@ -275,3 +276,103 @@ def test_letters_stop_at_z() -> None:
     assert [letter(i) for i in (0, 25)] == ["A", "Z"]
     with pytest.raises(ValueError, match="at most 26"):
         letter(26)  # no "[" for a 27th option: content check refuses more than 26
+
+
+# -- @record behaves as @dataclass(frozen=True) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlainNode:
+    name: str
+    children: tuple[PlainNode, ...] = ()
+    note: str = field(default="", compare=False, repr=False)  # not compared, hashed or shown
+    weight: int = field(default=0, hash=False)  # compared and shown, not hashed
+
+
+@record
+class RecordNode:
+    name: str
+    children: tuple[RecordNode, ...] = ()
+    note: str = field(default="", compare=False, repr=False)
+    weight: int = field(default=0, hash=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlainLeaf(PlainNode):
+    extra: int
+
+
+@record(kw_only=True)
+class RecordLeaf(RecordNode):
+    extra: int
+
+
+def _twins() -> list[tuple[typing.Any, typing.Any]]:
+    """The same values built as plain frozen dataclasses and as records."""
+    return [
+        (PlainNode("a"), RecordNode("a")),
+        (PlainNode("a", note="x", weight=2), RecordNode("a", note="x", weight=2)),
+        (
+            PlainNode("root", (PlainNode("kid"), PlainLeaf("leaf", extra=1)), weight=3),
+            RecordNode("root", (RecordNode("kid"), RecordLeaf("leaf", extra=1)), weight=3),
+        ),
+        (PlainLeaf("b", extra=7), RecordLeaf("b", extra=7)),
+    ]
+
+
+def _plain(text: str) -> str:
+    return text.replace("RecordNode", "PlainNode").replace("RecordLeaf", "PlainLeaf")
+
+
+def test_a_record_shows_and_hashes_as_a_frozen_dataclass_does() -> None:
+    for plain, made in _twins():
+        assert _plain(repr(made)) == repr(plain)
+        assert hash(made) == hash(plain)  # the same tuple of the same hashed fields
+        assert type(made).__match_args__ == type(plain).__match_args__
+        names = [f.name for f in dataclasses.fields(made)]
+        assert names == [f.name for f in dataclasses.fields(plain)]
+
+
+def test_a_record_compares_as_a_frozen_dataclass_does() -> None:
+    pairs = _twins()
+    for i, (plain, made) in enumerate(pairs):
+        for j, (other_plain, other_made) in enumerate(pairs):
+            assert (made == other_made) is (plain == other_plain), (i, j)
+            assert (made != other_made) is (plain != other_plain), (i, j)
+    assert RecordNode("a", note="x") == RecordNode("a", note="y")  # compare=False
+    assert RecordNode("a", weight=1) != RecordNode("a", weight=2)
+    assert RecordNode("b", weight=1) != RecordLeaf("b", weight=1, extra=0)  # another class
+    assert RecordNode("a") != ("a", (), 0)
+    assert RecordNode("a").__eq__(PlainNode("a")) is NotImplemented
+    assert len({RecordNode("a", note="x"), RecordNode("a", note="y"), RecordNode("b")}) == 2
+
+
+def test_a_record_is_frozen_and_keyword_only_where_asked() -> None:
+    node = RecordNode("a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        node.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del node.name
+    with pytest.raises(TypeError):
+        RecordLeaf("b", (), "", 0, 1)  # type: ignore[call-arg]
+    changed = dataclasses.replace(RecordLeaf("b", extra=1), extra=2)
+    assert changed == RecordLeaf("b", extra=2) and type(changed) is RecordLeaf
+
+
+def test_a_record_inside_itself_shows_as_dots() -> None:
+    plain, made = PlainNode("loop", []), RecordNode("loop", [])  # type: ignore[arg-type]
+    plain.children.append(plain)  # type: ignore[attr-defined]
+    made.children.append(made)  # type: ignore[attr-defined]
+    assert repr(made) == "RecordNode(name='loop', children=[...], weight=0)"
+    assert _plain(repr(made)) == repr(plain)
+
+
+def test_a_record_refuses_a_class_with_its_own_comparison() -> None:
+    with pytest.raises(TypeError, match="defines __eq__"):
+
+        @record
+        class Odd:
+            name: str
+
+            def __eq__(self, other: object) -> bool:
+                return True
