@@ -136,7 +136,9 @@ def test_content_check_ok_and_broken(runner: CliRunner, tmp_path: Path) -> None:
     assert "missing.md not found" in bad.stdout
 
 
-def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
+def test_lessons_and_progress(
+    runner: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     listing = run(runner, "lessons")
     assert listing.exit_code == 0 and "new" in listing.stdout
     assert listing.stdout.index("sample") < listing.stdout.index("mini")  # course.toml's order
@@ -171,6 +173,11 @@ def test_lessons_and_progress(runner: CliRunner, home: Path) -> None:
     assert "One fact, many consumers" in shown.stdout
     assert "knowledge-check" in shown.stdout and "3/3" in shown.stdout
     assert "started" in run(runner, "lessons").stdout
+    # below 60 columns: one line of facts per quiz set, not five columns breaking every word
+    monkeypatch.setenv("COLUMNS", "40")
+    narrow = run(runner, "progress").stdout
+    assert "┃" not in narrow and max(len(line) for line in narrow.splitlines()) <= 40
+    assert "2 attempts · best 3/3 · last 2/3 ·" in narrow
 
 
 STAMP = "2026-01-01T10:00:00+00:00"

@@ -108,28 +108,38 @@ def show_progress(app: App, lesson_id: str | None) -> int:
     if mine.updated_at:
         console.print(f"Last active: {when(mine.updated_at)}", markup=False, style=S.MUTED)
     if mine.quiz:
-        table = Table(title="Quiz", title_justify="left")
-        for column in ("Set", "Attempts", "Best", "Last", "When"):
-            table.add_column(column, overflow="fold")
-        for name, record in sorted(mine.quiz.items()):
-            if record.attempts:
-                table.add_row(
-                    Text(name),  # from the file: shown literally, never as markup
-                    str(record.attempts),
-                    f"{record.best}/{record.total}",
-                    f"{record.last}/{record.total}",
-                    when(record.at),
-                )
-            else:  # started but never finished: no score to show yet
-                answered = f"{len(record.answers)} answered, not finished"
-                table.add_row(Text(name), "0", "-", "-", answered)
-        console.print(table)
+        console.print(_quiz_records(mine, narrow=console.width < NARROW))
     else:
         console.print(f"Quiz: not taken yet ({command_name()} quiz).", markup=False)
     if lesson.exercises:
         console.print(exercise_states(lesson, mine.exercises))
     console.print(Text(f"Progress file: {clean(str(app.store.path))}", style=S.MUTED))
     return 0
+
+
+def _quiz_records(mine: LessonProgress, *, narrow: bool) -> RenderableType:
+    """Each quiz set's attempts, best and last score and when: a table, or on a narrow
+    terminal (where five columns would break every word) one line of facts per set."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    for name, record in sorted(mine.quiz.items()):
+        if record.attempts:
+            best, last = f"{record.best}/{record.total}", f"{record.last}/{record.total}"
+            rows.append((name, str(record.attempts), best, last, when(record.at)))
+        else:  # started but never finished: no score to show yet
+            rows.append((name, "0", "-", "-", f"{len(record.answers)} answered, not finished"))
+    if narrow:
+        lines: list[RenderableType] = [Text("Quiz", style=S.TITLE)]
+        for name, attempts, best, last, at in rows:
+            tried = "attempt" if attempts == "1" else "attempts"
+            facts = f"{attempts} {tried} · best {best} · last {last} · {at}"
+            lines += [Text(name, style=S.KEY), Padding(Text(facts), (0, 0, 0, 2), expand=False)]
+        return Group(*lines)
+    table = Table(title="Quiz", title_justify="left")
+    for column in ("Set", "Attempts", "Best", "Last", "When"):
+        table.add_column(column, overflow="fold")
+    for name, attempts, best, last, at in rows:
+        table.add_row(Text(name), attempts, best, last, at)  # a name from the file: not markup
+    return table
 
 
 def passing_count(lesson: Lesson, records: Mapping[str, ExerciseRecord]) -> str:
