@@ -197,8 +197,8 @@ def test_summary_shows_lags_latency_invariants_and_takeaway(width: int) -> None:
 def test_summary_shows_effect_once_per_consumer() -> None:
     summary = Simulation("outbox", seed=7).run()
     words = flat(text_of(render_summary(summary, width=80), 80))
-    assert "✗ BROKEN email applied no effect twice (not idempotent)" in words
-    assert "✓ holds enrollment applied no effect twice (idempotent by event id)" in words
+    assert "✗ BROKEN email applied each effect once (not idempotent)" in words
+    assert "✓ holds enrollment applied each effect once (idempotent by event id)" in words
     assert "(1 repeat by the relay)" in words or "repeats by the relay" in words
 
 

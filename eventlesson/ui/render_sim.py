@@ -90,7 +90,7 @@ def invariant_words(name: str, short: bool = False) -> str:
             if consumer in IDEMPOTENT
             else "not idempotent"
         )
-        return f"{consumer} applied no effect twice ({how})"
+        return f"{consumer} applied each effect once ({how})"
     table = SHORT_INVARIANT_WORDS if short else INVARIANT_WORDS
     return table.get(name, name.replace("_", " "))
 
