@@ -322,3 +322,29 @@ def test_print_and_plain_on_a_terminal_with_no_color_have_no_escape_codes(
     seen = ended(child, 0)
     assert "\x1b" not in seen
     assert needle in seen
+
+
+def test_a_pause_prompt_breaks_at_words_on_a_narrow_screen(spawn) -> None:
+    from .support import PtyScreen
+
+    child = spawn("learn", rows=24, cols=40)
+    screen = PtyScreen(child, rows=24, cols=40)
+    page(child, 1)
+    child.expect("quit")
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
+    screen.wait_for("start check")
+    child.send(ENTER)
+    screen.wait_for("or letter")
+    child.send("a")
+    shown = screen.wait_for("Press Enter")
+    lines = shown.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Press Enter"))
+    prompt = " ".join(line.strip() for line in lines[at:] if line.strip())
+    assert prompt == "Press Enter for the next question (q leaves)"  # no word cut in two
+    assert all(len(line) <= 40 for line in lines[at:])
+    child.send("q")
+    screen.wait_for("quit")
+    child.send("q")
+    ended(child, 0)

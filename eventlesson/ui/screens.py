@@ -107,7 +107,7 @@ class PagerScreen:
             self._terminal.wait_for_enter(prompt=prompt)
             return True
         terminal = self._terminal
-        terminal.write(f"\r\n{prompt}")
+        terminal.write_prompt(prompt)
         # Ctrl-Z: the screen as it was comes back after `fg` ("redraw" then waits on)
         with terminal.KeyReader(
             on_suspend=terminal.give_back, on_resume=terminal.restore_screen

@@ -384,13 +384,22 @@ def restore_screen() -> None:
         sys.stdout.flush()
 
 
+def write_prompt(prompt: str) -> None:
+    """A pause's prompt on a line of its own, broken at words to fit the screen (the terminal
+    would break "(q leaves)" mid-word at 40 columns)."""
+    from eventlesson.text import hanging
+
+    lines = hanging(prompt, max(terminal_size().columns - 1, 20), 0).split("\n")
+    write("\r\n" + "\r\n".join(lines))
+
+
 def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
     """Pause until Enter (cbreak; Ctrl-C and Ctrl-D behave as everywhere else).
 
     Ctrl-Z gives the terminal back; after `fg` the screen is written again as it was, prompt
     and all (`restore_screen`), and the pause goes on waiting.
     """
-    write(f"\r\n{prompt}")
+    write_prompt(prompt)
     with KeyReader(on_suspend=give_back, on_resume=restore_screen) as keys:
         while keys.read() != "enter":
             pass
