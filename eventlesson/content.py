@@ -11,6 +11,7 @@ Markdown subset, and (for `content check` only) simulation scenario names. Every
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,7 @@ from eventlesson.models import (
     SimulationBlock,
 )
 from eventlesson.schema import Markdown, Problem, Reader, fields_of, suggestion
-from eventlesson.text import clean, quoted, unsafe_characters
+from eventlesson.text import clean, has_unsafe, quoted, unsafe_characters
 
 COURSE_FILE = "course.toml"
 LESSON_FILE = "lesson.toml"
@@ -176,6 +177,11 @@ class LessonReader:
     def rel(self, path: Path) -> str:
         return _rel(path, self.root)
 
+    @functools.cached_property
+    def _real_folder(self) -> Path:
+        """The folder with links resolved, once: every page must lie inside it."""
+        return self.folder.resolve()
+
     def lesson(self) -> Lesson | None:
         lesson_file = self.rel(self.folder / LESSON_FILE)
         lesson = read_document(Lesson, self.folder / LESSON_FILE, lesson_file, self.problems)
@@ -220,7 +226,7 @@ class LessonReader:
     def markdown(self, name: str, where: str) -> str:
         lesson_file = self.rel(self.folder / LESSON_FILE)
         path = (self.folder / name).resolve()
-        if self.folder.resolve() not in path.parents:
+        if self._real_folder not in path.parents:
             self.problems.append(
                 Problem(lesson_file, where, f"{name!r} points outside the lesson folder")
             )
@@ -234,7 +240,7 @@ class LessonReader:
         except UnicodeDecodeError:
             self.problems.append(Problem(lesson_file, where, f"{file} is not UTF-8 text"))
             return ""
-        for number, line in enumerate(text.split("\n"), 1):
+        for number, line in enumerate(text.split("\n") if has_unsafe(text) else (), 1):
             bad = unsafe_characters(line)
             if bad:
                 self.problems.append(

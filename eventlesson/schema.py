@@ -353,6 +353,8 @@ class Reader:
         if depth > MAX_DEPTH:
             self.problem(where, f"nested too deeply (more than {MAX_DEPTH} levels)")
             raise _Skip
+        if hint is str:  # most fields: before the generic forms, which it is none of
+            return self._text(markers, raw, where)
         origin = get_origin(hint)
         if origin is Annotated:
             base, more = split(hint)
