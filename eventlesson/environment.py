@@ -12,8 +12,9 @@ import math
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from eventlesson.records import record
 
 HOME_ENV = "EVENTLESSON_HOME"  # folder for progress.json
 CONTENT_ENV = "EVENTLESSON_CONTENT_DIR"  # read lessons from here (the --content-dir option wins)
@@ -64,7 +65,7 @@ def single_keys_supported() -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """What the environment asks for and what the platform allows, resolved once."""
 

@@ -4,7 +4,7 @@ Core module: standard library only (no rich, questionary or typer). These datacl
 content format: `eventlesson.schema` reads the TOML files into them (field types, `Annotated`
 rules and `validate()` say what is allowed) and content/FORMAT.md documents every field. A new
 block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py. `@record` is
-`@dataclass(frozen=True)`, the same behaviour defined in less start-up time (see `schema.record`).
+`@dataclass(frozen=True)`, the same behaviour defined in less start-up time (see `records`).
 """
 
 # No `from __future__ import annotations` here: the field types are built once, at import, so
@@ -14,6 +14,7 @@ block kind is one `Block` subclass here plus its renderer in ui/render_lesson.py
 from dataclasses import field
 from typing import Annotated, ClassVar, Literal, get_args
 
+from eventlesson.records import record
 from eventlesson.schema import (
     Derived,
     Items,
@@ -24,7 +25,6 @@ from eventlesson.schema import (
     MaxLen,
     Min,
     letter,
-    record,
 )
 
 FORMAT_VERSION = 1  # the content format this code reads; each TOML file states its own

@@ -29,12 +29,13 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from eventlesson.files import FileError, NotFound, read_file
+from eventlesson.records import record
 from eventlesson.schema import LETTERS, Max, MaxLen, Min, Reader, Timestamp, fields_of, split
 
 try:  # POSIX only; elsewhere saves are unlocked (still atomic)
@@ -59,7 +60,7 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-@dataclass
+@record(frozen=False)
 class CheckResult:
     """The learner's answer to one in-lesson check question."""
 
@@ -68,7 +69,7 @@ class CheckResult:
     at: Annotated[str, Timestamp]  # when (ISO 8601, UTC)
 
 
-@dataclass
+@record(frozen=False)
 class QuizRecord:
     """The learner's record on one question set of the quiz."""
 
@@ -88,7 +89,7 @@ class QuizRecord:
 PASSING = "passing"  # an exercise's state after a check that passed; any other value is failing
 
 
-@dataclass
+@record(frozen=False)
 class ExerciseRecord:
     """The learner's record on one hands-on exercise (no record: not started)."""
 
@@ -114,7 +115,7 @@ class ExerciseRecord:
             self.passed_at = stamp
 
 
-@dataclass
+@record(frozen=False)
 class LessonProgress:
     """Everything we remember about one lesson."""
 
@@ -141,7 +142,7 @@ class LessonProgress:
         self.updated_at = stamp
 
 
-@dataclass
+@record(frozen=False)
 class Progress:
     """The whole progress file."""
 

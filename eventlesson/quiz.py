@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from eventlesson.errors import UsageError
 from eventlesson.models import QUESTION_SETS, Lesson, Option, Question, letter
 from eventlesson.progress import QuizRecord, now_iso
+from eventlesson.records import record
 from eventlesson.text import quoted
 
 ALL = "all"
@@ -86,7 +87,7 @@ def parse_answers(raw: str, questions: Sequence[Question]) -> list[int]:
 # -- showing and grading ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Shown:
     """One question as the learner sees it: its options in display order."""
 
@@ -124,7 +125,7 @@ def show(question: Question, rng: random.Random | None = None) -> Shown:
     return Shown(question, tuple(order))
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """The learner's answer to one question, graded."""
 
@@ -180,7 +181,7 @@ def grade(shown: Shown, display_index: int) -> Result:
     return Result(shown, shown.authored(display_index))
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     """One pass over a list of questions: the whole set, or a retry of the missed ones."""
 
@@ -225,7 +226,7 @@ def grade_answers(
 # -- the interactive session ------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class Session:
     """The first pass over a set, then retries of whatever is still missed.
 

@@ -14,95 +14,20 @@ subclass. Adding a kind of block or check is one new dataclass that names its `k
 # typing.get_type_hints would compile its annotation strings again for each of them on every load.
 
 import dataclasses
-import reprlib
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import (
-    Annotated,
-    Any,
-    ClassVar,
-    Literal,
-    TypeVar,
-    Union,
-    dataclass_transform,
-    get_args,
-    get_origin,
-    overload,
-)
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
-from eventlesson.text import clean, unsafe_characters
+from eventlesson.records import record
+from eventlesson.text import clean, has_unsafe, unsafe_characters
 
 T = TypeVar("T")
 
 MAX_DEPTH = 40  # tables nested deeper than this are refused, not recursed into
 MAX_TEXT = 20_000  # characters in one text field, unless a field says otherwise (MaxLen)
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option letters; so at most 26 options
-
-
-# -- @record: the schema's frozen dataclasses ---------------------------------------------------
-
-
-@overload
-def record(cls: type[T], /) -> type[T]: ...
-@overload
-def record(*, kw_only: bool = False) -> Callable[[type[T]], type[T]]: ...
-@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
-    """`@dataclass(frozen=True)` (with `kw_only` as there), behaving exactly the same, cheaper to
-    define: the schema's classes are a good part of every start-up.
-
-    Python 3.11 compiles each method a dataclass generates separately, six per frozen class. Here
-    `__init__` and the frozen `__setattr__`/`__delattr__` are still generated; `__eq__`,
-    `__hash__` and `__repr__` are the shared functions below, which do what the generated ones do:
-    equal when of the same class with equal fields in order, hashed and shown by the fields.
-    """
-
-    def wrap(cls: type[T]) -> type[T]:
-        for name in ("__eq__", "__hash__", "__repr__"):
-            if name in cls.__dict__:  # @dataclass would keep it; use that there
-                raise TypeError(f"@record: {cls.__qualname__} defines {name}")
-        made = dataclass(frozen=True, eq=False, repr=False, kw_only=kw_only)(cls)
-        made.__eq__ = _record_eq  # type: ignore[method-assign]
-        made.__hash__ = _record_hash  # type: ignore[method-assign]
-        made.__repr__ = _record_repr  # type: ignore[method-assign]
-        return made
-
-    return wrap if cls is None else wrap(cls)
-
-
-_LAYOUT: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def _layout(cls: type) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The names of the fields a record compares, hashes and shows, as @dataclass picks them."""
-    if cls not in _LAYOUT:
-        fields = dataclasses.fields(cls)
-        _LAYOUT[cls] = (
-            tuple(f.name for f in fields if f.compare),
-            tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)),
-            tuple(f.name for f in fields if f.repr),
-        )
-    return _LAYOUT[cls]
-
-
-def _record_eq(self: Any, other: object) -> bool:
-    if other.__class__ is not self.__class__:
-        return NotImplemented
-    names = _layout(self.__class__)[0]
-    return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
-
-
-def _record_hash(self: Any) -> int:
-    return hash(tuple(getattr(self, n) for n in _layout(self.__class__)[1]))
-
-
-@reprlib.recursive_repr()  # a record inside itself shows as ..., as @dataclass's repr does
-def _record_repr(self: Any) -> str:
-    shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in _layout(self.__class__)[2])
-    return f"{self.__class__.__qualname__}({shown})"
 
 
 # -- markers for Annotated fields ---------------------------------------------------------------
@@ -401,7 +326,7 @@ class Reader:
         if len(raw) > most:
             self.problem(where, f"longer than {most} characters ({len(raw)})")
             raise _Skip
-        bad = unsafe_characters(raw)
+        bad = unsafe_characters(raw) if has_unsafe(raw) else []
         if bad and self.report_controls:
             self.problem(where, f"control character ({', '.join(bad[:5])})")
         if _has(markers, Timestamp):
