@@ -165,9 +165,15 @@ app.add_typer(classroom_app, name="classroom")
 
 def main() -> None:
     """Console-script entry point: the process-wide setup, then the CLI."""
+    import gc
+
     from eventlesson.outputs import guard_standard_streams
     from eventlesson.ui.terminal import exit_on_signals
 
+    # Everything loaded so far (typer, click, the commands) lives as long as the process: set it
+    # aside so the cycle collector stops re-examining it each time the command allocates; that
+    # was ~10 ms of every start. Reference counting still frees what is dropped.
+    gc.freeze()
     guard_standard_streams()
     exit_on_signals()  # SIGTERM, SIGHUP: restore the terminal, save, exit 143 or 129
     app(prog_name="eventlesson")
