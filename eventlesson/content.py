@@ -1,6 +1,6 @@
 """Find, load and lint lesson content (course.toml, lesson.toml, quiz.toml, Markdown pages).
 
-Core module: standard library and the tomli parser only (no rich, questionary or typer). The
+Core module: standard library only (no rich, questionary or typer). The
 schema is the dataclasses of `models`; `schema.Reader` turns each TOML file into them. This module
 adds what spans files: finding them (regular files only, within MAX_FILE_BYTES), the Markdown
 pages, ids unique across lesson.toml and quiz.toml, the lesson's id matching its folder, the
@@ -13,11 +13,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
-
-import tomli
 
 from eventlesson import markup
 from eventlesson.errors import ContentError, UsageError
@@ -93,14 +92,14 @@ def _rel(path: Path, root: Path) -> str:
 def read_toml(path: Path, file: str, problems: list[Problem]) -> dict[str, Any] | None:
     """A TOML file as a table; None (with the problem recorded) when it cannot be read."""
     try:
-        data = tomli.loads(read_file(path, MAX_FILE_BYTES).decode("utf-8"))
+        data = tomllib.loads(read_file(path, MAX_FILE_BYTES).decode("utf-8"))
     except NotFound:
         problems.append(Problem(file, "-", "file not found"))
     except FileError as exc:
         problems.append(Problem(file, "-", str(exc)))
     except UnicodeDecodeError:
         problems.append(Problem(file, "-", "not UTF-8 text"))
-    except tomli.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(file, "-", f"TOML syntax error: {clean(str(exc))}"))
     except RecursionError:
         problems.append(Problem(file, "-", "TOML nested too deeply"))

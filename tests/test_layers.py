@@ -35,7 +35,6 @@ def test_help_imports_no_questionary_simpy_or_content_parser() -> None:
             "prompt_toolkit",
             "simpy",
             "sqlite3",
-            "tomli",
             "tomllib",
             "eventlesson.content",
         }
