@@ -60,6 +60,15 @@ def measure(scenario: str, seed: int = 7) -> Measured:
         sim.close()
 
 
+def jump_to(child: Any, section_id: str) -> None:
+    """In a lesson's pager: open the menu (m), pick `section_id`'s page with the arrow keys and
+    Enter, and wait until its header shows that page."""
+    child.send("m")
+    child.expect("Stay on this page")
+    child.send("\x1b[B" * (page_of(section_id) - 1) + "\r")
+    child.expect(position(section_id))
+
+
 def pty_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment for a program under pexpect: fast prompt_toolkit, our repo on the path."""
     env = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import importlib.util
 import json
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -237,8 +239,10 @@ def test_help_never_imports_nats() -> None:
     assert not {m for m in loaded if m == "nats" or m.startswith(("nats.", "eventlesson.broker"))}
 
 
-def test_keep_server_holds_it_until_enter_then_stops_it(tmp_path: Path, nothing_left: Path) -> None:
-    """With --keep-server the server answers after the run, until the learner presses Enter."""
+@contextlib.contextmanager
+def kept_server(home: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A two-purchase run with --keep-server, once the server stays up: (the run, its URL).
+    Enter on its stdin stops it; one still running at the end is killed."""
     argv = ["simulate", "happy", "--broker", "nats", "--purchases", "2", "--fast"]
     child = subprocess.Popen(
         [sys.executable, "-m", "eventlesson", *argv, "--keep-server"],
@@ -247,17 +251,32 @@ def test_keep_server_holds_it_until_enter_then_stops_it(tmp_path: Path, nothing_
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "NO_COLOR": "1", "EVENTLESSON_HOME": str(tmp_path)},
+        env={**os.environ, "NO_COLOR": "1", "EVENTLESSON_HOME": str(home)},
     )
     assert child.stdout is not None and child.stdin is not None
-    url = None
-    for line in child.stdout:
-        if line.startswith("The server stays up at "):
-            url = line.split()[5].rstrip(".")
-            break
-    assert url is not None
+    try:
+        stays = (line for line in child.stdout if line.startswith("The server stays up at "))
+        line = next(stays, None)
+        assert line is not None, "the server was not kept"
+        yield child, line.split()[5].rstrip(".")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
-    async def still_there() -> int:
+
+def stop_kept(child: subprocess.Popen[str]) -> None:
+    """Press Enter, as the kept server's line asks: the run stops it and ends cleanly."""
+    assert child.stdin is not None
+    child.stdin.write("\n")
+    child.stdin.flush()
+    assert child.wait(timeout=20) == 0
+
+
+def test_keep_server_holds_it_until_enter_then_stops_it(tmp_path: Path, nothing_left: Path) -> None:
+    """With --keep-server the server answers after the run, until the learner presses Enter."""
+
+    async def still_there(url: str) -> int:
         conn = await Connection().open(url, name="look")
         try:
             states = await read_consumers(conn.js, Names(), CONSUMER_NAMES)
@@ -265,10 +284,9 @@ def test_keep_server_holds_it_until_enter_then_stops_it(tmp_path: Path, nothing_
         finally:
             await conn.close()
 
-    assert asyncio.run(still_there()) == 2 * len(CONSUMER_NAMES)
-    child.stdin.write("\n")
-    child.stdin.flush()
-    assert child.wait(timeout=20) == 0
+    with kept_server(tmp_path) as (child, url):
+        assert asyncio.run(still_there(url)) == 2 * len(CONSUMER_NAMES)
+        stop_kept(child)
 
 
 @pytest.mark.pty
@@ -309,32 +327,14 @@ def test_a_kept_server_s_folder_is_not_swept_while_it_is_held(
     tmp_path: Path, nothing_left: Path
 ) -> None:
     """--keep-server holds its folder: a sweep and a second run meanwhile leave it alone."""
-    argv = ["simulate", "happy", "--broker", "nats", "--purchases", "2", "--fast"]
-    child = subprocess.Popen(
-        [sys.executable, "-m", "eventlesson", *argv, "--keep-server"],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "EVENTLESSON_HOME": str(tmp_path)},
-    )
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        assert any(line.startswith("The server stays up at ") for line in child.stdout)
+    with kept_server(tmp_path) as (child, _):
         kept = our_folders(nothing_left)
         assert len(kept) == 1
         assert sweep() == [] and our_folders(nothing_left) == kept
         result = invoke(tmp_path, "happy", "--broker", "nats", "--fast", "--purchases", "2")
         assert result.exit_code == 0, result.stderr
         assert our_folders(nothing_left) == kept and len(our_servers(nothing_left)) == 1
-        child.stdin.write("\n")
-        child.stdin.flush()
-        assert child.wait(timeout=20) == 0
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+        stop_kept(child)
 
 
 def test_a_server_without_jetstream_is_one_clear_line(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from eventlesson.flows.info import reset_progress
 from eventlesson.flows.quiz import run_quiz
 from eventlesson.progress import Progress, ProgressStore
 
-from .support import SAMPLE, fixture_lesson, page_of, position
+from .support import SAMPLE, fixture_lesson, jump_to, page_of, position
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -72,10 +72,7 @@ def pager_menu(child: Any) -> None:
 def pager_check_pause(child: Any) -> None:
     """Answer the first practice check (a classify one), then stop at its "Press Enter" pause."""
     child.expect(QUIT)
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
-    child.expect(position("check-kinds"))
+    jump_to(child, "check-kinds")
     child.expect(QUIT)
     child.send(ENTER)  # start the check
     child.expect("Question 1 of")
@@ -88,10 +85,7 @@ def inline_simulation(child: Any) -> None:
     """The fan-out page plays the happy scenario inside the lesson; a first Ctrl-C while it runs
     goes back to the page (the second, sent by the test, leaves the lesson)."""
     child.expect(QUIT)
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_of("fan-out") - 1) + ENTER)
-    child.expect(position("fan-out"))
+    jump_to(child, "fan-out")
     child.expect(r"s(?:\x1b\[0m)? simulate")
     child.send("s")
     child.expect("purchase [1-9]")  # the live view is up and running

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import SAMPLE, ended, fixture_lesson, page_of, position
+from .support import SAMPLE, ended, fixture_lesson, jump_to, page_of, position
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -186,10 +186,7 @@ def test_ctrl_d_leaves_cleanly_with_130(spawn, home: Path, where: str) -> None:
         child.send("m")
         child.expect("Stay on this page")
     elif where == "check":
-        child.send("m")
-        child.expect("Stay on this page")
-        child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
-        page(child, page_of("check-kinds"))
+        jump_to(child, "check-kinds")
         child.expect("quit")
         child.send(ENTER)
         child.expect(MENU_DRAWN)
@@ -203,10 +200,7 @@ def test_s_on_a_prediction_page_asks_the_prediction_before_the_run(spawn, home: 
     child = spawn("learn", EVENTLESSON_SIM_SPEED="60", timeout=30)
     page(child, 1)
     child.expect("quit")
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_number - 1) + ENTER)
-    page(child, page_number)
+    jump_to(child, "failure")
     child.expect(r"s(?:\x1b\[0m)? simulate")
     child.send("s")  # a run with an open prediction: predict first
     child.expect("Predict what happens.")
@@ -289,10 +283,7 @@ def test_lesson_plays_its_simulation_inline_and_continues(
     child = spawn("learn", EVENTLESSON_SIM_SPEED="60", timeout=30)
     page(child, 1)
     child.expect("quit")
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_number - 1) + ENTER)
-    page(child, page_number)
+    jump_to(child, section_id)
     child.expect(r"s(?:\x1b\[0m)? simulate")  # the footer offers it
     child.send("s")
     child.expect("enrollment")  # the live view

@@ -15,7 +15,7 @@ import pytest
 
 from eventlesson.sim import CONSUMER_NAMES
 
-from .support import PtyScreen, ended, page_of, position
+from .support import PtyScreen, ended, jump_to, position
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -147,10 +147,7 @@ PAGE = "fan-out"  # the fixture course's page with the happy scenario
 def _to_the_simulation_page(child: Any) -> None:
     child.expect(position("welcome"))
     child.expect("quit")
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_of(PAGE) - 1) + ENTER)
-    child.expect(position(PAGE))
+    jump_to(child, PAGE)
     child.expect(r"s(?:\x1b\[0m)? simulate")
 
 

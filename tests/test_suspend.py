@@ -25,7 +25,7 @@ import pytest
 
 from eventlesson.ui.terminal import ScreenCopy
 
-from .support import SAMPLE, PtyScreen, job_shell, page_of, position
+from .support import SAMPLE, PtyScreen, job_shell, jump_to, position
 from .test_interrupts import (
     DOWN,
     ENTER,
@@ -132,10 +132,7 @@ def suspend_and_resume(child: Any, seen: Seen, *, alternate: bool) -> str:
 def answer_menu(child: Any) -> None:
     """Open the first check's first question (a classify one; A is right) in the lesson."""
     child.expect("quit")
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_of("check-kinds") - 1) + ENTER)
-    child.expect(position("check-kinds"))
+    jump_to(child, "check-kinds")
     child.expect("quit")
     child.send(ENTER)  # start the check
     child.expect(r"\(arrows\+Enter or letter\)")
@@ -162,10 +159,7 @@ def moved_to_b(child: Any) -> None:
 
 def final_screen(child: Any) -> None:
     child.expect("quit")
-    child.send("m")
-    child.expect("Stay on this page")
-    child.send(DOWN * (page_of("fan-out") - 1) + ENTER)
-    child.expect(position("fan-out"))
+    jump_to(child, "fan-out")
     child.expect(r"s(?:\x1b\[0m)? simulate")
     child.send("s")
     child.expect("Press any key to return to the lesson")
