@@ -131,6 +131,7 @@ def test_a_live_frame_of_a_real_run_fits_the_screen(
     assert len(rows) <= height
     assert all(len(row) <= width for row in rows)
     assert "NATS JetStream" in out and "finished" in out
+    assert "Ctrl-C stop" in " ".join(out.replace("│", " ").split())  # the one key, on screen
 
 
 def test_the_broker_core_loads_no_terminal_library() -> None:

@@ -124,6 +124,10 @@ class _Outcome:
     interrupted: bool = False
 
 
+# A real server does not pause: the one key a run on it takes (said on screen, so it is found)
+BROKER_KEYS = (("Ctrl-C", "stop and see the summary so far"),)
+
+
 class BrokerLiveView:
     """Frames of a run on the broker: the model's live screen (its numbers from the server),
     with the running log and its highlighted key moments, and the server's own counts below."""
@@ -153,6 +157,8 @@ class BrokerLiveView:
             height=size.height - len(below),
             speed=self.speed,
             log=log,
+            controls=True,
+            keys=BROKER_KEYS,
         )
         return Group(screen, *below)
 
