@@ -104,3 +104,39 @@ def test_declining_the_retry_ends_cleanly(spawn, home: Path) -> None:
     child.send("n")
     ended(child, 0)
     assert saved(home)["knowledge-check"]["last"] == 0
+
+
+def test_on_a_short_screen_an_explanation_waits_for_enter_before_the_next_question(
+    spawn, home: Path
+) -> None:
+    from .support import PtyScreen
+
+    right = first_round_right_positions(SEED)
+    child = spawn("quiz", "--seed", str(SEED), rows=10, cols=40, timeout=10)
+    screen = PtyScreen(child, rows=10, cols=40)
+    pick(child, (right[0] + 1) % 3)  # wrong: the longer explanation, and the right answer's
+    shown = screen.wait_for("Press Enter for the next question")
+    assert "The right answer is" in shown and "Question 2 of 3" not in shown  # still to read
+    child.send(ENTER)
+    child.expect("Question 2 of 3")
+    pick(child, right[1])
+    child.expect("Press Enter for the next question")  # every answer, on a screen this short
+    child.send(ENTER)
+    pick(child, right[2])
+    child.expect("Press Enter for the score")
+    child.send(ENTER)
+    child.expect("Score:")
+    child.expect(r"\(Y/n\)")
+    child.send("n")
+    ended(child, 0)
+    assert saved(home)["knowledge-check"]["attempts"] == 1
+
+
+def test_on_a_tall_screen_the_quiz_does_not_stop_between_questions(spawn, home: Path) -> None:
+    right = first_round_right_positions(SEED)
+    child = spawn("quiz", "--seed", str(SEED), rows=60, cols=80, timeout=10)
+    for position in right:
+        pick(child, position)
+    child.expect("Score:")
+    assert "Press Enter" not in child.before
+    ended(child, 0)

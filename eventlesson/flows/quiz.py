@@ -28,7 +28,10 @@ from eventlesson.quiz import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from eventlesson.app import App
+    from eventlesson.quiz import Shown
     from eventlesson.ui.prompts import Prompter
 
 
@@ -157,6 +160,32 @@ def administer(
             return session.run(1)
 
 
+def _hold_in_view(
+    app: App,
+    feedback: RenderableType,
+    following: Shown | None,
+    number: int,
+    total: int,
+    retry: bool,
+    leave: bool,
+) -> None:
+    """Wait for Enter when the explanation and what comes next (the next question, or the
+    score with a line per question) would not fit on the screen together: printed at once,
+    the explanation would scroll away before it was read (a short or narrow terminal)."""
+    from eventlesson.flows.ask import height
+    from eventlesson.ui.terminal import wait_for_enter
+
+    console = app.console
+    rows = len(console.render_lines(feedback, console.options, pad=False))
+    if following is not None:
+        rows += height(app, following, number=number, total=total, retry=retry, leave=leave)
+    else:
+        rows += 2 * total + 5  # the score's table (a row or two each), its rule and the offer
+    if rows > console.height - 1:
+        more = following is not None
+        wait_for_enter("Press Enter for the next question" if more else "Press Enter for the score")
+
+
 def retry_offer(count: int) -> str:
     """The question after a round with misses."""
     return "Retry the one you missed?" if count == 1 else f"Retry the {count} you missed?"
@@ -192,8 +221,14 @@ def _ask_round(
             record_answer(record, result, total=len(session.questions), first=number == 1)
         progress.touch()
         app.save()  # after every answer: Ctrl-C keeps what was answered
-        app.console.print(_views().render_feedback(result, lesson=lesson))
+        feedback = _views().render_feedback(result, lesson=lesson)
+        app.console.print(feedback)
         if after is not None:
             after()
+        elif app.full_screen:  # on the normal screen: what comes next must not push it away
+            following = shown_list[number] if number < len(shown_list) else None
+            _hold_in_view(
+                app, feedback, following, number + 1, len(shown_list), not first_pass, leave
+            )
     app.console.print()
     return session.end_round()
