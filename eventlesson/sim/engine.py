@@ -399,7 +399,7 @@ class Engine:
 
     def _service_crash(self, pid: int, lost: bool) -> None:
         self.service_status = CRASHED  # arriving learners queue until the restart
-        self.ledger.crash(self.env.now, None, "purchase-service", pid, lost)
+        self.ledger.crash(self.env.now, None, pid, lost)
         if self.listeners:
             self._emit(records.component_crash(self._t(), pid, "purchase-service", lost=lost))
         Timeout(self.env, SERVICE_RESTART_SECONDS, pid).callbacks.append(self._service_restarted)
@@ -579,7 +579,7 @@ class Engine:
         event = Event(row.event_id, topic, pid, row.course, row.amount_cents, row.occurred_at)
         self._append(event, "relay")
         if self.schedule.relay_crashes(pid):
-            self.ledger.crash(self.env.now, None, "relay", pid, False)
+            self.ledger.crash(self.env.now, None, pid, False)
             if self.listeners:
                 self._emit(records.component_crash(self._t(), pid, "relay", event_id=row.event_id))
             Timeout(self.env, RELAY_RESTART_SECONDS).callbacks.append(self._relay_restarted)
@@ -684,7 +684,7 @@ class Engine:
         """The consumer dies before committing its offset; it restarts, and reads it again."""
         pid = entry.purchase_id
         c.status = CRASHED
-        self.ledger.crash(self.env.now, c.index, None, pid, False)
+        self.ledger.crash(self.env.now, c.index, pid, False)
         if self.listeners:
             self._emit(
                 records.consumer_crash(self._t(), pid, entry.id, c.name, c.offset, between=between)

@@ -59,9 +59,7 @@ class Ledger:
         self.commits_failed = 0
         self.rolled_back = 0  # commits that died half-way (outbox transaction) and rolled back
         self.published = 0  # publish records, repeats included
-        self.published_distinct = 0
         self.repeats = 0  # publishes of a purchase already announced
-        self.publish_failures = 0
         self.told_failed = 0
         self.lost_seen = 0  # lost as it happened (the read-out recounts from the store)
         self.ghosts_seen = 0  # commits that failed after their event went out
@@ -70,16 +68,12 @@ class Ledger:
         self.last_t = -math.inf
         self.backwards = 0  # records whose time is before the one before them
         self.broker_outages = 0
-        self.component_crashes: dict[str, int] = {}
         # per consumer, by index
         self.effects = [bytearray(n) for _ in range(k)]  # handle records per purchase (max 255)
         self.handled = [0] * k
-        self.distinct = [0] * k
         self.duplicates = [0] * k
         self.skipped = [0] * k
-        self.deliveries = [0] * k
         self.redeliveries = [0] * k
-        self.failures = [0] * k
         self.crashes = [0] * k
         self.offsets = [0] * k  # last committed offset
         self.lag_events_max = [0] * k
@@ -161,7 +155,6 @@ class Ledger:
         else:
             flags[purchase_id] = f | PUBLISHED
             self.published_at[purchase_id] = t
-            self.published_distinct += 1
         end = offset + 1
         if end > self.log_end:
             self.log_end = end
@@ -174,7 +167,6 @@ class Ledger:
         if t < self.last_t:
             self.backwards += 1
         self.last_t = t
-        self.publish_failures += 1
         if gave_up and self.flags[purchase_id] & COMMITTED:
             self.lost_seen += 1
             self.flags[purchase_id] |= LOST
@@ -183,7 +175,6 @@ class Ledger:
         if t < self.last_t:
             self.backwards += 1
         self.last_t = t
-        self.deliveries[consumer] += 1
         if delivery > 1:
             self.redeliveries[consumer] += 1
 
@@ -196,8 +187,6 @@ class Ledger:
         count = effects[purchase_id]
         if count:
             self.duplicates[consumer] += 1
-        else:
-            self.distinct[consumer] += 1
         if count < 255:
             effects[purchase_id] = count + 1
         self.handled[consumer] += 1
@@ -213,7 +202,6 @@ class Ledger:
         if t < self.last_t:
             self.backwards += 1
         self.last_t = t
-        self.failures[consumer] += 1
         if delivery == 1:
             self._failing_since[consumer] = t
 
@@ -242,16 +230,12 @@ class Ledger:
         if lag_events > self.lag_events_max[consumer]:
             self.lag_events_max[consumer] = lag_events
 
-    def crash(
-        self, t: float, consumer: int | None, component: str | None, purchase_id: int, lost: bool
-    ) -> None:
+    def crash(self, t: float, consumer: int | None, purchase_id: int, lost: bool) -> None:
         if t < self.last_t:
             self.backwards += 1
         self.last_t = t
         if consumer is not None:
             self.crashes[consumer] += 1
-        elif component is not None:
-            self.component_crashes[component] = self.component_crashes.get(component, 0) + 1
         if lost:
             self.lost_seen += 1
             self.flags[purchase_id] |= LOST
@@ -288,7 +272,7 @@ class Ledger:
         elif kind == "publish_failed":
             self.publish_failed(t, pid, bool(record.get("gave_up")))
         elif kind == "crash":
-            self.crash(t, ci, record.get("component"), pid, bool(record.get("lost")))
+            self.crash(t, ci, pid, bool(record.get("lost")))
         elif ci is None:
             self.other(t, kind)
         elif kind == "deliver":
