@@ -89,12 +89,15 @@ def _rel(path: Path, root: Path) -> str:
         return clean(str(path))
 
 
-def read_toml(path: Path, file: str, problems: list[Problem]) -> dict[str, Any] | None:
-    """A TOML file as a table; None (with the problem recorded) when it cannot be read."""
+def read_toml(
+    path: Path, file: str, problems: list[Problem], missing: str = "file not found"
+) -> dict[str, Any] | None:
+    """A TOML file as a table; None (with the problem recorded, `missing` if there is no such
+    file) when it cannot be read."""
     try:
         data = tomllib.loads(read_file(path, MAX_FILE_BYTES).decode("utf-8"))
     except NotFound:
-        problems.append(Problem(file, "-", "file not found"))
+        problems.append(Problem(file, "-", missing))
     except FileError as exc:
         problems.append(Problem(file, "-", str(exc)))
     except UnicodeDecodeError:
@@ -108,9 +111,12 @@ def read_toml(path: Path, file: str, problems: list[Problem]) -> dict[str, Any] 
     return None
 
 
-def read_document(cls: type[T], path: Path, file: str, problems: list[Problem]) -> T | None:
-    """One TOML file read into `cls`: its format_version checked, then the schema applied."""
-    data = read_toml(path, file, problems)
+def read_document(
+    cls: type[T], path: Path, file: str, problems: list[Problem], missing: str = "file not found"
+) -> T | None:
+    """One TOML file read into `cls`: its format_version checked, then the schema applied
+    (`missing`: the problem when there is no such file)."""
+    data = read_toml(path, file, problems, missing)
     if data is None:
         return None
     version = data.get("format_version")
@@ -138,11 +144,8 @@ def read_course(root: Path) -> tuple[Course, list[Problem]]:
     """The course.toml at `root` and every problem with it (names only: folders are not opened)."""
     problems: list[Problem] = []
     path = root / COURSE_FILE
-    course = read_document(Course, path, _rel(path, root), problems)
-    if problems and problems[0].message == "file not found":
-        problems[0] = dataclasses.replace(
-            problems[0], message="file not found (it lists the lessons, in order)"
-        )
+    missing = "file not found (it lists the lessons, in order)"
+    course = read_document(Course, path, _rel(path, root), problems, missing)
     if course is None or problems:
         return Course(()), problems
     return course, problems

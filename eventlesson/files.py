@@ -20,6 +20,10 @@ class NotFound(FileError):
     """There is no such file (or a folder on its way is missing)."""
 
 
+class TooLarge(FileError):
+    """The file is larger than the limit it was read with (it may have grown while read)."""
+
+
 def read_file(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at `path`, at most `limit` of them; FileError otherwise."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # a FIFO opens at once
@@ -36,7 +40,7 @@ def read_file(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise FileError("not a regular file")
         if info.st_size > limit:
-            raise FileError(f"larger than the {limit:,} byte limit ({info.st_size:,} bytes)")
+            raise TooLarge(f"larger than the {limit:,} byte limit ({info.st_size:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -46,7 +50,7 @@ def read_file(path: Path, limit: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:  # it grew while we read
-            raise FileError(f"larger than the {limit:,} byte limit")
+            raise TooLarge(f"larger than the {limit:,} byte limit")
         return b"".join(chunks)
     except OSError as exc:
         raise FileError(f"cannot read ({exc.strerror or exc})") from None

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from eventlesson.files import FileError, NotFound, read_file
+from eventlesson.files import FileError, NotFound, TooLarge, read_file
 from eventlesson.records import record
 from eventlesson.schema import LETTERS, Max, MaxLen, Min, Reader, Timestamp, fields_of, split
 
@@ -348,10 +348,10 @@ class ProgressStore:
             raw = read_file(self.path, MAX_BYTES)
         except NotFound:
             return fresh, Progress(), False
-        except FileError as exc:
-            if "limit" not in str(exc):
-                raise Unreadable(self._unreadable(str(exc))) from None
+        except TooLarge as exc:
             return fresh, self._set_aside(str(exc)), True
+        except FileError as exc:
+            raise Unreadable(self._unreadable(str(exc))) from None
         try:
             data = json.loads(raw.decode("utf-8"))
             return data, Progress.from_json(data), False
