@@ -301,8 +301,6 @@ class Reader:
             return self._list(hint, markers, raw, where, depth)
         if origin is dict:
             return self._dict(hint, markers, raw, where, depth)
-        if hint is str:
-            return self._text(markers, raw, where)
         if hint is bool:
             if not isinstance(raw, bool):
                 self.problem(where, f"expected true or false, got {_type_name(raw)}")
