@@ -245,10 +245,6 @@ class Engine:
             for window in schedule.consumer_windows(c.name):
                 self.env.process(self._consumer_outage(c, *window))
 
-    @property
-    def tracing(self) -> bool:
-        return bool(self.listeners)
-
     def _emit(self, record: Record) -> None:
         self.last_record = record
         for listener in self.listeners:
