@@ -87,6 +87,13 @@ class PredictOption(Option):
     outcome: str = ""  # the measured outcome it claims (a name from eventlesson.predict.OUTCOMES)
 
 
+def _unnamed_outcome(answer: int, options: tuple[PredictOption, ...]) -> list[tuple[str, str]]:
+    """A prediction's right answer (an index in range) must name the outcome a run shows."""
+    if options[answer].outcome:
+        return []
+    return [(f"options[{answer}].outcome", "the right answer must name the outcome a run shows")]
+
+
 @record
 class QuizQuestion(Question):
     """A question of quiz.toml: it names the section it tests and the set it belongs to.
@@ -113,13 +120,8 @@ class QuizQuestion(Question):
             ]
         elif not self.scenario:
             found.append(("scenario", "a predict question names the scenario it describes"))
-        elif not found and not self.options[self.answer].outcome:
-            found.append(
-                (
-                    f"options[{self.answer}].outcome",
-                    "the right answer must name the outcome a run shows",
-                )
-            )
+        elif not found:
+            found += _unnamed_outcome(self.answer, self.options)
         return found
 
 
@@ -165,15 +167,9 @@ class PredictQuestion(Question):
     kind: Annotated[Literal["choice", "predict"], Derived] = "predict"
 
     def validate(self) -> list[tuple[str, str]]:
-        found = _answer_problems(self.answer, len(self.options))
-        if not found and not self.options[self.answer].outcome:
-            found.append(
-                (
-                    f"options[{self.answer}].outcome",
-                    "the right answer must name the outcome a run shows",
-                )
-            )
-        return found
+        return _answer_problems(self.answer, len(self.options)) or _unnamed_outcome(
+            self.answer, self.options
+        )
 
 
 @record(kw_only=True)
