@@ -16,6 +16,7 @@ from typing import Annotated, ClassVar, Literal, get_args
 
 from eventlesson.records import record
 from eventlesson.schema import (
+    LETTERS,
     Derived,
     Items,
     Kinds,
@@ -31,7 +32,7 @@ FORMAT_VERSION = 1  # the content format this code reads; each TOML file states 
 
 QuestionSet = Literal["knowledge-check", "practice"]  # the sets a quiz question may belong to
 QUESTION_SETS: tuple[str, ...] = get_args(QuestionSet)
-MAX_OPTIONS = 26  # options are lettered A to Z
+MAX_OPTIONS = len(LETTERS)  # options are lettered A to Z
 
 Title = Annotated[str, MaxLen(200)]  # a heading or a short label: one line
 Id = Annotated[str, MaxLen(100)]  # an id: unique where its table says

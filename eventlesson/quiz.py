@@ -19,6 +19,7 @@ from eventlesson.errors import UsageError
 from eventlesson.models import QUESTION_SETS, Lesson, Option, Question, letter
 from eventlesson.progress import QuizRecord, now_iso
 from eventlesson.records import record
+from eventlesson.schema import LETTERS
 from eventlesson.text import quoted
 
 ALL = "all"
@@ -71,10 +72,10 @@ def parse_answers(raw: str, questions: Sequence[Question]) -> list[int]:
     for number, (item, question) in enumerate(zip(items, questions, strict=True), start=1):
         last = letter(len(question.options) - 1)
         upper = item.upper()
-        if len(upper) != 1 or not "A" <= upper <= "Z":
+        index = LETTERS.find(upper) if len(upper) == 1 else -1
+        if index < 0:
             shown = quoted(item) if item else "nothing"
             raise UsageError(f"answer {number} is {shown}, not a letter (A-{last})")
-        index = ord(upper) - ord("A")
         if index >= len(question.options):
             raise UsageError(
                 f"answer {number} is {quoted(upper)}, but question {number} "
