@@ -123,8 +123,7 @@ class LessonSession:
 
     def quiz_taken(self, set_name: str) -> bool:
         """Whether the learner has completed at least one run of a quiz set."""
-        record = self.progress.quiz.get(set_name)
-        return record is not None and record.attempts > 0
+        return _taken(self.progress, set_name)
 
     def pending_questions(self) -> list[Question]:
         """Check questions on this page the learner has not answered yet."""
@@ -183,11 +182,15 @@ def unanswered(lesson: Lesson, progress: LessonProgress) -> list[str]:
                 check = lesson.check(block.check)
                 if any(q.id not in progress.checks for q in check.questions):
                     open_.append(check.title)
-            elif isinstance(block, QuizBlock):
-                record = progress.quiz.get(block.quiz)
-                if record is None or record.attempts == 0:
-                    open_.append(section.title)
+            elif isinstance(block, QuizBlock) and not _taken(progress, block.quiz):
+                open_.append(section.title)
     return open_
+
+
+def _taken(progress: LessonProgress, set_name: str) -> bool:
+    """Whether the learner has completed at least one run of a quiz set."""
+    record = progress.quiz.get(set_name)
+    return record is not None and record.attempts > 0
 
 
 def is_complete(lesson: Lesson, progress: LessonProgress) -> bool:
