@@ -30,7 +30,7 @@ import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, StorageType
 
 from eventlesson.broker.server import ServerError
 from eventlesson.broker.state import ConsumerState, StreamState
@@ -461,6 +461,13 @@ class ConsumerRunner:
 # -- reading the server --
 
 
+def redeliveries(info: ConsumerInfo) -> int:
+    """Deliveries beyond the first so far: every delivery takes the next consumer sequence,
+    and first deliveries number as many as the stream sequences delivered (one subject, from 1)."""
+    delivered = info.delivered
+    return max(0, delivered.consumer_seq - delivered.stream_seq) if delivered else 0
+
+
 async def read_consumers(
     js: JetStreamContext, names: Names, consumers: Iterable[str]
 ) -> dict[str, ConsumerState]:
@@ -474,7 +481,7 @@ async def read_consumers(
             name=c,
             num_pending=info.num_pending or 0,
             num_ack_pending=info.num_ack_pending or 0,
-            num_redelivered=info.num_redelivered or 0,
+            redeliveries=redeliveries(info),
             delivered_seq=info.delivered.stream_seq if info.delivered else 0,
             ack_floor_seq=info.ack_floor.stream_seq if info.ack_floor else 0,
         )

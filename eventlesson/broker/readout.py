@@ -274,7 +274,7 @@ def facts(run: BrokerRun) -> dict[str, Any]:
                 name: {
                     "num_pending": s.num_pending,
                     "num_ack_pending": s.num_ack_pending,
-                    "num_redelivered": s.num_redelivered,
+                    "redeliveries": s.redeliveries,
                     "delivered_seq": s.delivered_seq,
                     "ack_floor_seq": s.ack_floor_seq,
                 }

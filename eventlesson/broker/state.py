@@ -15,7 +15,9 @@ class ConsumerState:
     name: str  # the lesson's name
     num_pending: int  # in the stream, not yet delivered
     num_ack_pending: int  # delivered, not yet acknowledged
-    num_redelivered: int
+    # deliveries beyond the first, over the consumer's life: the server's own num_redelivered
+    # counts only redelivered messages still unacknowledged, so it is 0 after a drained run
+    redeliveries: int
     delivered_seq: int  # the last stream sequence delivered
     ack_floor_seq: int  # every sequence up to this one is acknowledged: the committed offset
 

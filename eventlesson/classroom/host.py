@@ -34,6 +34,7 @@ from eventlesson.broker.jetstream import (
     ConsumerSettings,
     cancel_and_wait,
     ensure_consumer,
+    redeliveries,
 )
 from eventlesson.broker.server import NatsServer, ServerError, url_host
 from eventlesson.classroom.learner import ClassNames, LearnerSession
@@ -337,18 +338,13 @@ class ClassHost:
                 info = by_durable.get(durable(key, consumer))
                 if info is None:
                     continue
-                delivered = info.delivered
                 cells.append(
                     ConsumerCell(
                         consumer=consumer,
                         pending=info.num_pending or 0,
                         ack_pending=info.num_ack_pending or 0,
                         ack_floor=info.ack_floor.stream_seq if info.ack_floor else 0,
-                        # every delivery gets the next consumer sequence; first deliveries
-                        # number as many as the stream sequences delivered (one subject, from 1)
-                        redeliveries=max(0, delivered.consumer_seq - delivered.stream_seq)
-                        if delivered
-                        else 0,
+                        redeliveries=redeliveries(info),
                         dead_letters=parked.get(dead_letter_subject(key, consumer), 0),
                         up=durable(key, consumer) in names,
                     )
