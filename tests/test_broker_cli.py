@@ -46,6 +46,19 @@ def our_servers(root: Path) -> set[int]:
     return pids
 
 
+def left_running(root: Path, wait: float = 0) -> set[int]:
+    """Our servers still running after up to `wait` seconds; each is killed before this returns,
+    so a test that fails on them leaves none behind."""
+    deadline = time.monotonic() + wait
+    while our_servers(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = our_servers(root)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left
+
+
 def our_folders(root: Path) -> set[str]:
     return set(glob.glob(os.path.join(root, "eventlesson-nats-*")))
 
@@ -64,11 +77,11 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def nothing_left(scratch: Path):
     """The test must leave no server and no server folder behind."""
-    yield scratch
-    deadline = time.monotonic() + 10
-    while our_servers(scratch) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not our_servers(scratch), "a nats-server was left running"
+    try:
+        yield scratch
+    finally:
+        left = left_running(scratch, wait=10)
+    assert not left, "a nats-server was left running"
     assert not our_folders(scratch), "a server folder was left behind"
 
 

@@ -236,9 +236,10 @@ def test_a_server_that_outlives_its_run_keeps_its_folder_until_it_stops(temp_roo
         "time.sleep(600)\n"
     )
     run = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert run.stdout is not None
-    pid, port = map(int, run.stdout.readline().split())
+    pid = 0
     try:
+        assert run.stdout is not None
+        pid, port = map(int, run.stdout.readline().split())
         (folder,) = temp_root.iterdir()
         run.kill()
         run.wait()
@@ -251,5 +252,8 @@ def test_a_server_that_outlives_its_run_keeps_its_folder_until_it_stops(temp_roo
         assert not _alive(pid)
         assert sweep() == [folder]
     finally:
-        if _alive(pid):
+        if run.poll() is None:  # failed before it was killed: no sleeping child is left
+            run.kill()
+            run.wait()
+        if pid and _alive(pid):
             os.kill(pid, signal.SIGKILL)

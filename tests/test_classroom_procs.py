@@ -31,7 +31,7 @@ from eventlesson.cli import app
 from eventlesson.sim import CONSUMER_NAMES
 
 from .support import REPO
-from .test_broker_cli import our_folders, our_servers
+from .test_broker_cli import left_running, our_folders, our_servers
 
 WAIT = 30.0  # generous for a loaded machine; nothing waits this long when things work
 
@@ -148,7 +148,11 @@ class Class:
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.env = environment(root / "home", self.tmp)
         self.host = Proc(["classroom", "host", "--port", "0", *extra], self.env)
-        match = self.host.expect(r"classroom join (nats://join:\S+@127\.0\.0\.1:(\d+))")
+        try:
+            match = self.host.expect(r"classroom join (nats://join:\S+@127\.0\.0\.1:(\d+))")
+        except BaseException:
+            self.host.stop()  # no Class to close: stop the host here
+            raise
         self.url, self.port = match[1], int(match[2])
         self.learners: list[Proc] = []
 
@@ -431,7 +435,7 @@ def test_ending_the_class_tells_the_learners_and_saves_the_summary(tmp_path: Pat
         assert {c["ack_floor"] for c in learner["consumers"].values()} == {BURST}
     finally:
         room.close()
-    assert not our_servers(room.tmp) and not our_folders(room.tmp)
+    assert not left_running(room.tmp) and not our_folders(room.tmp)
 
 
 def test_a_host_stopped_by_a_signal_ends_the_class_in_order(tmp_path: Path) -> None:
@@ -446,7 +450,7 @@ def test_a_host_stopped_by_a_signal_ends_the_class_in_order(tmp_path: Path) -> N
         assert json.loads(hal.stdout)["ended"] == "The instructor ended the class."
     finally:
         room.close()
-    assert not our_servers(room.tmp) and not our_folders(room.tmp)
+    assert not left_running(room.tmp) and not our_folders(room.tmp)
 
 
 def test_a_host_that_dies_leaves_no_server_and_the_learner_says_so(tmp_path: Path) -> None:
@@ -460,12 +464,10 @@ def test_a_host_that_dies_leaves_no_server_and_the_learner_says_so(tmp_path: Pat
         lines = gus.stderr.strip().splitlines()
         assert len(lines) == 1 and "went away" in lines[0] and "Traceback" not in gus.stderr
         assert json.loads(gus.stdout)["consumers"]["email"]["ack_floor"] is None
-        deadline = time.monotonic() + 10
-        while our_servers(room.tmp) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not our_servers(room.tmp), "the host's server outlived it"
+        assert not left_running(room.tmp, wait=10), "the host's server outlived it"
     finally:
         room.close()
+        left_running(room.tmp)  # on a failure above: stop what the killed host left
 
 
 # -- bad input, through the CLI ------------------------------------------------------------------
@@ -494,5 +496,5 @@ def test_a_second_host_on_the_same_port_is_one_line_and_starts_nothing(
     assert result.exit_code == 1
     assert f"cannot open a class on 127.0.0.1:{shared.port}" in result.stderr
     assert "--port" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not our_servers(scratch) and not our_folders(scratch)
+    assert not left_running(scratch) and not our_folders(scratch)
     assert shared.host.process.poll() is None  # the first class is untouched
