@@ -8,9 +8,13 @@ can go wrong is reported with their frames only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import textwrap
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -508,6 +512,41 @@ def test_a_process_that_ends_itself_is_reported_not_trusted() -> None:
     verdict = check_source(source, "mine.py", ORDER)
     assert verdict.status == ERROR and verdict.problem is not None
     assert verdict.problem.kind == "crashed"
+
+
+def running_with(marker: str) -> list[int]:
+    """Processes whose command line holds `marker`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode():
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="looks processes up in /proc")
+def test_a_process_the_learners_code_starts_does_not_outlive_the_check() -> None:
+    marker = f"eventlesson-outlives-{uuid.uuid4().hex}"
+    source = f"""
+import subprocess, sys
+
+def complete_purchase(store, bus, purchase):
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", {marker!r}],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+"""
+    try:
+        verdict = check_source(source, "mine.py", ORDER)
+        assert verdict.problem is None or verdict.problem.kind != "timeout"  # it ended by itself
+        deadline = time.monotonic() + 5  # a killed process leaves /proc once it is reaped
+        while running_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running_with(marker) == []
+    finally:
+        for pid in running_with(marker):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_the_whole_check_is_cut_off_when_nothing_else_stops_it() -> None:

@@ -90,6 +90,8 @@ def check_source(source: str, label: str, plan: Plan, limits: Limits | None = No
         except BaseException:  # Ctrl-C while it runs: never leave it behind
             _stop(process)
             raise
+        finally:  # whatever the learner's code started (Popen, fork) ends with the check
+            _kill_group(process)
     verdict = Verdict.from_json(out.decode("utf-8", errors="replace")) if out else None
     if verdict is not None:
         return verdict
@@ -108,10 +110,16 @@ def check_source(source: str, label: str, plan: Plan, limits: Limits | None = No
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Kill the worker and anything it started, and reap it."""
+    _kill_group(process)
+    with contextlib.suppress(Exception):
+        process.communicate(timeout=5)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the worker's process group (its own session): the worker, if it still runs, and
+    every process the learner's code started. Harmless when the group is already gone."""
     with contextlib.suppress(OSError):
         if hasattr(os, "killpg"):
             os.killpg(process.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
+        elif process.poll() is None:  # pragma: no cover - Windows
             process.kill()
-    with contextlib.suppress(Exception):
-        process.communicate(timeout=5)
