@@ -74,14 +74,16 @@ def judge(code: LearnerCode, plan: Plan) -> Verdict:
                     **shape,
                 )
             runs += 1
-            names = run.broken(plan.holds)
-            for name in names:
-                broken[name] += 1
-            if names:
-                failed += 1
-                if first is None:
-                    first = run.failure(names[0])
-            run.close()
+            try:
+                names = run.broken(plan.holds)
+                for name in names:
+                    broken[name] += 1
+                if names:
+                    failed += 1
+                    if first is None:
+                        first = run.failure(names[0])
+            finally:  # a check that raises still closes the run's simulation
+                run.close()
     tallies = tuple(Tally(name, n) for name, n in broken.items() if name != RUN_FINISHES or n)
     return Verdict(
         exercise=plan.exercise,
