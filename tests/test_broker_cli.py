@@ -315,6 +315,23 @@ def test_ctrl_c_on_the_live_view_stops_the_run_and_the_server(spawn, nothing_lef
 
 
 @pytest.mark.pty
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_or_sighup_stops_like_ctrl_c_but_exits_128_plus_the_signal(
+    spawn, nothing_left: Path, signum: int, status: int
+) -> None:
+    """The summary so far and the server stopped, as after Ctrl-C; the exit status says which
+    signal, as everywhere else in eventlesson (README: 143 and 129)."""
+    argv = ("simulate", "slow-consumer", "--broker", "nats", "--purchases", "40")
+    child = spawn(*argv, TMPDIR=str(nothing_left))
+    child.expect("NATS JetStream")
+    child.expect("published [1-9]")
+    os.kill(child.pid, signum)
+    child.expect("Stopped. The summary so far:")
+    child.expect("Read back from the server")
+    ended(child, status)
+
+
+@pytest.mark.pty
 def test_a_killed_eventlesson_takes_its_server_along_and_the_next_run_sweeps_its_folder(
     spawn, tmp_path: Path, nothing_left: Path
 ) -> None:

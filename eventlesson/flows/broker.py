@@ -2,8 +2,8 @@
 draw it live, and leave nothing running that it started.
 
 Flow layer: owns the asyncio loop, the rich `Live` view and its frame rate, and turns Ctrl-C into
-"stop, read the server back, show the summary so far, exit 130". The server it starts is stopped
-and its folder removed on every way out (the end, Ctrl-C, SIGTERM, an error). nats-py is imported
+"stop, read the server back, show the summary so far, exit 130" (SIGTERM and SIGHUP the same,
+exiting 143 and 129). The server it starts is stopped and its folder removed on every way out (the end, Ctrl-C, SIGTERM, an error). nats-py is imported
 only after `missing_extra()` said it is installed, so without the extra `--broker` costs one line.
 It reuses the model's flow for options, views and trace files, and the model's renderers for the
 run; `eventlesson.ui.render_broker` adds the server's side.
@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from eventlesson.broker import missing_extra
 from eventlesson.broker.server import NatsServer, ServerError, find_server
-from eventlesson.errors import ExitCode, UsageError
+from eventlesson.errors import ExitCode, Terminated, UsageError
 from eventlesson.flows.simulate import (
     SimulateOptions,
     _choose_view,
@@ -96,22 +96,46 @@ def check(options: SimulateOptions, target: Target, keep_server: bool) -> None:
         )
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the run like Ctrl-C does, so the server we started is stopped too."""
+@dataclass
+class _Caught:
+    """The SIGTERM or SIGHUP that stopped the run, if one did, and the run's task to cancel."""
 
-    def handler(_signum: int, _frame: FrameType | None) -> None:
+    signum: int | None = None
+    task: asyncio.Task[None] | None = None
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run(caught: _Caught) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the run the way Ctrl-C does (the summary so far, the server we
+    started stopped), remembered in `caught` so the process then exits 143 or 129, not 130.
+
+    While the run's task runs, the handler cancels it as `asyncio.run` does on Ctrl-C (an
+    exception raised inside the loop could land in any task, or in nats-py, and be lost); before
+    and after, it raises KeyboardInterrupt. A second signal during the clean-up is ignored.
+    """
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if caught.signum is not None:
+            return
+        caught.signum = signum
+        task = caught.task
+        if task is not None and not task.done():
+            task.cancel()
+            task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop to see it
+            return
         raise KeyboardInterrupt
 
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
     except ValueError:  # not the main thread (tests calling the flow from a worker)
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for name, before in previous.items():
+            signal.signal(getattr(signal, name), before)
 
 
 @dataclass
@@ -192,8 +216,11 @@ async def _session(
     listeners: list[Callable[[dict[str, Any]], None]],
     view: str,
     console: Console,
+    caught: _Caught,
 ) -> None:
     from eventlesson.broker.jetstream import Names, cancelled, run_prefix
+
+    caught.task = asyncio.current_task()
     from eventlesson.broker.run import BrokerRun
 
     scenario = SCENARIOS[options.scenario]
@@ -249,7 +276,25 @@ async def _session(
 
 
 def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: bool) -> int:
-    """Run one scenario on a real NATS server; returns the exit code (130 after Ctrl-C)."""
+    """Run one scenario on a real NATS server; returns the exit code (130 after Ctrl-C).
+
+    SIGTERM or SIGHUP ends it like Ctrl-C, then raises `Terminated` (the CLI exits 143 or 129).
+    """
+    caught = _Caught()
+    try:
+        with _signals_stop_the_run(caught):
+            code = _run(app, options, broker, keep_server, caught)
+    except KeyboardInterrupt:  # a signal before the run's own handling began
+        if caught.signum is None:
+            raise
+    if caught.signum is not None:
+        raise Terminated(caught.signum)
+    return code
+
+
+def _run(
+    app: App, options: SimulateOptions, broker: str, keep_server: bool, caught: _Caught
+) -> int:
     target = parse_target(broker)
     check(options, target, keep_server)
     scenario = SCENARIOS[options.scenario]
@@ -263,45 +308,50 @@ def run_broker(app: App, options: SimulateOptions, broker: str, keep_server: boo
     server: NatsServer | None = None
     outcome = _Outcome()
     code = int(ExitCode.OK)
-    with _sigterm_as_interrupt():
-        try:
-            if target.ours and scenario.mode != "sync":
-                try:
-                    server = NatsServer(binary=find_server(app.env.nats_server))
-                except ServerError as exc:  # no binary: what to install, like the missing client
-                    raise UsageError(str(exc)) from exc
-                server.start()
-            if options.events == "-":
-                listeners.append(TraceWriter(console.file))
-            elif options.events is not None:
-                trace_file = _open_trace(options.events)
-                listeners.append(TraceWriter(trace_file))
-            if view == "plain":
-                from eventlesson.broker.narrate import describe
-
-                listeners.append(plain_printer(console, words=describe))
+    try:
+        if target.ours and scenario.mode != "sync":
             try:
-                asyncio.run(_session(outcome, options, target, server, listeners, view, console))
-            except KeyboardInterrupt:
-                outcome.interrupted = True
-            if outcome.interrupted:
-                code = int(ExitCode.INTERRUPTED)
-            if outcome.summary is None:  # stopped before the run began
-                app.err.print("Stopped.")
-                return code
-            _report(app, human, options, target, server, outcome, keep_server)
-            if outcome.run is not None and not outcome.run.finished and not outcome.interrupted:
-                app.error(
-                    "the run did not drain before its time limit; the summary shows where it stood"
-                )
-                code = int(ExitCode.FAILURE)
-            if keep_server and server is not None and code != ExitCode.INTERRUPTED:
-                code = _hold(app, server, options.json)
-        finally:
-            if trace_file is not None:
-                trace_file.close()
-            if server is not None:
-                server.close()
+                server = NatsServer(binary=find_server(app.env.nats_server))
+            except ServerError as exc:  # no binary: what to install, like the missing client
+                raise UsageError(str(exc)) from exc
+            server.start()
+        if options.events == "-":
+            listeners.append(TraceWriter(console.file))
+        elif options.events is not None:
+            trace_file = _open_trace(options.events)
+            listeners.append(TraceWriter(trace_file))
+        if view == "plain":
+            from eventlesson.broker.narrate import describe
+
+            listeners.append(plain_printer(console, words=describe))
+        try:
+            asyncio.run(
+                _session(outcome, options, target, server, listeners, view, console, caught)
+            )
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+        except asyncio.CancelledError:  # a signal cancelled the run before it could catch it
+            if caught.signum is None:
+                raise
+            outcome.interrupted = True
+        if outcome.interrupted:
+            code = int(ExitCode.INTERRUPTED)
+        if outcome.summary is None:  # stopped before the run began
+            app.err.print("Stopped.")
+            return code
+        _report(app, human, options, target, server, outcome, keep_server)
+        if outcome.run is not None and not outcome.run.finished and not outcome.interrupted:
+            app.error(
+                "the run did not drain before its time limit; the summary shows where it stood"
+            )
+            code = int(ExitCode.FAILURE)
+        if keep_server and server is not None and code != ExitCode.INTERRUPTED:
+            code = _hold(app, server, options.json)
+    finally:
+        if trace_file is not None:
+            trace_file.close()
+        if server is not None:
+            server.close()
     return code
 
 
