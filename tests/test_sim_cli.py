@@ -386,3 +386,22 @@ def test_live_and_inline_play_get_a_real_console_from_the_apps_stand_in() -> Non
     assert isinstance(real_console(app.console), Console)
     plain = Console(file=None)
     assert real_console(plain) is plain
+
+
+def test_an_unknown_scenario_is_named_before_any_file_is_refused(tmp_path: Path) -> None:
+    """The options are checked before the files they name: a typo in the scenario is what the
+    learner hears about, not that the trace file exists."""
+    existing = tmp_path / "existing.txt"
+    existing.write_text("mine\n")
+    line = one_line_error(invoke(tmp_path, "nosuch", "--events", str(existing)))
+    assert "unknown scenario" in line and "did not write" not in line
+    assert existing.read_text() == "mine\n"
+
+
+def test_option_conflicts_come_before_the_scenario_and_the_files(tmp_path: Path) -> None:
+    existing = tmp_path / "existing.txt"
+    existing.write_text("mine\n")
+    line = one_line_error(invoke(tmp_path, "nosuch", "--keep-server", "--svg", str(existing)))
+    assert "--keep-server goes with --broker" in line
+    line = one_line_error(invoke(tmp_path, "happy", "--predict", "--keep-server"))
+    assert "drop --keep-server" in line

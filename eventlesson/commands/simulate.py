@@ -4,13 +4,9 @@ CLI layer: typer here; SimPy, sqlite3, rich and the flow are imported inside the
 `eventlesson --help` stays fast.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from eventlesson.app import App
-    from eventlesson.flows.simulate import SimulateOptions
 
 
 def simulate(
@@ -98,24 +94,8 @@ def simulate(
     ] = False,
 ) -> None:
     """Watch a course purchase commit, publish and fan out to five lagging consumers."""
-    from eventlesson.flows.simulate import SimulateOptions, list_scenarios
+    from eventlesson.flows.simulate import SimulateOptions, run_command
 
-    app = ctx.obj
-    if list_:
-        raise typer.Exit(list_scenarios(app.console))
-    if predict:
-        from eventlesson.errors import UsageError
-        from eventlesson.flows.predict import run_predict
-
-        others = {"--fast": fast, "--plain": plain, "--events": events, "--json": json_}
-        others |= {"--svg": svg, "--db": db, "--with": with_file, "--broker": broker}
-        given = [flag for flag, value in others.items() if value]
-        if given:
-            raise UsageError(
-                f"--predict plays the run live with the lesson's question; drop {given[0]}"
-            )
-        SimulateOptions(scenario=scenario, speed=speed).check()  # the scenario and speed
-        raise typer.Exit(run_predict(app, scenario, speed))
     options = SimulateOptions(
         scenario=scenario,
         speed=speed,
@@ -129,47 +109,13 @@ def simulate(
         db=db or ":memory:",
         with_file=with_file,
     )
-    if keep_server and broker is None:
-        from eventlesson.errors import UsageError
-
-        raise UsageError("--keep-server goes with --broker nats")
-    if with_file is not None and broker is not None:
-        from eventlesson.errors import UsageError
-
-        raise UsageError("--with runs your code on the model; leave out --broker")
-    if with_file is None:
-        raise typer.Exit(_guarded(app, options, force, broker, keep_server))
-    from eventlesson.exercise.learner import LearnerFailed
-    from eventlesson.flows.exercise import CodeProblem, show_problem
-
-    try:
-        code = _guarded(app, options, force)
-    except (CodeProblem, LearnerFailed) as stop:  # the learner's code failed: their frames only
-        code = show_problem(app, stop.problem)
-    raise typer.Exit(code)
-
-
-def _guarded(
-    app: "App",
-    options: "SimulateOptions",
-    force: bool,
-    broker: str | None = None,
-    keep_server: bool = False,
-) -> int:
-    """Run with the output files protected: none replaced unasked, none left half-written."""
-    from eventlesson.flows.simulate import run_simulate
-    from eventlesson.outputs import refuse_overwrite, removed_on_failure, sqlite_failure
-
-    kinds = {"--events": "trace", "--svg": "svg", "--db": ""}  # --db: the store checks its own
-    files = options.files()
-    refuse_overwrite(
-        [(flag, path, kinds[flag]) for flag, path in files],
+    code = run_command(
+        ctx.obj,
+        options,
+        list_=list_,
         force=force,
-        protected=[app.store.path],
+        broker=broker,
+        keep_server=keep_server,
+        predict=predict,
     )
-    with removed_on_failure(files, sqlite_failure("--db", options.db)):
-        if broker is not None:  # the same scenario on a real NATS server
-            from eventlesson.flows.broker import run_broker
-
-            return run_broker(app, options, broker, keep_server)
-        return run_simulate(app, options)
+    raise typer.Exit(code)

@@ -729,3 +729,77 @@ def _wait_for_any_key(console: Console, then: str) -> None:
                     return
     finally:
         console.print()  # what follows starts on a line of its own
+
+
+def run_command(
+    app: App,
+    options: SimulateOptions,
+    *,
+    list_: bool = False,
+    force: bool = False,
+    broker: str | None = None,
+    keep_server: bool = False,
+    predict: bool = False,
+) -> int:
+    """`eventlesson simulate` as typed: the options that do not go together first, then every
+    option (the scenario, the speed, the files' places), then the files that would be
+    replaced, and only then the run: the model, the real broker, or the lesson's prediction."""
+    if list_:
+        return list_scenarios(app.console)
+    if predict:
+        others = {"--fast": options.fast, "--plain": options.plain, "--events": options.events}
+        others |= {"--json": options.json, "--svg": options.svg, "--db": options.db != ":memory:"}
+        others |= {"--with": options.with_file, "--broker": broker, "--keep-server": keep_server}
+        given = [flag for flag, value in others.items() if value]
+        if given:
+            raise UsageError(
+                f"--predict plays the run live with the lesson's question; drop {given[0]}"
+            )
+        options.check()
+        from eventlesson.flows.predict import run_predict
+
+        return run_predict(app, options.scenario, options.speed)
+    if keep_server and broker is None:
+        raise UsageError("--keep-server goes with --broker nats")
+    if options.with_file is not None and broker is not None:
+        raise UsageError("--with runs your code on the model; leave out --broker")
+    if broker is not None:
+        from eventlesson.flows.broker import check, parse_target
+
+        check(options, parse_target(broker), keep_server)  # options.check() and the broker's
+    else:
+        options.check()
+    if options.with_file is None:
+        return _guarded(app, options, force, broker, keep_server)
+    from eventlesson.exercise.learner import LearnerFailed
+    from eventlesson.flows.exercise import CodeProblem, show_problem
+
+    try:
+        return _guarded(app, options, force)
+    except (CodeProblem, LearnerFailed) as stop:  # the learner's code failed: their frames only
+        return show_problem(app, stop.problem)
+
+
+def _guarded(
+    app: App,
+    options: SimulateOptions,
+    force: bool,
+    broker: str | None = None,
+    keep_server: bool = False,
+) -> int:
+    """Run with the output files protected: none replaced unasked, none left half-written."""
+    from eventlesson.outputs import refuse_overwrite, removed_on_failure, sqlite_failure
+
+    kinds = {"--events": "trace", "--svg": "svg", "--db": ""}  # --db: the store checks its own
+    files = options.files()
+    refuse_overwrite(
+        [(flag, path, kinds[flag]) for flag, path in files],
+        force=force,
+        protected=[app.store.path],
+    )
+    with removed_on_failure(files, sqlite_failure("--db", options.db)):
+        if broker is not None:  # the same scenario on a real NATS server
+            from eventlesson.flows.broker import run_broker
+
+            return run_broker(app, options, broker, keep_server)
+        return run_simulate(app, options)
