@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from eventlesson.text import counted
+
 if TYPE_CHECKING:
     from eventlesson.sim.simulation import Simulation
     from eventlesson.sim.state import ConsumerReport, RunReport
@@ -58,10 +60,6 @@ def _ids(purchases: Sequence[int], count: int) -> str:
     shown = ", ".join(f"P{p}" for p in purchases[:5])
     more = count - min(len(purchases), 5)
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -142,7 +140,7 @@ def _lagging(m: Measured) -> Statements:
     return [
         f"{_sentence(busy.name)} handles {busy.capacity_per_second:.1f} purchases a second, "
         f"but {r.arrival_rate:.1f} arrived each second: its backlog grew to "
-        f"{_count(busy.lag_events_max, 'event')}, up to {_ms(busy.lag_seconds_max)} behind.",
+        f"{counted(busy.lag_events_max, 'event')}, up to {_ms(busy.lag_seconds_max)} behind.",
         f"Learners were still told at the commit, in {told}.",
     ]
 
@@ -150,8 +148,8 @@ def _lagging(m: Measured) -> Statements:
 def _failures(m: Measured) -> Statements:
     r = m.report
     if r.commit_failed:
-        return [f"{r.commit_failed} of {_count(r.purchases, 'purchase')} failed to commit."]
-    return [f"All {_count(r.committed, 'purchase')} committed: none failed."]
+        return [f"{r.commit_failed} of {counted(r.purchases, 'purchase')} failed to commit."]
+    return [f"All {counted(r.committed, 'purchase')} committed: none failed."]
 
 
 def _ghosts(m: Measured) -> Statements:
@@ -162,12 +160,12 @@ def _ghosts(m: Measured) -> Statements:
     which = f"({'a ghost event' if one else 'ghost events'}: {_ids(r.ghost_events, r.ghost_count)})"
     if r.ghost_effects:
         return [
-            f"The consumers acted {_count(r.ghost_effects, 'time')} on "
-            f"{_count(r.ghost_count, 'purchase')} that {'was' if one else 'were'} never "
+            f"The consumers acted {counted(r.ghost_effects, 'time')} on "
+            f"{counted(r.ghost_count, 'purchase')} that {'was' if one else 'were'} never "
             f"stored {which}."
         ]
     return [
-        f"{_count(r.ghost_count, 'purchase')} {'was' if one else 'were'} announced but never "
+        f"{counted(r.ghost_count, 'purchase')} {'was' if one else 'were'} announced but never "
         f"stored {which}; no consumer had acted on {'it' if one else 'them'} yet."
     ]
 
@@ -178,7 +176,7 @@ def _losses(m: Measured) -> Statements:
         return ["No lost events: every committed purchase was announced."]
     one = r.lost_count == 1
     return [
-        f"{_count(r.lost_count, 'purchase')} {'was' if one else 'were'} committed but never "
+        f"{counted(r.lost_count, 'purchase')} {'was' if one else 'were'} committed but never "
         f"announced ({'a lost event' if one else 'lost events'}: "
         f"{_ids(r.lost_events, r.lost_count)}): no consumer heard of {'it' if one else 'them'}."
     ]
@@ -201,18 +199,18 @@ def _repeats(m: Measured) -> Statements:
     for c in m.report.consumers.values():
         if c.duplicates:
             twice[c.name] = (
-                f"acted twice on {_count(c.duplicates, 'purchase')} "
+                f"acted twice on {counted(c.duplicates, 'purchase')} "
                 f"({_ids(c.duplicate_purchases, c.duplicates)})"
             )
         elif c.skipped:
             them = "it" if c.skipped == 1 else "them"
             skipped[c.name] = (
-                f"recognised {_count(c.skipped, 'repeat')} by event id and skipped {them}"
+                f"recognised {counted(c.skipped, 'repeat')} by event id and skipped {them}"
             )
     said: Statements = []
     relay = m.report.relay_repeats
     if relay:
-        said.append(f"The relay published {_count(relay, 'row')} a second time.")
+        said.append(f"The relay published {counted(relay, 'row')} a second time.")
     said += _grouped(twice) + _grouped(skipped)
     if not twice:
         said.append("No effect was applied twice.")
@@ -228,7 +226,7 @@ def _email_ghosts(m: Measured) -> Statements:
     which = _ids(r.ghost_events, r.ghost_count)
     if acted:
         return [
-            f"Email acted {_count(acted, 'time')} on purchases that were never stored "
+            f"Email acted {counted(acted, 'time')} on purchases that were never stored "
             f"(ghost events: {which})."
         ]
     return [f"Email did not act on the purchases that were never stored (ghost events: {which})."]
@@ -237,7 +235,7 @@ def _email_ghosts(m: Measured) -> Statements:
 def _republished(m: Measured) -> Statements:
     again = m.report.relay_repeats
     if again:
-        return [f"{_count(again, 'event')} went out a second time."]
+        return [f"{counted(again, 'event')} went out a second time."]
     return ["No event was published twice: each went out once."]
 
 
@@ -246,12 +244,12 @@ def _missed(m: Measured) -> Statements:
     for c in m.report.consumers.values():
         if c.unhandled:
             said.append(
-                f"{_sentence(c.name)} never handled {_count(len(c.unhandled), 'purchase')} "
+                f"{_sentence(c.name)} never handled {counted(len(c.unhandled), 'purchase')} "
                 f"({_ids(c.unhandled, len(c.unhandled))})."
             )
         if c.dead_lettered:
             said.append(
-                f"{_sentence(c.name)} parked {_count(len(c.dead_lettered), 'event')} "
+                f"{_sentence(c.name)} parked {counted(len(c.dead_lettered), 'event')} "
                 f"({_ids(c.dead_lettered, len(c.dead_lettered))})."
             )
     return said or ["Every consumer handled every purchase announced, in the end."]

@@ -3,7 +3,8 @@
 Core module: standard library only (no rich, questionary or typer). Text that comes from files
 (lesson content, progress.json, trace files) or from the command line passes through `clean()`
 before it can reach a terminal, so an ESC or a C1 control in a file cannot change the window
-title, write the clipboard (OSC 52), hide a hyperlink or clear the screen.
+title, write the clipboard (OSC 52), hide a hyperlink or clear the screen. Also the few small
+wording helpers core and views share (`counted`), so neither copies them.
 """
 
 from __future__ import annotations
@@ -78,3 +79,8 @@ def hanging(line: str, width: int, indent: int) -> str:
             break_on_hyphens=False,
         )
     )
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 question", "12 questions": a count and its noun, plural unless one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -47,6 +47,7 @@ from eventlesson.models import (
     letter,
 )
 from eventlesson.progress import CheckResult, QuizRecord
+from eventlesson.text import counted
 from eventlesson.ui import styles as S
 from eventlesson.ui.prose import inline, prose
 from eventlesson.ui.render_question import hang, render_feedback, verdict
@@ -58,11 +59,6 @@ Answers = Mapping[str, CheckResult]  # question id -> the learner's latest answe
 Scores = Mapping[str, QuizRecord]  # quiz set name -> the learner's record on it
 
 COMMAND = "eventlesson"  # how commands are named when the caller does not say
-
-
-def counted(number: int, noun: str) -> str:
-    """ "1 question", "12 questions"."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def md(text: str) -> RenderableType:
