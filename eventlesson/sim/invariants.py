@@ -100,7 +100,7 @@ def _stored(store: Store, size: int) -> tuple[array[float], int]:
     return stored, top
 
 
-def _over_one(effects: bytes | bytearray) -> Iterator[int]:
+def over_one(effects: bytes | bytearray) -> Iterator[int]:
     """Purchase ids with two or more effects (a C-speed test first: usually there are none)."""
     if not effects or max(effects) <= 1:
         return
@@ -151,7 +151,7 @@ def find(
             f.misleds += 1
             _note(f.misled, pid)
     for i, name in enumerate(ledger.consumers):
-        dups = sorted(set(_over_one(ledger.effects[i])) | _store_duplicates(consumer_stores, name))
+        dups = sorted(set(over_one(ledger.effects[i])) | _store_duplicates(consumer_stores, name))
         f.duplicates[name] = dups[:LISTED]
         missing: list[int] = []
         effects, dead = ledger.effects[i], ledger.dead[i]
@@ -167,7 +167,7 @@ def find(
 
 def _store_duplicates(consumer_stores: Mapping[str, ConsumerStore], name: str) -> set[int]:
     store = consumer_stores.get(name)
-    return set() if store is None else set(_over_one(store.effects))
+    return set() if store is None else set(over_one(store.effects))
 
 
 def check(

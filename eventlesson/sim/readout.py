@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eventlesson.sim.invariants import Findings, check
+from eventlesson.sim.invariants import LISTED, Findings, check, over_one
 from eventlesson.sim.ledger import Ledger
 from eventlesson.sim.scenarios import COMMIT_SECONDS, CONSUMERS, SCENARIOS, Scenario
 from eventlesson.sim.state import ConsumerReport, ConsumerSummary, RunReport, Summary
@@ -109,7 +109,7 @@ def report(
             ghost_effects=findings.ghost_effects_by.get(name, 0),
             redeliveries=c.redeliveries,
             crashes=c.crashes,
-            dead_lettered=tuple(sorted(ledger.dead[i]))[:50],
+            dead_lettered=tuple(sorted(ledger.dead[i]))[:LISTED],
             unhandled=tuple(findings.unhandled.get(name, ())),
             overloaded=c.capacity_per_second < summary.arrival_rate,
         )
@@ -137,7 +137,7 @@ def report(
         published=summary.published,
         relay_repeats=summary.published_repeats,
         redeliveries=sum(ledger.redeliveries),
-        dead_letters=tuple(ledger.dead_letters[:50]),
+        dead_letters=tuple(ledger.dead_letters[:LISTED]),
         arrival_rate=summary.arrival_rate,
         invariants=summary.invariants,
         broken=broken,
@@ -150,7 +150,8 @@ def _store_repeats(store: ConsumerStore | None) -> int:
     """Effects the consumer's own store holds beyond one per purchase."""
     if store is None:
         return 0
-    return sum(count - 1 for count in store.effects if count > 1)
+    effects = store.effects
+    return sum(effects[pid] - 1 for pid in over_one(effects))
 
 
 def compare_with_event_design(ledger: Ledger, design: str = "happy") -> dict[str, Any]:
