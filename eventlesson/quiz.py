@@ -242,7 +242,7 @@ class Session:
     seed: int | None = None  # None: a different order every time
     shuffle: bool = True  # False: authored order, every round
     rounds: list[list[Result]] = field(default_factory=list)  # answers so far, one list a round
-    _pending: tuple[Question, ...] = ()
+    _pending: tuple[Question, ...] = field(init=False)  # set from `questions`, then each round
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
