@@ -19,6 +19,7 @@ from eventlesson.broker.jetstream import (
 from eventlesson.broker.readout import DeadLetter, ServerRead, StreamEvent, read_back, reconcile
 from eventlesson.broker.server import NatsServer
 from eventlesson.broker.state import ConsumerState, StreamState
+from eventlesson.broker.wire import WireError
 from eventlesson.sim.invariants import Findings, check
 from eventlesson.sim.ledger import Ledger
 
@@ -154,3 +155,20 @@ def test_read_back_sees_what_the_server_holds_not_what_we_sent(broker: NatsServe
     ok = reconcile(Findings(), before, timely, _ledger(), wall0=wall0, complete=True)
     gone = reconcile(Findings(), after, timely, _ledger(), wall0=wall0, complete=True)
     assert ok.losts == 0 and gone.lost == [2]
+
+
+def test_a_body_we_did_not_publish_is_a_wire_error_not_a_key_error(broker: NatsServer) -> None:
+    async def main() -> None:
+        names = Names(run_prefix())
+        conn = await Connection().open(broker.url, name="test")
+        js = conn.js
+        try:
+            await ensure_stream(js, names, duplicate_window=1.0)
+            await js.publish(names.subject, b'{"event_id":"evt-000001"}')  # no purchase_id
+            with pytest.raises(WireError, match="purchase_id"):
+                await read_back(js, names, ())
+        finally:
+            await delete_all(js, names, ())
+            await conn.close()
+
+    asyncio.run(main())

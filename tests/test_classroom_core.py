@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from eventlesson.broker.wire import WireError, decode_event, encode_event
 from eventlesson.classroom.roster import (
     JOIN_SUBJECT,
     LOBBY_USER,
@@ -23,15 +24,7 @@ from eventlesson.classroom.roster import (
 from eventlesson.classroom.state import (
     furthest_behind_first,
 )
-from eventlesson.classroom.wire import (
-    JoinAnswer,
-    WireError,
-    decode_answer,
-    decode_event,
-    decode_record,
-    encode_answer,
-    encode_event,
-)
+from eventlesson.classroom.wire import JoinAnswer, decode_answer, decode_record, encode_answer
 from eventlesson.sim import CONSUMER_NAMES
 from eventlesson.sim.services import Event
 

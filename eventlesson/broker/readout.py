@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from eventlesson.broker.jetstream import (
     read_stream_state,
 )
 from eventlesson.broker.state import ConsumerState, StreamState
+from eventlesson.broker.wire import decode_event
 from eventlesson.sim.invariants import LISTED, Findings, find
 from eventlesson.sim.ledger import FAILED, LOST, Ledger
 from eventlesson.sim.readout import summarize
@@ -69,8 +69,8 @@ class ServerRead:
 
 
 def _event(seq: int, data: bytes, stored_at: float) -> StreamEvent:
-    body = json.loads(data)
-    return StreamEvent(seq, str(body["event_id"]), int(body["purchase_id"]), stored_at)
+    event, _ = decode_event(data)
+    return StreamEvent(seq, event.id, event.purchase_id, stored_at)
 
 
 async def read_back(js: Any, names: Names, consumers: Iterable[str]) -> ServerRead:
@@ -81,13 +81,13 @@ async def read_back(js: Any, names: Names, consumers: Iterable[str]) -> ServerRe
     states = await read_consumers(js, names, consumers)
     dead = []
     for m in dead_messages:
-        body = json.loads(m.data)
+        event, _ = decode_event(m.data)
         dead.append(
             DeadLetter(
                 consumer=m.headers.get(CONSUMER_HEADER, "?"),
                 seq=int(m.headers.get(SEQ_HEADER, "0")),
-                purchase_id=int(body["purchase_id"]),
-                event_id=str(body["event_id"]),
+                purchase_id=event.purchase_id,
+                event_id=event.id,
                 deliveries=int(m.headers.get(DELIVERIES_HEADER, "0")),
             )
         )

@@ -22,7 +22,6 @@ broker meets the same purchases and the same failures; only the timing is the ma
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from eventlesson.broker.narrate import describe
 from eventlesson.broker.readout import ServerRead, read_back
 from eventlesson.broker.server import NatsServer, ServerError
 from eventlesson.broker.state import ConsumerState, ServerView, StreamState
+from eventlesson.broker.wire import WireError, decode_event, encode_event
 from eventlesson.sim import records
 from eventlesson.sim.faults import FaultSchedule
 from eventlesson.sim.invariants import Findings
@@ -540,20 +540,9 @@ class BrokerRun(LiveSession):
 
     async def _publish(self, event: Event, via: str | None) -> None:
         """Publish with the event id as Nats-Msg-Id and record what the server answered."""
-        body = json.dumps(
-            {
-                "event_id": event.id,
-                "type": event.topic,
-                "purchase_id": event.purchase_id,
-                "course": event.course,
-                "amount_cents": event.amount_cents,
-                "occurred_at": round(event.occurred_at, 6),
-            },
-            separators=(",", ":"),
-        ).encode()
         ack = await self._conn.js.publish(
             self.names.subject,
-            body,
+            encode_event(event),
             timeout=self.timing.publish_timeout,
             headers={MSG_ID: event.id},
         )
@@ -706,15 +695,7 @@ class BrokerRun(LiveSession):
     async def _handle(self, d: Delivery) -> Outcome:
         """One delivery to one consumer: the effect, then what the runner tells the server."""
         c = self.consumers[d.consumer]
-        body = json.loads(d.data)
-        event = Event(
-            str(body["event_id"]),
-            str(body.get("type", EVENT_TYPE)),
-            int(body["purchase_id"]),
-            str(body.get("course", "")),
-            int(body.get("amount_cents", 0)),
-            float(body.get("occurred_at", 0.0)),
-        )
+        event, _ = decode_event(d.data)  # WireError for a body we did not publish
         pid = event.purchase_id
         self._delivered(c, event, d)
         await self._work(c)
@@ -777,12 +758,15 @@ class BrokerRun(LiveSession):
         c = self.consumers.get(consumer)
         if c is not None:
             c.parked.add(seq)
-        body = json.loads(data) if data else {}
+        try:
+            event: Event | None = decode_event(data)[0]
+        except WireError:  # the advisory still says which consumer gave up on which sequence
+            event = None
         self._emit(
             records.dead_letter(
                 self._t(),
-                int(body.get("purchase_id", 0)),
-                str(body.get("event_id", "")),
+                event.purchase_id if event else 0,
+                event.id if event else "",
                 consumer,
                 deliveries,
                 offset=seq,

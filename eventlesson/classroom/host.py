@@ -37,6 +37,7 @@ from eventlesson.broker.jetstream import (
     redeliveries,
 )
 from eventlesson.broker.server import NatsServer, ServerError, url_host
+from eventlesson.broker.wire import WireError
 from eventlesson.classroom.learner import ClassNames, LearnerSession
 from eventlesson.classroom.narrate import describe
 from eventlesson.classroom.roster import (
@@ -68,7 +69,6 @@ from eventlesson.classroom.state import (
 from eventlesson.classroom.wire import (
     ENDED,
     JoinAnswer,
-    WireError,
     decode_join,
     encode_answer,
     encode_notice,

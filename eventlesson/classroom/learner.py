@@ -43,6 +43,7 @@ from eventlesson.broker.jetstream import (
 from eventlesson.broker.live import CRASHED, IDLE, RETRYING, LiveConsumer, LiveSession
 from eventlesson.broker.server import ServerError
 from eventlesson.broker.state import ConsumerState, ServerView
+from eventlesson.broker.wire import WireError, decode_event, encode_event
 from eventlesson.classroom.narrate import describe
 from eventlesson.classroom.roster import (
     JOIN_SUBJECT,
@@ -67,12 +68,9 @@ from eventlesson.classroom.wire import (
     POISON_CURRENCY,
     JoinAnswer,
     JoinRequest,
-    WireError,
     decode_answer,
-    decode_event,
     decode_notice,
     decode_record,
-    encode_event,
     encode_join,
 )
 from eventlesson.sim import records

@@ -19,8 +19,9 @@ from typing import Any, Literal
 import nats.errors
 
 from eventlesson.broker.jetstream import MSG_ID, Connection
+from eventlesson.broker.wire import CURRENCY, encode_event
 from eventlesson.classroom.roster import SUBJECT
-from eventlesson.classroom.wire import CURRENCY, POISON_CURRENCY, encode_event
+from eventlesson.classroom.wire import POISON_CURRENCY
 from eventlesson.sim import records
 from eventlesson.sim.records import TIMEOUT_REASON
 from eventlesson.sim.scenarios import COURSES

@@ -1,7 +1,9 @@
-"""What travels between the host and the learners: the event body, the purchase service's trace
-records, the class's notices and the join request and answer, as bytes.
+"""What travels between the host and the learners: the purchase service's trace records, the
+class's notices and the join request and answer, as bytes (the event body, as every broker run
+publishes it, is `eventlesson.broker.wire`'s).
 
-Core module: standard library only (no nats-py, rich, questionary or typer). Whatever arrives
+Core module: standard library and `eventlesson.broker.wire` only (no nats-py, rich, questionary or
+typer). Whatever arrives
 from the network is checked here before anyone uses it: a field of the wrong type is a
 `WireError`, never a crash further on. Text in it still passes through `eventlesson.text.clean`
 before a screen shows it.
@@ -9,80 +11,12 @@ before a screen shows it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from eventlesson.sim.scenarios import EVENT_TYPE
-from eventlesson.sim.services import Event
+from eventlesson.broker.wire import WireError, dump, field, load
 
-CURRENCY = "USD"
 POISON_CURRENCY = "XTS"  # ISO 4217's code for testing: no exchange rate exists for it
-MAX_BYTES = 64 * 1024
-
-
-class WireError(ValueError):
-    """A message that is not what the class sends."""
-
-
-def _load(data: bytes) -> dict[str, Any]:
-    if len(data) > MAX_BYTES:
-        raise WireError("message too large")
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WireError(f"not JSON ({exc})") from exc
-    if not isinstance(value, dict):
-        raise WireError("not a JSON object")
-    return value
-
-
-def _dump(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _field(data: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
-    value = data.get(key, default)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise WireError(f"{key}: expected {kind.__name__}")
-    return value
-
-
-# -- the event --
-
-
-def encode_event(event: Event, currency: str = CURRENCY) -> bytes:
-    """`purchase.completed` as the stream holds it (the fields the broker backend publishes,
-    and the currency the amount is in)."""
-    return _dump(
-        {
-            "event_id": event.id,
-            "type": event.topic,
-            "purchase_id": event.purchase_id,
-            "course": event.course,
-            "amount_cents": event.amount_cents,
-            "currency": currency,
-            "occurred_at": round(event.occurred_at, 6),
-        }
-    )
-
-
-def decode_event(data: bytes) -> tuple[Event, str]:
-    """The event and its currency; WireError if the body is not one."""
-    body = _load(data)
-    event = Event(
-        _field(body, "event_id", str),
-        _field(body, "type", str, EVENT_TYPE),
-        _field(body, "purchase_id", int),
-        _field(body, "course", str, ""),
-        _field(body, "amount_cents", int, 0),
-        _field(body, "occurred_at", float, 0.0),
-    )
-    if event.purchase_id < 1:
-        raise WireError("purchase_id: must be positive")
-    return event, _field(body, "currency", str, CURRENCY)
 
 
 # -- the purchase service's trace, and notices --
@@ -102,19 +36,19 @@ _RECORD_FIELDS: dict[str, type] = {
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    return _dump(record)
+    return dump(record)
 
 
 def decode_record(data: bytes) -> dict[str, Any]:
     """One of the purchase service's records, with only the fields a learner's trace uses."""
-    raw = _load(data)
+    raw = load(data)
     kind = raw.get("type")
     if kind not in SERVICE_RECORDS:
         raise WireError(f"type: not a service record ({kind!r})")
     record: dict[str, Any] = {"type": kind}
     for key, kind_of in _RECORD_FIELDS.items():
         if key in raw:
-            record[key] = _field(raw, key, kind_of)
+            record[key] = field(raw, key, kind_of)
     if "purchase_id" not in record:
         raise WireError("purchase_id: missing")
     return record
@@ -124,12 +58,12 @@ ENDED = "ended"
 
 
 def encode_notice(kind: str, text: str) -> bytes:
-    return _dump({"type": kind, "text": text})
+    return dump({"type": kind, "text": text})
 
 
 def decode_notice(data: bytes) -> tuple[str, str]:
-    raw = _load(data)
-    return _field(raw, "type", str), _field(raw, "text", str, "")
+    raw = load(data)
+    return field(raw, "type", str), field(raw, "text", str, "")
 
 
 # -- joining --
@@ -152,16 +86,16 @@ class JoinAnswer:
 
 
 def encode_join(request: JoinRequest) -> bytes:
-    return _dump({"name": request.name, "password": request.password})
+    return dump({"name": request.name, "password": request.password})
 
 
 def decode_join(data: bytes) -> JoinRequest:
-    raw = _load(data)
-    return JoinRequest(_field(raw, "name", str), _field(raw, "password", str))
+    raw = load(data)
+    return JoinRequest(field(raw, "name", str), field(raw, "password", str))
 
 
 def encode_answer(answer: JoinAnswer) -> bytes:
-    return _dump(
+    return dump(
         {
             "ok": answer.ok,
             "why": answer.why,
@@ -174,17 +108,17 @@ def encode_answer(answer: JoinAnswer) -> bytes:
 
 
 def decode_answer(data: bytes) -> JoinAnswer:
-    raw = _load(data)
+    raw = load(data)
     ghosts = raw.get("ghosts", [])
     if not isinstance(ghosts, list) or not all(
         isinstance(g, int) and not isinstance(g, bool) for g in ghosts
     ):
         raise WireError("ghosts: expected a list of purchase ids")
     return JoinAnswer(
-        ok=_field(raw, "ok", bool),
-        why=_field(raw, "why", str, ""),
-        ack_wait=_field(raw, "ack_wait", float, 0.0),
-        max_deliver=_field(raw, "max_deliver", int, 0),
+        ok=field(raw, "ok", bool),
+        why=field(raw, "why", str, ""),
+        ack_wait=field(raw, "ack_wait", float, 0.0),
+        max_deliver=field(raw, "max_deliver", int, 0),
         ghosts=tuple(ghosts),
-        joins=_field(raw, "joins", int, 0),
+        joins=field(raw, "joins", int, 0),
     )
