@@ -47,7 +47,17 @@ CORE = [
     ),
     *(
         f"eventlesson.broker.{name}"
-        for name in ("jetstream", "live", "narrate", "readout", "run", "server", "state", "view")
+        for name in (
+            "jetstream",
+            "live",
+            "narrate",
+            "readout",
+            "run",
+            "server",
+            "state",
+            "view",
+            "wire",
+        )
     ),
     *(
         f"eventlesson.classroom.{name}"
