@@ -405,3 +405,19 @@ def test_option_conflicts_come_before_the_scenario_and_the_files(tmp_path: Path)
     assert "--keep-server goes with --broker" in line
     line = one_line_error(invoke(tmp_path, "happy", "--predict", "--keep-server"))
     assert "drop --keep-server" in line
+
+
+def test_json_keeps_a_file_name_readable_and_escapes_what_a_terminal_would_act_on(
+    tmp_path: Path,
+) -> None:
+    """--json is written as quiz --json is (text.json_text): 'lösung' stays 'lösung', not
+    'l\\u00f6sung', while a control character in a name is still escaped."""
+    from .support import FIXTURE_COURSE
+
+    solution = FIXTURE_COURSE / "sample" / "exercises" / "order" / "solution.py"
+    mine = tmp_path / "lösung\x1b[2J.py"
+    mine.write_text(solution.read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke(tmp_path, "--with", str(mine), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "lösung\\u001b[2J.py" in result.stdout and "\x1b" not in result.stdout
+    assert json.loads(result.stdout)["with_file"]["file"] == str(mine)

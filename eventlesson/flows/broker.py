@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import json
 import re
 import signal
 import sys
@@ -386,7 +385,7 @@ def _report(
     if options.json:
         data = summary.to_dict()
         data.update(outcome.facts or {})
-        app.emit(json.dumps(data, indent=2))
+        app.emit_json(data)
         if look is not None:
             say(app.err, look)
     else:

@@ -702,9 +702,7 @@ def run_join(app: App, options: JoinOptions) -> int:
     summary = outcome.summary
     if summary is not None:
         if options.json:
-            from eventlesson.text import json_text
-
-            app.emit(json_text(summary.to_dict(), indent=2))
+            app.emit_json(summary.to_dict())
         else:
             from eventlesson.ui.render_classroom import render_learner_summary
 

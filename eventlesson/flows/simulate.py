@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import math
 import os
 import sys
@@ -626,7 +625,7 @@ def run_simulate(app: App, options: SimulateOptions) -> int:
             learner.output.finish()
             summary = dataclasses.replace(summary, with_file=learner.described())
         if json_out:
-            app.emit(json.dumps(summary.to_dict(), indent=2))
+            app.emit_json(summary.to_dict())
         else:
             if not summary.complete:
                 human.print("\nStopped. The summary so far:")
