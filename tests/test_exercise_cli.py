@@ -51,6 +51,14 @@ def progress(home: Path) -> dict:
 # -- the list and --once --------------------------------------------------------------------------
 
 
+def test_once_without_a_name_is_our_usage_line_not_clicks_invalid_value(home: Path) -> None:
+    result = cli("exercise", "--once")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "eventlesson: error: --once needs an exercise NAME"
+    ]
+
+
 def test_the_list_shows_each_exercise_with_its_state(home: Path) -> None:
     result = cli("exercise")
     assert result.exit_code == 0

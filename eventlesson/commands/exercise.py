@@ -40,6 +40,8 @@ def exercise(
     app = ctx.obj
     if name is None:
         if once:
-            raise typer.BadParameter("--once needs an exercise NAME", param_hint="--once")
+            from eventlesson.errors import UsageError
+
+            raise UsageError("--once needs an exercise NAME")
         raise typer.Exit(run_list(app, lesson, folder))
     raise typer.Exit(run_exercise(app, name, lesson, folder=folder, once=once))
