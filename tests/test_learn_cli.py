@@ -228,6 +228,13 @@ def test_progress_reset(runner: CliRunner, home: Path) -> None:
     assert run(runner, "progress", "--yes").exit_code == 2
 
 
+def test_learn_yes_without_restart_is_refused_like_progress_yes(runner: CliRunner) -> None:
+    result = run(runner, "learn", "--yes")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "eventlesson: error: --yes only goes with --restart"
+    assert result.stdout == ""
+
+
 def test_damaged_progress_warns_once_and_keeps_backup(runner: CliRunner, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "progress.json").write_text("{broken")

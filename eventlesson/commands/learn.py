@@ -28,4 +28,8 @@ def learn(
     """Walk through the lesson, resuming where you left off."""
     from eventlesson.flows.learn import run_learn
 
+    if yes and not restart:
+        from eventlesson.errors import UsageError
+
+        raise UsageError("--yes only goes with --restart")
     raise typer.Exit(run_learn(ctx.obj, lesson, restart=restart, yes=yes, linear=print_))
