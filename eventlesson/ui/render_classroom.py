@@ -26,6 +26,7 @@ from eventlesson.classroom.state import (
 )
 from eventlesson.sim.scenarios import CONSUMER_NAMES
 from eventlesson.text import clean
+from eventlesson.ui.render_sim import keys_line
 from eventlesson.ui.styles import BAD, GOOD, KEY, MUTED, TITLE, WARN
 
 WIDE = 72  # from here every consumer has a column of its own
@@ -53,16 +54,6 @@ def host_keys(view: ClassView) -> list[tuple[str, str]]:
         ("space", "resume" if view.paused else "pause"),
         ("q", "end class"),
     ]
-
-
-def keys_line(keys: Sequence[tuple[str, str]], narrow: bool = False) -> Text:
-    out = Text()
-    for i, (key, action) in enumerate(keys):
-        if i:
-            out.append(" " if narrow else " · ", style=MUTED)
-        out.append(key, style=KEY)
-        out.append(f" {action}", style=MUTED)
-    return out
 
 
 def _rows(text: Text, width: int) -> int:

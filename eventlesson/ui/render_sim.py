@@ -382,6 +382,17 @@ def footer_keys(paused: bool, inline: bool, leave: str = BACK) -> list[tuple[str
     return keys
 
 
+def keys_line(keys: Sequence[tuple[str, str]], narrow: bool = False) -> Text:
+    """A footer of (key, action) pairs: `space pause · q quit`, single spaces when `narrow`."""
+    out = Text()
+    for i, (key, action) in enumerate(keys):
+        if i:
+            out.append(" " if narrow else " · ", style=MUTED)
+        out.append(key, style=KEY)
+        out.append(f" {action}", style=MUTED)
+    return out
+
+
 def _footer(
     paused: bool,
     inline: bool,
@@ -389,14 +400,7 @@ def _footer(
     keys: Sequence[tuple[str, str]] | None = None,
     leave: str = BACK,
 ) -> Text:
-    out = Text()
-    shown = keys if keys is not None else footer_keys(paused, inline, leave)
-    for i, (key, action) in enumerate(shown):
-        if i:
-            out.append(" · " if not narrow else " ", style=MUTED)
-        out.append(key, style=KEY)
-        out.append(f" {action}", style=MUTED)
-    return out
+    return keys_line(keys if keys is not None else footer_keys(paused, inline, leave), narrow)
 
 
 def render_live(
