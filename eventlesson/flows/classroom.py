@@ -43,6 +43,7 @@ from eventlesson.classroom.roster import (
 from eventlesson.errors import EventlessonError, ExitCode, Interrupted, Terminated, UsageError
 from eventlesson.text import clean, quoted, quoted_path
 from eventlesson.ui.console import say
+from eventlesson.ui.render_classroom import HOST_ACTIONS
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -60,23 +61,9 @@ MAX_DEMO = 60
 MAX_RATE = 20.0
 MAX_BURST = 1000
 _HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252}[A-Za-z0-9])?")
-HOST_COMMANDS = {
-    "p": "purchase",
-    "purchase": "purchase",
-    "b": "burst",
-    "burst": "burst",
-    "g": "ghost",
-    "ghost": "ghost",
-    "x": "poison",
-    "poison": "poison",
-    "space": "pause",
-    "pause": "pause",
-    "resume": "pause",
-    "status": "status",
-    "q": "quit",
-    "quit": "quit",
-    "end": "quit",
-}
+HOST_KEYS = {key: action for key, action, _ in HOST_ACTIONS}  # the dashboard's
+HOST_COMMANDS = {word: action for _, action, words in HOST_ACTIONS for word in words}  # typed
+HOST_COMMANDS["status"] = "status"
 LEARNER_COMMANDS = {"s": "slow", "i": "idempotent", "p": "publish", "q": "quit", "quit": "quit"}
 
 
@@ -287,9 +274,6 @@ def _act(host: ClassHost, command: str, tasks: set[asyncio.Task[Any]]) -> None:
         tasks.add(asyncio.ensure_future(work))
 
 
-HOST_KEYS = {"p": "purchase", "b": "burst", "g": "ghost", "x": "poison", "space": "pause"}
-
-
 def _pressed(keys: Keys | None) -> tuple[str | None, int | None]:
     """The key pressed since the last frame (None: none, or no keys to read), and the exit code
     when the key reader ended the session instead: Ctrl-C (130), or a signal it caught."""
@@ -327,10 +311,11 @@ async def _dashboard(host: ClassHost, console: Console, stop: _Stop) -> int:
                 name, code = _pressed(keys)
                 if code is not None:
                     return code
-                if name == "q":
+                action = HOST_KEYS.get(name) if name is not None else None
+                if action == "quit":
                     return int(ExitCode.OK)
-                if name in HOST_KEYS:
-                    _act(host, HOST_KEYS[name], tasks)
+                if action is not None:
+                    _act(host, action, tasks)
                 await asyncio.sleep(FRAME_SECONDS)
             live.update(frame(False), refresh=True)
             return stop.code

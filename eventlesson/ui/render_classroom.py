@@ -44,16 +44,27 @@ LEARNER_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The host's actions in the footer's order: (the dashboard's key, the action, the words a host
+# without a terminal types for it). The footer, the dashboard's keys and the typed commands all
+# come from here; `status` (typed only) is the one command without a key.
+HOST_ACTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("p", "purchase", ("p", "purchase")),
+    ("b", "burst", ("b", "burst")),
+    ("g", "ghost", ("g", "ghost")),
+    ("x", "poison", ("x", "poison")),
+    ("space", "pause", ("space", "pause", "resume")),
+    ("q", "quit", ("q", "quit", "end")),
+)
+
+
 def host_keys(view: ClassView) -> list[tuple[str, str]]:
-    """The keys the dashboard answers to, as (key, action) pairs."""
-    return [
-        ("p", "purchase"),
-        ("b", f"burst of {view.burst}"),
-        ("g", "ghost"),
-        ("x", "poison"),
-        ("space", "resume" if view.paused else "pause"),
-        ("q", "end class"),
-    ]
+    """The keys the dashboard answers to, as (key, what it does now) pairs."""
+    said = {
+        "burst": f"burst of {view.burst}",
+        "pause": "resume" if view.paused else "pause",
+        "quit": "end class",
+    }
+    return [(key, said.get(action, action)) for key, action, _ in HOST_ACTIONS]
 
 
 def _rows(text: Text, width: int) -> int:
