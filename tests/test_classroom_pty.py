@@ -19,7 +19,7 @@ def test_the_dashboard_rehearses_with_simulated_learners(spawn: Callable[..., An
     host = spawn("classroom", "host", "--port", "0", "--demo", "3", "--burst", "5", timeout=30)
     host.expect("classroom join nats://join:")
     host.expect("demo-03")  # three rows, read from the server
-    host.expect("resume")  # the steady purchases wait for the space bar
+    host.expect(" start")  # the steady purchases wait for the first space (README)
     host.send("b")
     host.expect("log end 5 ")  # read back from the server
     host.send(" ")  # the steady purchases start

@@ -3,6 +3,7 @@ learners at 80x24, the summaries, and a learner's live screen with its keys."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console, RenderableType
@@ -106,7 +107,10 @@ def test_the_dashboard_fits_40_columns() -> None:
 def test_an_empty_class_says_how_to_join_and_a_paused_one_says_so() -> None:
     out = text(render_dashboard(view([], paused=True)))
     assert "No learners yet" in out
-    assert "PAUSED" in out and "space resume" in out
+    assert "PAUSED" in out and "space start" in out  # the class begins paused (README)
+    resumed = text(render_dashboard(dataclasses.replace(view([], paused=True), started=True)))
+    assert "space resume" in resumed
+    assert "space pause" in text(render_dashboard(view([])))
 
 
 def test_the_class_summary_lists_every_learner() -> None:

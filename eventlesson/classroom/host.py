@@ -111,6 +111,7 @@ class ClassHost:
         self.rate = rate
         self.burst_size = burst
         self.paused = True  # the steady purchases wait for the instructor's first space
+        self.started = False  # that first space came
         self.conn = Connection()
         self.store = Store()
         self.ledger = Ledger(CONSUMER_NAMES, 0, arrivals=False)
@@ -290,6 +291,7 @@ class ClassHost:
         if self.paused:
             self.note("Steady purchases paused (space resumes them).")
         else:
+            self.started = True
             self.note(f"Steady purchases: {self.rate:g} a second.")
         return self.paused
 
@@ -380,6 +382,7 @@ class ClassHost:
             learners=self._rows,
             reachable=self.reachable,
             what=self.what,
+            started=self.started,
         )
 
     # -- rehearsing alone --

@@ -86,6 +86,7 @@ class ClassView:
     learners: tuple[LearnerRow, ...]  # furthest behind first
     reachable: bool  # the server answered the last reading
     what: str  # the last thing that happened, in words
+    started: bool = False  # the steady purchases have run (space started them at least once)
 
 
 @dataclass(frozen=True)

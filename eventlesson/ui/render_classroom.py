@@ -61,7 +61,7 @@ def host_keys(view: ClassView) -> list[tuple[str, str]]:
     """The keys the dashboard answers to, as (key, what it does now) pairs."""
     said = {
         "burst": f"burst of {view.burst}",
-        "pause": "resume" if view.paused else "pause",
+        "pause": ("resume" if view.started else "start") if view.paused else "pause",
         "quit": "end class",
     }
     return [(key, said.get(action, action)) for key, action, _ in HOST_ACTIONS]
