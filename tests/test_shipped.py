@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from eventlesson.broker.narrate import WORDS
 from eventlesson.cli import app
 from eventlesson.content import check_tree, load_lesson
-from eventlesson.models import Lesson, Question
+from eventlesson.models import Lesson, Question, TableBlock
 from eventlesson.quiz import questions_for
 
 from .support import FIXTURE_COURSE, REPO, SHIPPED_CONTENT, ended, measure
@@ -371,3 +372,16 @@ def test_every_practice_prediction_is_pinned_to_a_scenario(lesson: Lesson) -> No
         assert scenario, question.id
         assert sum(bool(getattr(o, "outcome", "")) for o in question.options) >= 2, question.id
         assert_pinned(question.id, scenario, question)
+
+
+def test_the_broker_words_are_the_lessons_table(lesson: Lesson) -> None:
+    """The live view's legend (broker/narrate.py's WORDS) and the lesson's "same ideas on a real
+    broker" table say the same thing: a change to one must reach the other."""
+    tables = [
+        block
+        for section in lesson.sections
+        for block in section.blocks
+        if isinstance(block, TableBlock) and "NATS JetStream" in block.caption
+    ]
+    assert len(tables) == 1
+    assert tables[0].rows == WORDS

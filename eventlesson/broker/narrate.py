@@ -14,7 +14,7 @@ from eventlesson.sim.narrate import describe as describe_model
 from eventlesson.sim.scenarios import MAX_DELIVERIES
 
 # The lesson's words and the broker's, in the order the lesson introduces them (the lesson's
-# "Beyond the core path" page has the same table)
+# "Beyond the core path" page has the same table; tests/test_shipped.py holds them equal)
 WORDS: tuple[tuple[str, str], ...] = (
     ("offset in the broker log", "stream sequence"),
     ("committed offset", "ack floor: every sequence up to it is acknowledged"),
