@@ -101,6 +101,8 @@ def _parts(
 def leave_footer(count: int, width: int = 80) -> str:
     """The key line under a question that may be left: how to answer, how to leave (shorter
     where the whole of it would take two rows)."""
-    last = chr(ord("A") + count - 1)
+    from eventlesson.schema import letter
+
+    last = letter(count - 1)
     said = f"A-{last} or arrows+Enter answer   Esc/q leave (answers so far are kept)"
     return said if len(said) < width else f"A-{last} or arrows answer · Esc/q leave"
