@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-NAME = "eventlesson"
+from eventlesson import NAME
 
 
 def command_name() -> str:

@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from eventlesson import NAME
 from eventlesson.exercise.judge import OUTBOX_DRAINED, PURCHASES_RECORDED, RUN_FINISHES
 from eventlesson.exercise.verdict import ERROR, PASSING, Failure, Problem, Verdict
 from eventlesson.models import CodeBlock, Exercise, ExerciseBlock, Lesson
@@ -28,7 +29,7 @@ from eventlesson.ui.prose import inline, prose
 from eventlesson.ui.render_lesson import code as code_block
 from eventlesson.ui.render_sim import invariant_words
 
-COMMAND = "eventlesson"  # how commands are named when the caller does not say
+COMMAND = NAME  # how commands are named when the caller does not say
 OWN_WORDS = {
     PURCHASES_RECORDED: "every purchase committed, or refused by the store",
     OUTBOX_DRAINED: "every outbox row marked published by the end",

@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from eventlesson import NAME
 from eventlesson.models import (
     Block,
     CalloutBlock,
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 Answers = Mapping[str, CheckResult]  # question id -> the learner's latest answer
 Scores = Mapping[str, QuizRecord]  # quiz set name -> the learner's record on it
 
-COMMAND = "eventlesson"  # how commands are named when the caller does not say
+COMMAND = NAME  # how commands are named when the caller does not say
 
 
 def md(text: str) -> RenderableType:
@@ -287,8 +288,8 @@ def code(block: CodeBlock, *, plain: bool = False) -> RenderableType:
     return snippet
 
 
-def callout(title: str, body: str, *, style: str = S.ACCENT, plain: bool = False) -> RenderableType:
-    return boxed(title, md(body), style=style, plain=plain)
+def callout(title: str, body: str, *, plain: bool = False) -> RenderableType:
+    return boxed(title, md(body), style=S.ACCENT, plain=plain)
 
 
 class Whole:
@@ -499,11 +500,9 @@ def questions_list(questions: Sequence[Question], *, title: str = "") -> Rendera
     return Group(*rows)
 
 
-def answers_list(
-    questions: Sequence[Question], *, every_option: bool, title: str = "Answers"
-) -> RenderableType:
+def answers_list(questions: Sequence[Question], *, every_option: bool) -> RenderableType:
     """The answers to `questions_list`: the right letter and why, or every option's explanation."""
-    rows: list[RenderableType] = [Text(title, style=S.TITLE)]
+    rows: list[RenderableType] = [Text("Answers", style=S.TITLE)]
     for number, q in enumerate(questions, 1):
         rows.append(Text(""))
         right = Text(f"{q.answer_letter}) ", style=S.STRONG)
