@@ -36,7 +36,7 @@ FALLBACK = "eventlesson-ascii"  # the codec error handler below, by the name cod
 
 # One character for one character, so tables and bars keep their alignment.
 _ASCII = {
-    "✓": "+", "✗": "x", "·": ".", "…": ".", "→": ">", "←": "<", "–": "-", "—": "-",
+    "✓": "+", "✗": "x", "·": ".", "…": ".", "→": ">", "←": "<", "↑": "^", "↓": "v", "–": "-", "—": "-",
     "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*", "»": ">", "«": "<", "\u00a0": " ",
 }  # fmt: skip
 

@@ -245,6 +245,7 @@ def test_after_a_prediction_the_page_comes_back_where_it_is_asked(spawn, home: P
     child.send(DOWN * (page_number - 1) + ENTER)
     top = frame(child)
     assert "Publish before the commit" in top and "Enter more" in top  # it scrolls
+    assert "space/↑↓ scroll" in top  # the pager's scroll keys (← and → are back and next)
     for _ in range(20):  # Enter scrolls on, until the footer offers the prediction
         child.send(ENTER)
         if "Enter predict" in frame(child):

@@ -47,7 +47,7 @@ from eventlesson.progress import ExerciseRecord
 from eventlesson.ui import render_exercise as view
 from eventlesson.ui import styles as S
 from eventlesson.ui.console import print_trimmed
-from eventlesson.ui.render_lesson import footer
+from eventlesson.ui.render_lesson import SCROLL_NOTE, footer
 
 POLL_SECONDS = 0.2  # how often the line-by-line watch looks at the file
 
@@ -302,7 +302,7 @@ def _watch_full_screen(session: Session) -> None:
             keys = session.keys()
 
             def foot(more: bool, keys: list[tuple[str, str]] = keys) -> RenderableType:
-                return footer(keys, view.SAVE_NOTE + (" · space/arrows scroll" if more else ""))
+                return footer(keys, view.SAVE_NOTE + (f" · {SCROLL_NOTE}" if more else ""))
 
             body = session.body()
             newest = body.up_to_newest_hint() if hinted else None

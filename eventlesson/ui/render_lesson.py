@@ -110,6 +110,9 @@ class KeyLine:
             yield line
 
 
+SCROLL_NOTE = "space/↑↓ scroll"  # the pager's scroll keys; ← and → are back and next in learn
+
+
 def footer(
     keys: Iterable[tuple[str, str]], note: str = "", *, plain: bool = False
 ) -> RenderableType:

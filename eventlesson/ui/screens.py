@@ -92,7 +92,7 @@ class PagerScreen:
             if not more:
                 return view.footer(keys)
             scrolled = [("Enter", "more"), *(k for k in keys if k[0] != "Enter")]
-            return view.footer(scrolled, "space/arrows scroll")
+            return view.footer(scrolled, view.SCROLL_NOTE)
 
         pager = self._pager_module
         part = pager.Reveal(*reveal) if reveal is not None else None
