@@ -41,7 +41,7 @@ from eventlesson.classroom.roster import (
     server_config,
 )
 from eventlesson.errors import EventlessonError, ExitCode, Interrupted, Terminated, UsageError
-from eventlesson.text import clean, quoted, quoted_path
+from eventlesson.text import clean, counted, quoted, quoted_path
 from eventlesson.ui.console import say
 from eventlesson.ui.render_classroom import HOST_ACTIONS
 
@@ -326,12 +326,11 @@ async def _dashboard(host: ClassHost, console: Console, stop: _Stop) -> int:
 
 def _status_lines(host: ClassHost) -> list[str]:
     view = host.view()
-    count = len(view.learners)
     lines = [
         f"purchases {view.purchases}, committed {view.committed}, ghosts {view.ghosts}, "
         f"poison {view.poison}, log end {view.log_end}, "
         + ("steady purchases paused" if view.paused else f"{view.rate:g} a second")
-        + f"; {count} learner{'' if count == 1 else 's'}:"
+        + f"; {counted(len(view.learners), 'learner')}:"
     ]
     for row in view.learners:
         each = ", ".join(
