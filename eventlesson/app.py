@@ -162,8 +162,10 @@ class App:
         self._say("warning:", "warn", message)
 
     def error(self, message: str) -> None:
-        """Like `warn`, for a failure."""
-        self._say("error:", "bad", message)
+        """Like `warn`, for a failure; it begins as the CLI's own error lines do."""
+        from eventlesson.errors import ERROR
+
+        self._say(ERROR.rstrip(), "bad", message)
 
     def _say(self, label: str, style: str, message: str) -> None:
         """`label message` on stderr: one logical line for a pipe or a log (a script reads one

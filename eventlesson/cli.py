@@ -26,7 +26,7 @@ from eventlesson.commands.info import lessons, progress
 from eventlesson.commands.learn import learn
 from eventlesson.commands.quiz import quiz
 from eventlesson.commands.simulate import simulate
-from eventlesson.errors import EventlessonError, ExitCode, OutputClosed, Terminated
+from eventlesson.errors import ERROR, EventlessonError, ExitCode, OutputClosed, Terminated
 
 
 class _NeverRaised(Exception):
@@ -102,9 +102,6 @@ def _fail(message: str) -> None:
             line = hanging(line, os.get_terminal_size(sys.stderr.fileno()).columns, len(ERROR))
         sys.stderr.write(f"{line}\n")
         sys.stderr.flush()
-
-
-ERROR = "eventlesson: error: "
 
 
 app = typer.Typer(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+ERROR = "eventlesson: error: "  # how every failure's line begins, from the CLI or from a flow
+
 
 class ExitCode(IntEnum):
     """Process exit codes, in one place."""

@@ -270,6 +270,12 @@ def test_a_warning_on_a_terminal_wraps_at_words_under_its_label(home: Path, widt
     assert all(line == line.rstrip() for line in lines)
 
 
+def test_an_error_from_a_flow_begins_as_the_clis_own_error_lines(make_app) -> None:
+    app = make_app()
+    app.error("the run did not drain")
+    assert make_app.errors.getvalue() == "eventlesson: error: the run did not drain\n"
+
+
 def test_a_warning_into_a_pipe_stays_one_line(make_app) -> None:
     app = make_app()
     app.warn(LONG_WARNING)
