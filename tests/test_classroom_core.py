@@ -11,11 +11,14 @@ from eventlesson.broker.wire import WireError, decode_event, encode_event
 from eventlesson.classroom.roster import (
     JOIN_SUBJECT,
     LOBBY_USER,
+    STREAM,
     AddressProblem,
     JoinAddress,
     NameProblem,
     check_name,
+    dead_letter_subject,
     durable,
+    learner_inbox,
     learner_permissions,
     new_secret,
     parse_join_url,
@@ -93,12 +96,43 @@ def test_the_server_configuration_gives_each_learner_only_their_own_consumers() 
     assert config["http"].startswith("127.0.0.1:")  # monitoring stays on loopback
 
 
+def _matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: `*` is one whole token, `>` one or more at the end."""
+    want, have = pattern.split("."), subject.split(".")
+    for i, token in enumerate(want):
+        if token == ">":
+            return len(have) > i
+        if i >= len(have) or (token != "*" and token != have[i]):
+            return False
+    return len(want) == len(have)
+
+
+def _uses(name: str) -> dict[str, list[str]]:
+    """The subjects a learner's session publishes and subscribes on (NATS's JetStream API
+    subjects, an ack's reply subject, its dead letters, its reply inbox), by the roster's names."""
+    publish = [dead_letter_subject(name, c) for c in CONSUMER_NAMES]
+    for consumer in CONSUMER_NAMES:
+        durable_name = durable(name, consumer)
+        publish += [
+            f"$JS.API.CONSUMER.MSG.NEXT.{STREAM}.{durable_name}",
+            f"$JS.API.CONSUMER.INFO.{STREAM}.{durable_name}",
+            f"$JS.ACK.{STREAM}.{durable_name}.1.3.3.1700000000000000000.0",
+        ]
+    return {"publish": publish, "subscribe": [f"{learner_inbox(name)}.abc123.1"]}
+
+
 def test_permissions_never_use_a_wildcard_that_reaches_another_learner() -> None:
-    """`ada` must not match `adam`'s subjects: every entry names whole tokens."""
+    """`ada` must not match `adam`'s subjects (nor `adam` hers): every entry names whole tokens."""
     allowed = learner_permissions("ada")
     for subject in allowed["publish"]["allow"] + allowed["subscribe"]["allow"]:
         for token in subject.split("."):
             assert token in (">", "*") or "*" not in token
+    for me, other in (("ada", "adam"), ("adam", "ada")):
+        for direction in ("publish", "subscribe"):
+            patterns = learner_permissions(me)[direction]["allow"]
+            mine, theirs = _uses(me)[direction], _uses(other)[direction]
+            assert mine and all(any(_matches(p, s) for p in patterns) for s in mine)
+            assert not [s for s in theirs if any(_matches(p, s) for p in patterns)]
 
 
 def test_an_event_round_trips_and_bad_bodies_are_wire_errors() -> None:
