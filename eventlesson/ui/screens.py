@@ -103,19 +103,7 @@ class PagerScreen:
         self._pager.leave()
 
     def pause(self, prompt: str, *, leave: bool = False) -> bool:
-        if not leave:
-            self._terminal.wait_for_enter(prompt=prompt)
-            return True
-        terminal = self._terminal
-        terminal.write_prompt(prompt)
-        # Ctrl-Z: the screen as it was comes back after `fg` ("redraw" then waits on)
-        with terminal.KeyReader(
-            on_suspend=terminal.give_back, on_resume=terminal.restore_screen
-        ) as keys:
-            while (key := keys.read()) not in LEAVE_KEYS and key != "enter":
-                pass
-        terminal.write("\r\n")
-        return key == "enter"
+        return self._terminal.wait_for_enter(prompt, leave_keys=LEAVE_KEYS if leave else ())
 
     def close(self) -> None:
         if self._open:

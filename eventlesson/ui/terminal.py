@@ -29,7 +29,7 @@ import select
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, NoReturn, TextIO
 
 from eventlesson.errors import Interrupted, OutputClosed, OutputError, Terminated
@@ -393,17 +393,21 @@ def write_prompt(prompt: str) -> None:
     write("\r\n" + "\r\n".join(lines))
 
 
-def wait_for_enter(prompt: str = "Press Enter to continue") -> None:
-    """Pause until Enter (cbreak; Ctrl-C and Ctrl-D behave as everywhere else).
+def wait_for_enter(
+    prompt: str = "Press Enter to continue", *, leave_keys: Collection[str] = ()
+) -> bool:
+    """Pause until Enter, or one of `leave_keys`; returns whether it was Enter (cbreak; Ctrl-C
+    and Ctrl-D behave as everywhere else).
 
     Ctrl-Z gives the terminal back; after `fg` the screen is written again as it was, prompt
     and all (`restore_screen`), and the pause goes on waiting.
     """
     write_prompt(prompt)
     with KeyReader(on_suspend=give_back, on_resume=restore_screen) as keys:
-        while keys.read() != "enter":
+        while (key := keys.read()) != "enter" and key not in leave_keys:
             pass
     write("\r\n")
+    return key == "enter"
 
 
 @contextlib.contextmanager
